@@ -1,0 +1,143 @@
+package io.specdec.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+
+/**
+ * Preallocated key/value cache of one sequence: per layer two device arrays {@code [capacity, kvHeads, headDim]}
+ * (float32; keys stored after RoPE) and one committed {@link #length()}. A forward writes its T tokens at slots
+ * {@code [length, length+T)}; {@link #truncate} drops a suffix (rejected chain tokens are simply overwritten later);
+ * {@link #commit} keeps an accepted tree path by gathering its slots to contiguous positions. No concatenation per
+ * step. Owns native memory: close it. Not thread-safe.
+ */
+public final class KvCache implements AutoCloseable {
+    private final NDManager manager;
+    private final NDArray[] keys;
+    private final NDArray[] values;
+    private final int capacity;
+    private int length;
+
+    KvCache(NDManager parent, LlamaConfig c, int capacity) {
+        if (capacity <= 0 || capacity > c.contextLength()) {
+            throw new IllegalArgumentException("cache capacity " + capacity + " must be in 1.." + c.contextLength()
+                    + " (the model's context length)");
+        }
+        this.manager = parent.newSubManager();
+        this.capacity = capacity;
+        this.keys = new NDArray[c.layers()];
+        this.values = new NDArray[c.layers()];
+        Shape s = new Shape(capacity, c.kvHeads(), c.headDim());
+        for (int l = 0; l < c.layers(); l++) {
+            keys[l] = manager.zeros(s, DataType.FLOAT32);
+            values[l] = manager.zeros(s, DataType.FLOAT32);
+        }
+    }
+
+    /** Committed positions. */
+    public int length() {
+        return length;
+    }
+
+    /** Maximum positions. */
+    public int capacity() {
+        return capacity;
+    }
+
+    /** Room left. */
+    public int remaining() {
+        return capacity - length;
+    }
+
+    /** Drops everything after the first {@code n} positions. */
+    public void truncate(int n) {
+        if (n < 0 || n > length) {
+            throw new IllegalArgumentException("truncate(" + n + ") outside 0.." + length);
+        }
+        length = n;
+    }
+
+    /** Empties the cache (keeps the allocation). */
+    public void clear() {
+        length = 0;
+    }
+
+    /**
+     * Keeps the tree nodes {@code nodeIndices} (indices among the tokens written after {@code prefixLen}, in path
+     * order) by moving their K/V to slots {@code prefixLen, prefixLen+1, ...}, and sets the length to
+     * {@code prefixLen + nodeIndices.length}. A chain commit ({@code 0,1,..,n-1}) moves nothing.
+     */
+    public void commit(int prefixLen, int[] nodeIndices) {
+        if (prefixLen < 0 || prefixLen > length) {
+            throw new IllegalArgumentException("commit prefix " + prefixLen + " outside 0.." + length);
+        }
+        boolean identity = true;
+        long[] src = new long[nodeIndices.length];
+        for (int i = 0; i < nodeIndices.length; i++) {
+            int n = nodeIndices[i];
+            if (n < 0 || prefixLen + n >= length) {
+                throw new IllegalArgumentException("commit node " + n + " was never written (cache length " + length
+                        + ", prefix " + prefixLen + ")");
+            }
+            identity &= n == i;
+            src[i] = prefixLen + n;
+        }
+        if (!identity) {
+            try (NDManager m = manager.newSubManager()) {
+                NDArray idx = m.create(src);
+                NDIndex dst = new NDIndex().addSliceDim(prefixLen, prefixLen + nodeIndices.length);
+                for (int l = 0; l < keys.length; l++) {
+                    NDArray k = keys[l].get(new NDIndex("{}", idx)); // copy: gather before overwrite
+                    NDArray v = values[l].get(new NDIndex("{}", idx));
+                    keys[l].set(dst, k);
+                    values[l].set(dst, v);
+                }
+            }
+        }
+        length = prefixLen + nodeIndices.length;
+    }
+
+    /** Device keys of layer {@code l}, {@code [capacity, kvHeads, headDim]} (runtime use). */
+    NDArray keys(int l) {
+        return keys[l];
+    }
+
+    NDArray values(int l) {
+        return values[l];
+    }
+
+    void advance(int t) {
+        length += t;
+    }
+
+    /** Host copy of layer {@code l}'s committed keys {@code [length, kvHeads, headDim]} (tests, debugging). */
+    public float[] keysOf(int l) {
+        return copyOut(keys[l]);
+    }
+
+    /** Host copy of layer {@code l}'s committed values {@code [length, kvHeads, headDim]}. */
+    public float[] valuesOf(int l) {
+        return copyOut(values[l]);
+    }
+
+    private float[] copyOut(NDArray a) {
+        if (length == 0) {
+            return new float[0];
+        }
+        try (NDManager m = manager.newSubManager()) {
+            return a.get(m, new NDIndex().addSliceDim(0, length)).toFloatArray();
+        }
+    }
+
+    /** Bytes of native memory held. */
+    public long bytes() {
+        return 2L * keys.length * keys[0].getShape().size() * 4;
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+}

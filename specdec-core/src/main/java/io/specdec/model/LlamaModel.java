@@ -1,0 +1,302 @@
+package io.specdec.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.internal.NDArrayEx;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.ndarray.types.SparseFormat;
+import io.specdec.engine.SpecdecEngine;
+import java.util.List;
+
+/**
+ * The Llama-family decoder on DJL NDArrays: RMSNorm, RoPE, grouped-query attention over a {@link KvCache}, SwiGLU,
+ * tied or separate LM head, optional q/k/v bias (Qwen2). One implementation for every checkpoint format; loaders hand
+ * it {@link LlamaWeights} in the half-split RoPE layout.
+ *
+ * <p>Load-time rewrites that keep the function and cut per-token native calls (each op costs ~1–2 µs on this stack):
+ * <ul>
+ *   <li>the attention-norm weight is folded into the q/k/v columns, the FFN-norm weight into the gate/up columns;
+ *   <li>q, k, {@code rotate_half(q)}, {@code rotate_half(k)} and v come out of one fused matmul ({@code rotate_half} is
+ *       a signed row permutation, so it folds into the weights), and {@code 1/sqrt(headDim)} is folded into q;
+ *       RoPE is then {@code [q,k]·cos + [rq,rk]·sin} with one gathered {@code [T, 2, 1, headDim]} table;
+ *   <li>gate and up projections are one matmul.
+ * </ul>
+ * Shapes: cache {@code [capacity, kvHeads, headDim]}; attention runs as {@code [kvHeads, group·T, headDim]} batched
+ * matmuls so GQA needs no key/value repetition.
+ *
+ * <p>Native memory: weights live in this model's manager; every forward runs in its own sub-manager, closed before
+ * it returns, so nothing but the cache's K/V outlives a step. Thread safety: forwards on different caches may run
+ * concurrently; a cache must not be used by two threads at once.
+ */
+public final class LlamaModel implements CausalLM {
+    private final LlamaConfig c;
+    private final NDManager manager;
+    private final NDArray embedding;   // [V, D]
+    private final NDArray lmHead;      // [V, D]
+    private final NDArray finalNorm;   // [D]
+    private final NDArray rope;        // [context, 2*headDim]: cos | sin per position (half-split pairing)
+    private final NDArray[] wqkv;      // [2*(qd+kd)+kd, D]
+    private final NDArray[] bqkv;      // [2*(qd+kd)+kd] or null
+    private final NDArray[] wo;        // [D, qd]
+    private final NDArray[] wgu;       // [2H, D]
+    private final NDArray[] wdown;     // [D, H]
+
+    /** Uploads {@code weights} (any RoPE layout) to a new manager on the default device. */
+    public LlamaModel(LlamaWeights weights) {
+        this(weights, SpecdecEngine.newManager());
+    }
+
+    /** Uploads {@code weights} into {@code manager}, which this model then owns and closes. */
+    public LlamaModel(LlamaWeights weights, NDManager manager) {
+        LlamaWeights w = weights.toHalfSplit();
+        this.c = w.config();
+        this.manager = manager;
+        int d = c.dim();
+        int qd = c.qDim();
+        int kd = c.kvDim();
+        int h = c.hiddenDim();
+        int nl = c.layers();
+        embedding = manager.create(w.embedding(), new Shape(c.vocabSize(), d));
+        lmHead = w.output() == null ? embedding : manager.create(w.output(), new Shape(c.vocabSize(), d));
+        finalNorm = manager.create(w.finalNorm(), new Shape(d));
+        rope = manager.create(ropeTable(c), new Shape(c.contextLength(), 2L * c.headDim()));
+        wqkv = new NDArray[nl];
+        bqkv = new NDArray[nl];
+        wo = new NDArray[nl];
+        wgu = new NDArray[nl];
+        wdown = new NDArray[nl];
+        float scale = (float) (1.0 / Math.sqrt(c.headDim()));
+        List<LlamaWeights.Layer> layers = w.layers();
+        for (int i = 0; i < nl; i++) {
+            LlamaWeights.Layer l = layers.get(i);
+            int rows = 2 * (qd + kd) + kd;
+            float[] f = new float[rows * d];
+            int o = 0;
+            o = put(f, o, scaled(l.wq(), scale), d);
+            o = put(f, o, l.wk(), d);
+            o = put(f, o, scaled(rotateHalfRows(l.wq(), c.heads(), c.headDim(), d), scale), d);
+            o = put(f, o, rotateHalfRows(l.wk(), c.kvHeads(), c.headDim(), d), d);
+            put(f, o, l.wv(), d);
+            foldColumns(f, l.attnNorm());
+            wqkv[i] = manager.create(f, new Shape(rows, d));
+            if (c.qkvBias()) {
+                float[] b = new float[rows];
+                int p = 0;
+                p = put(b, p, scaled(l.bq(), scale), 1);
+                p = put(b, p, l.bk(), 1);
+                p = put(b, p, scaled(rotateHalfRows(l.bq(), c.heads(), c.headDim(), 1), scale), 1);
+                p = put(b, p, rotateHalfRows(l.bk(), c.kvHeads(), c.headDim(), 1), 1);
+                put(b, p, l.bv(), 1);
+                bqkv[i] = manager.create(b, new Shape(rows));
+            }
+            wo[i] = manager.create(l.wo(), new Shape(d, qd));
+            float[] gu = new float[2 * h * d];
+            put(gu, put(gu, 0, l.wGate(), d), l.wUp(), d);
+            foldColumns(gu, l.ffnNorm());
+            wgu[i] = manager.create(gu, new Shape(2L * h, d));
+            wdown[i] = manager.create(l.wDown(), new Shape(d, h));
+        }
+    }
+
+    private static int put(float[] dst, int rowOffset, float[] src, int cols) {
+        System.arraycopy(src, 0, dst, rowOffset * cols, src.length);
+        return rowOffset + src.length / cols;
+    }
+
+    private static float[] scaled(float[] a, float s) {
+        float[] r = new float[a.length];
+        for (int i = 0; i < a.length; i++) {
+            r[i] = a[i] * s;
+        }
+        return r;
+    }
+
+    /** Multiplies column j of a row-major [rows, n] matrix by {@code g[j]}. */
+    private static void foldColumns(float[] m, float[] g) {
+        int n = g.length;
+        for (int i = 0; i < m.length; i++) {
+            m[i] *= g[i % n];
+        }
+    }
+
+    /** Rows of {@code rotate_half(W x)} per head: row j<half = -row(j+half), row j>=half = row(j-half). */
+    static float[] rotateHalfRows(float[] w, int heads, int headDim, int cols) {
+        float[] r = new float[w.length];
+        int half = headDim / 2;
+        for (int h = 0; h < heads; h++) {
+            int base = h * headDim;
+            for (int j = 0; j < half; j++) {
+                for (int k = 0; k < cols; k++) {
+                    r[(base + j) * cols + k] = -w[(base + j + half) * cols + k];
+                    r[(base + j + half) * cols + k] = w[(base + j) * cols + k];
+                }
+            }
+        }
+        return r;
+    }
+
+    /** cos and sin for every position, {@code [context, 2*headDim]}, frequency of column j = theta^(-2(j mod half)/hd). */
+    static float[] ropeTable(LlamaConfig c) {
+        int hd = c.headDim();
+        int half = hd / 2;
+        float[] t = new float[c.contextLength() * 2 * hd];
+        float[] inv = new float[half];
+        for (int i = 0; i < half; i++) {
+            // float math as in llama2.c run.c: 1.0f / powf(theta, 2i / (float) hd)
+            inv[i] = (float) (1.0 / Math.pow(c.ropeTheta(), (2 * i) / (double) hd));
+        }
+        for (int p = 0; p < c.contextLength(); p++) {
+            int o = p * 2 * hd;
+            for (int j = 0; j < hd; j++) {
+                float a = p * inv[j % half];
+                t[o + j] = (float) Math.cos(a);
+                t[o + hd + j] = (float) Math.sin(a);
+            }
+        }
+        return t;
+    }
+
+    @Override
+    public LlamaConfig config() {
+        return c;
+    }
+
+    @Override
+    public KvCache newCache(int capacity) {
+        return new KvCache(manager, c, capacity);
+    }
+
+    @Override
+    public ForwardResult forward(KvCache cache, int[] tokens, int[] positions, AttentionMask mask,
+            ForwardOptions options) {
+        int t = tokens.length;
+        if (t == 0) {
+            throw new IllegalArgumentException("forward needs at least one token");
+        }
+        if (positions.length != t) {
+            throw new IllegalArgumentException(t + " tokens but " + positions.length + " positions");
+        }
+        if (mask != null && mask.size() != t) {
+            throw new IllegalArgumentException("mask covers " + mask.size() + " tokens, forward has " + t);
+        }
+        if (t > cache.remaining()) {
+            throw new IllegalArgumentException("cache full: " + t + " new tokens, " + cache.remaining() + " of "
+                    + cache.capacity() + " slots left");
+        }
+        long[] ids = new long[t];
+        long[] pos = new long[t];
+        for (int i = 0; i < t; i++) {
+            if (tokens[i] < 0 || tokens[i] >= c.vocabSize()) {
+                throw new IllegalArgumentException("token id " + tokens[i] + " outside vocabulary 0.."
+                        + (c.vocabSize() - 1));
+            }
+            if (positions[i] < 0 || positions[i] >= c.contextLength()) {
+                throw new IllegalArgumentException("position " + positions[i] + " outside the context of "
+                        + c.contextLength());
+            }
+            ids[i] = tokens[i];
+            pos[i] = positions[i];
+        }
+        int exit = options.exitLayer() < 0 ? c.layers() : options.exitLayer();
+        if (exit < 1 || exit > c.layers()) {
+            throw new IllegalArgumentException("exit layer " + exit + " outside 1.." + c.layers());
+        }
+        int prefix = cache.length();
+        int s = prefix + t;
+        int kvh = c.kvHeads();
+        int hd = c.headDim();
+        int g = c.heads() / kvh;
+        int qd = c.qDim();
+        int kd = c.kvDim();
+        int[] hiddenLayers = options.hiddenLayers();
+        float[][] layerHidden = new float[hiddenLayers.length][];
+        try (NDManager m = manager.newSubManager()) {
+            NDArrayEx ex = embedding.getNDArrayInternal();
+            NDArray x = ex.embedding(m.create(ids), embedding, SparseFormat.DENSE).singletonOrThrow();  // [T, D]
+            NDArray cs = ex.embedding(m.create(pos), rope, SparseFormat.DENSE).singletonOrThrow()
+                    .reshape(t, 2, 1, hd);                                                            // [T,2,1,hd]
+            NDArray addMask = null;
+            if (t > 1) {
+                AttentionMask am = mask == null ? AttentionMask.causal(t) : mask;
+                addMask = m.create(am.additive(prefix), new Shape(t, s));                             // [T, S]
+            }
+            NDIndex newSlots = new NDIndex().addSliceDim(prefix, s);
+            NDIndex allSlots = new NDIndex().addSliceDim(0, s);
+            long[] splitQkv = {2L * (qd + kd)};
+            long[] splitQ = {c.heads()};
+            long[] splitGu = {c.hiddenDim()};
+            int[] lastAxis = {-1};
+            int[] axis1 = {1};
+            for (int l = 0; l < exit; l++) {
+                NDArray hn = rmsNorm(x, lastAxis);
+                NDList qkv = ex.linear(hn, wqkv[l], bqkv[l]).singletonOrThrow().split(splitQkv, 1);
+                NDArray roped = qkv.get(0).reshape(t, 2, c.heads() + kvh, hd).mul(cs).sum(axis1);    // [T,H+KV,hd]
+                NDList qk = roped.split(splitQ, 1);
+                NDArray kCache = cache.keys(l);
+                NDArray vCache = cache.values(l);
+                kCache.set(newSlots, qk.get(1));
+                vCache.set(newSlots, qkv.get(1).reshape(t, kvh, hd));
+                NDArray keys = kCache.get(m, allSlots).transpose(1, 2, 0);                           // [KV,hd,S]
+                NDArray vals = vCache.get(m, allSlots).transpose(1, 0, 2);                           // [KV,S,hd]
+                NDArray q = t == 1 ? qk.get(0).reshape(kvh, g, hd)
+                        : qk.get(0).reshape(t, kvh, g, hd).transpose(1, 2, 0, 3).reshape(kvh, (long) g * t, hd);
+                NDArray scores = q.matMul(keys);                                                     // [KV,gT,S]
+                if (addMask != null) {
+                    scores = scores.reshape(kvh, g, t, s).add(addMask).reshape(kvh, (long) g * t, s);
+                }
+                NDArray att = scores.softmax(-1).matMul(vals);                                       // [KV,gT,hd]
+                att = t == 1 ? att.reshape(1, qd)
+                        : att.reshape(kvh, g, t, hd).transpose(2, 0, 1, 3).reshape(t, qd);
+                x = x.add(ex.linear(att, wo[l], null).singletonOrThrow());
+                NDList gu = ex.linear(rmsNorm(x, lastAxis), wgu[l], null).singletonOrThrow().split(splitGu, 1);
+                NDArray gate = gu.get(0);
+                NDArray act = gate.mul(gate.getNDArrayInternal().sigmoid()).mul(gu.get(1));
+                x = x.add(ex.linear(act, wdown[l], null).singletonOrThrow());
+                for (int k = 0; k < hiddenLayers.length; k++) {
+                    if (hiddenLayers[k] == l + 1) {
+                        layerHidden[k] = x.toFloatArray();
+                    }
+                }
+            }
+            for (int k = 0; k < hiddenLayers.length; k++) {
+                if (layerHidden[k] == null) {
+                    throw new IllegalArgumentException("hidden layer " + hiddenLayers[k] + " outside 1.." + exit);
+                }
+            }
+            cache.advance(t);
+            NDArray hf = rmsNorm(x, lastAxis).mul(finalNorm);                                        // [T, D]
+            float[] lastHidden = options.lastHidden() ? hf.toFloatArray() : null;
+            int rows = t;
+            if (options.logitRows() == 1 && t > 1) {
+                hf = hf.get(m, new NDIndex().addSliceDim(t - 1, t));
+                rows = 1;
+            }
+            float[] logits = ex.linear(hf, lmHead, null).singletonOrThrow().toFloatArray();          // [rows, V]
+            return new ForwardResult(rows, c.vocabSize(), logits, lastHidden, layerHidden);
+        }
+    }
+
+    /** {@code x / sqrt(mean(x^2) + eps)} over the last axis (the weight is folded elsewhere). */
+    private NDArray rmsNorm(NDArray x, int[] lastAxis) {
+        return x.mul(x.square().mean(lastAxis, true).add(c.rmsEps()).pow(-0.5f));
+    }
+
+    /**
+     * Applies the final norm and LM head to hidden states {@code [T, D]} taken after some layer (DEL's shadow
+     * tokens, early-exit drafting). Returns logits {@code [T, V]}.
+     */
+    public float[] logitsFromHidden(float[] hidden, int t) {
+        try (NDManager m = manager.newSubManager()) {
+            NDArray x = m.create(hidden, new Shape(t, c.dim()));
+            NDArray hf = rmsNorm(x, new int[] {-1}).mul(finalNorm);
+            return hf.getNDArrayInternal().linear(hf, lmHead, null).singletonOrThrow().toFloatArray();
+        }
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+}
