@@ -232,7 +232,7 @@ public final class LlamaModel implements CausalLM {
             for (int l = 0; l < exit; l++) {
                 NDArray hn = rmsNorm(x, lastAxis);
                 NDList qkv = ex.linear(hn, wqkv[l], bqkv[l]).singletonOrThrow().split(splitQkv, 1);
-                NDArray roped = qkv.get(0).reshape(t, 2, c.heads() + kvh, hd).mul(cs).sum(axis1);    // [T,H+KV,hd]
+                NDArray roped = qkv.get(0).reshape(t, 2, c.heads() + kvh, hd).muli(cs).sum(axis1);    // [T,H+KV,hd]
                 NDList qk = roped.split(splitQ, 1);
                 NDArray kCache = cache.keys(l);
                 NDArray vCache = cache.values(l);
@@ -244,16 +244,16 @@ public final class LlamaModel implements CausalLM {
                         : qk.get(0).reshape(t, kvh, g, hd).transpose(1, 2, 0, 3).reshape(kvh, (long) g * t, hd);
                 NDArray scores = q.matMul(keys);                                                     // [KV,gT,S]
                 if (addMask != null) {
-                    scores = scores.reshape(kvh, g, t, s).add(addMask).reshape(kvh, (long) g * t, s);
+                    scores = scores.reshape(kvh, g, t, s).addi(addMask).reshape(kvh, (long) g * t, s);
                 }
                 NDArray att = scores.softmax(-1).matMul(vals);                                       // [KV,gT,hd]
                 att = t == 1 ? att.reshape(1, qd)
                         : att.reshape(kvh, g, t, hd).transpose(2, 0, 1, 3).reshape(t, qd);
-                x = x.add(ex.linear(att, wo[l], null).singletonOrThrow());
+                x = x.addi(ex.linear(att, wo[l], null).singletonOrThrow());
                 NDList gu = ex.linear(rmsNorm(x, lastAxis), wgu[l], null).singletonOrThrow().split(splitGu, 1);
                 NDArray gate = gu.get(0);
-                NDArray act = gate.mul(gate.getNDArrayInternal().sigmoid()).mul(gu.get(1));
-                x = x.add(ex.linear(act, wdown[l], null).singletonOrThrow());
+                NDArray act = gate.getNDArrayInternal().sigmoid().muli(gate).muli(gu.get(1));
+                x = x.addi(ex.linear(act, wdown[l], null).singletonOrThrow());
                 for (int k = 0; k < hiddenLayers.length; k++) {
                     if (hiddenLayers[k] == l + 1) {
                         layerHidden[k] = x.toFloatArray();
@@ -266,7 +266,7 @@ public final class LlamaModel implements CausalLM {
                 }
             }
             cache.advance(t);
-            NDArray hf = rmsNorm(x, lastAxis).mul(finalNorm);                                        // [T, D]
+            NDArray hf = rmsNorm(x, lastAxis).muli(finalNorm);                                        // [T, D]
             float[] lastHidden = options.lastHidden() ? hf.toFloatArray() : null;
             int rows = t;
             if (options.logitRows() == 1 && t > 1) {
@@ -280,7 +280,7 @@ public final class LlamaModel implements CausalLM {
 
     /** {@code x / sqrt(mean(x^2) + eps)} over the last axis (the weight is folded elsewhere). */
     private NDArray rmsNorm(NDArray x, int[] lastAxis) {
-        return x.mul(x.square().mean(lastAxis, true).add(c.rmsEps()).pow(-0.5f));
+        return x.mul(x.square().mean(lastAxis, true).addi(c.rmsEps()).powi(-0.5f));
     }
 
     /**

@@ -1,0 +1,185 @@
+package io.specdec.generate;
+
+import io.specdec.tokenizer.StreamingDecoder;
+import io.specdec.tokenizer.Tokenizer;
+import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.NoSuchElementException;
+import java.util.Spliterator;
+import java.util.Spliterators;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
+import java.util.stream.StreamSupport;
+
+/**
+ * A running generation: an {@link Iterator} of {@link GeneratedToken}s that applies the stop conditions (EOS, token
+ * budget, stop strings, full context, {@link #cancel()}), decodes text incrementally and times the work. Shared by
+ * autoregressive and speculative decoding, which differ only in their {@link DecodeStep}. Close it (or exhaust it)
+ * to free the step's native memory. Not thread-safe, except {@link #cancel()}, which any thread may call.
+ */
+public final class Generation implements Iterator<GeneratedToken>, AutoCloseable {
+    private final Tokenizer tokenizer;
+    private final GenerationConfig config;
+    private final int[] promptIds;
+    private final DecodeStep step;
+    private final StreamingDecoder decoder;
+    private final ArrayDeque<GeneratedToken> ready = new ArrayDeque<>();
+    private final StringBuilder text = new StringBuilder();
+    private final double prefillSeconds;
+    private int[] ids = new int[16];
+    private int count;
+    private int emittedChars;
+    private long decodeNanos;
+    private FinishReason finish;
+    private volatile boolean cancelled;
+
+    /**
+     * Starts a generation; {@code stepFactory} runs the prefill and is timed as such.
+     */
+    public Generation(Tokenizer tokenizer, int[] promptIds, GenerationConfig config, Supplier<DecodeStep> stepFactory) {
+        this.tokenizer = tokenizer;
+        this.config = config;
+        this.promptIds = promptIds.clone();
+        long t0 = System.nanoTime();
+        this.step = stepFactory.get();
+        this.prefillSeconds = (System.nanoTime() - t0) / 1e9;
+        this.decoder = new StreamingDecoder(tokenizer, promptIds.length == 0 ? -1 : promptIds[promptIds.length - 1]);
+    }
+
+    /** Asks the generation to stop before its next step (thread-safe). */
+    public void cancel() {
+        cancelled = true;
+    }
+
+    @Override
+    public boolean hasNext() {
+        while (ready.isEmpty() && finish == null) {
+            advance();
+        }
+        return !ready.isEmpty();
+    }
+
+    @Override
+    public GeneratedToken next() {
+        if (!hasNext()) {
+            throw new NoSuchElementException();
+        }
+        return ready.poll();
+    }
+
+    /** The tokens as a sequential {@link Stream}; closing the stream closes this generation. */
+    public Stream<GeneratedToken> stream() {
+        return StreamSupport.stream(Spliterators.spliteratorUnknownSize(this, Spliterator.ORDERED), false)
+                .onClose(this::close);
+    }
+
+    private void advance() {
+        if (cancelled) {
+            finish(FinishReason.CANCELLED);
+            return;
+        }
+        int budget = config.maxNewTokens() - count;
+        long t0 = System.nanoTime();
+        int[] toks = step.next(budget);
+        decodeNanos += System.nanoTime() - t0;
+        if (toks.length == 0) {
+            finish(FinishReason.CONTEXT_FULL);
+            return;
+        }
+        for (int id : toks) {
+            if (config.stopAtEos() && id == tokenizer.eosId()) {
+                finish(FinishReason.EOS);
+                return;
+            }
+            if (count == ids.length) {
+                ids = Arrays.copyOf(ids, ids.length * 2);
+            }
+            ids[count++] = id;
+            text.append(decoder.accept(id));
+            int stopAt = stopIndex();
+            if (stopAt >= 0) {
+                text.setLength(stopAt);
+                emit(id, text.length());
+                finish(FinishReason.STOP_STRING);
+                return;
+            }
+            emit(id, text.length() - holdBack());
+            if (count >= config.maxNewTokens()) {
+                finish(FinishReason.LENGTH);
+                return;
+            }
+        }
+    }
+
+    /** Earliest index of a stop string in the text (searching only where a new match can start), or -1. */
+    private int stopIndex() {
+        int best = -1;
+        for (String s : config.stopStrings()) {
+            int from = Math.max(0, emittedChars - s.length());
+            int i = text.indexOf(s, from);
+            if (i >= 0 && (best < 0 || i < best)) {
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    /** Characters at the end of the text that might begin a stop string and so are not streamed yet. */
+    private int holdBack() {
+        int hold = 0;
+        for (String s : config.stopStrings()) {
+            for (int k = Math.min(s.length() - 1, text.length()); k > hold; k--) {
+                if (text.substring(text.length() - k).equals(s.substring(0, k))) {
+                    hold = k;
+                    break;
+                }
+            }
+        }
+        return hold;
+    }
+
+    private void emit(int id, int upTo) {
+        int end = Math.max(upTo, emittedChars);
+        String piece = text.substring(emittedChars, end);
+        emittedChars = end;
+        ready.add(new GeneratedToken(id, piece, count - 1));
+    }
+
+    private void finish(FinishReason reason) {
+        if (finish != null) {
+            return;
+        }
+        finish = reason;
+        if (reason != FinishReason.STOP_STRING) {
+            text.append(decoder.flush());
+            if (text.length() > emittedChars && !ready.isEmpty()) {
+                GeneratedToken last = ready.pollLast();
+                ready.add(new GeneratedToken(last.id(), last.text() + text.substring(emittedChars), last.index()));
+                emittedChars = text.length();
+            }
+        }
+        step.close();
+    }
+
+    /** Runs to the end and returns the result. */
+    public GenerationResult result() {
+        while (hasNext()) {
+            next();
+        }
+        return new GenerationResult(promptIds.clone(), Arrays.copyOf(ids, count), text.toString(), finish,
+                new GenerationStats(promptIds.length, count, prefillSeconds, decodeNanos / 1e9));
+    }
+
+    /** The finish reason, or null while running. */
+    public FinishReason finishReason() {
+        return finish;
+    }
+
+    @Override
+    public void close() {
+        if (finish == null) {
+            finish(FinishReason.CANCELLED);
+        }
+    }
+}

@@ -1,0 +1,79 @@
+package io.specdec.generate;
+
+import io.specdec.sampling.SamplingConfig;
+import java.util.List;
+
+/**
+ * Per-request generation limits and sampling.
+ *
+ * @param maxNewTokens stop after this many generated tokens (default 256)
+ * @param stopStrings stop when the generated text contains any of these (the text is cut before it); default none
+ * @param stopAtEos stop at the tokenizer's EOS token (default true)
+ * @param addBos prepend BOS to the prompt (default true)
+ * @param sampling token selection (default greedy)
+ */
+public record GenerationConfig(
+        int maxNewTokens, List<String> stopStrings, boolean stopAtEos, boolean addBos, SamplingConfig sampling) {
+
+    public GenerationConfig {
+        if (maxNewTokens < 1) {
+            throw new IllegalArgumentException("maxNewTokens must be >= 1, found " + maxNewTokens);
+        }
+        stopStrings = List.copyOf(stopStrings);
+        for (String s : stopStrings) {
+            if (s.isEmpty()) {
+                throw new IllegalArgumentException("stop strings must not be empty");
+            }
+        }
+        if (sampling == null) {
+            throw new IllegalArgumentException("sampling config is required");
+        }
+    }
+
+    /** Defaults: 256 tokens, greedy, BOS, stop at EOS. */
+    public static GenerationConfig defaults() {
+        return builder().build();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Builder; every field optional. */
+    public static final class Builder {
+        private int maxNewTokens = 256;
+        private List<String> stopStrings = List.of();
+        private boolean stopAtEos = true;
+        private boolean addBos = true;
+        private SamplingConfig sampling = SamplingConfig.GREEDY;
+
+        public Builder optMaxNewTokens(int n) {
+            this.maxNewTokens = n;
+            return this;
+        }
+
+        public Builder optStopStrings(List<String> s) {
+            this.stopStrings = s;
+            return this;
+        }
+
+        public Builder optStopAtEos(boolean b) {
+            this.stopAtEos = b;
+            return this;
+        }
+
+        public Builder optAddBos(boolean b) {
+            this.addBos = b;
+            return this;
+        }
+
+        public Builder optSampling(SamplingConfig s) {
+            this.sampling = s;
+            return this;
+        }
+
+        public GenerationConfig build() {
+            return new GenerationConfig(maxNewTokens, stopStrings, stopAtEos, addBos, sampling);
+        }
+    }
+}

@@ -1,0 +1,13 @@
+package io.specdec.generate;
+
+/**
+ * A finished generation.
+ *
+ * @param promptIds the encoded prompt (BOS included when added)
+ * @param ids generated token ids (EOS excluded)
+ * @param text decoded generated text (cut before a stop string)
+ * @param finishReason why it ended
+ * @param stats timing
+ */
+public record GenerationResult(int[] promptIds, int[] ids, String text, FinishReason finishReason,
+        GenerationStats stats) {}
