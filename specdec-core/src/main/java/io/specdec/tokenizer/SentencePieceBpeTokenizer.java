@@ -95,6 +95,26 @@ public final class SentencePieceBpeTokenizer implements Tokenizer {
         return pieces[id];
     }
 
+    /** Merge score of {@code id}. */
+    public float score(int id) {
+        return scores[id];
+    }
+
+    /** GGUF token type of {@code id} (1 normal, 2 unknown, 3 control, 6 byte). */
+    public int type(int id) {
+        return types[id];
+    }
+
+    /** Unknown-token id. */
+    public int unkId() {
+        return unk;
+    }
+
+    /** Whether a dummy-prefix space is added to non-empty text. */
+    public boolean addSpacePrefix() {
+        return addSpacePrefix;
+    }
+
     @Override
     public int bosId() {
         return bos;

@@ -1,0 +1,145 @@
+package io.specdec.io;
+
+import com.google.gson.GsonBuilder;
+import io.specdec.model.LlamaConfig;
+import io.specdec.model.LlamaWeights;
+import io.specdec.tokenizer.SentencePieceBpeTokenizer;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Saves {@link LlamaWeights} as a Hugging Face directory ({@code config.json} + {@code model.safetensors}, half-split
+ * RoPE layout) or as a GGUF file ({@code llama} architecture, interleaved RoPE layout, optional embedded
+ * SentencePiece vocabulary), so that trained drafts and derived models load back through {@link ModelLoader} and
+ * into llama.cpp / transformers.
+ */
+public final class CheckpointWriter {
+    private CheckpointWriter() {}
+
+    /** Writes {@code dir/config.json} and {@code dir/model.safetensors} (F32 or F16/BF16 via {@code dtype}). */
+    public static void writeHf(LlamaWeights weights, Path dir, GgmlType dtype) throws IOException {
+        LlamaWeights w = weights.toHalfSplit();
+        LlamaConfig c = w.config();
+        Files.createDirectories(dir);
+        Map<String, Object> cfg = new LinkedHashMap<>();
+        cfg.put("architectures", List.of(c.qkvBias() ? "Qwen2ForCausalLM" : "LlamaForCausalLM"));
+        cfg.put("model_type", c.qkvBias() ? "qwen2" : "llama");
+        cfg.put("hidden_size", c.dim());
+        cfg.put("intermediate_size", c.hiddenDim());
+        cfg.put("num_hidden_layers", c.layers());
+        cfg.put("num_attention_heads", c.heads());
+        cfg.put("num_key_value_heads", c.kvHeads());
+        cfg.put("head_dim", c.headDim());
+        cfg.put("vocab_size", c.vocabSize());
+        cfg.put("max_position_embeddings", c.contextLength());
+        cfg.put("rms_norm_eps", c.rmsEps());
+        cfg.put("rope_theta", c.ropeTheta());
+        cfg.put("tie_word_embeddings", w.output() == null);
+        cfg.put("bos_token_id", c.bosId());
+        cfg.put("eos_token_id", c.eosId());
+        cfg.put("hidden_act", "silu");
+        cfg.put("torch_dtype", dtype == GgmlType.F32 ? "float32" : dtype == GgmlType.F16 ? "float16" : "bfloat16");
+        SafetensorsWriter sw = new SafetensorsWriter().optMetadata("format", "pt");
+        ModelLoader.Names n = HfLoader.NAMES;
+        long d = c.dim();
+        sw.put(n.embedding(), new long[] {c.vocabSize(), d}, w.embedding(), dtype);
+        for (int i = 0; i < c.layers(); i++) {
+            LlamaWeights.Layer l = w.layers().get(i);
+            String p = n.layerPrefix().replace("{i}", Integer.toString(i));
+            sw.put(p + n.attnNorm(), new long[] {d}, l.attnNorm(), dtype);
+            sw.put(p + n.wq(), new long[] {c.qDim(), d}, l.wq(), dtype);
+            sw.put(p + n.wk(), new long[] {c.kvDim(), d}, l.wk(), dtype);
+            sw.put(p + n.wv(), new long[] {c.kvDim(), d}, l.wv(), dtype);
+            sw.put(p + n.wo(), new long[] {d, c.qDim()}, l.wo(), dtype);
+            sw.put(p + n.ffnNorm(), new long[] {d}, l.ffnNorm(), dtype);
+            sw.put(p + n.wGate(), new long[] {c.hiddenDim(), d}, l.wGate(), dtype);
+            sw.put(p + n.wUp(), new long[] {c.hiddenDim(), d}, l.wUp(), dtype);
+            sw.put(p + n.wDown(), new long[] {d, c.hiddenDim()}, l.wDown(), dtype);
+            if (c.qkvBias()) {
+                sw.put(p + n.bq(), new long[] {c.qDim()}, l.bq(), dtype);
+                sw.put(p + n.bk(), new long[] {c.kvDim()}, l.bk(), dtype);
+                sw.put(p + n.bv(), new long[] {c.kvDim()}, l.bv(), dtype);
+            }
+        }
+        sw.put(n.finalNorm(), new long[] {d}, w.finalNorm(), dtype);
+        if (w.output() != null) {
+            sw.put(n.output(), new long[] {c.vocabSize(), d}, w.output(), dtype);
+        }
+        sw.write(dir.resolve("model.safetensors"));
+        Files.writeString(dir.resolve("config.json"),
+                new GsonBuilder().setPrettyPrinting().create().toJson(cfg), StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Writes a GGUF v3 file (architecture {@code llama}, F32 tensors, q/k rows converted to the interleaved layout)
+     * with {@code tokenizer} embedded as a {@code llama} vocabulary ({@code null}: no tokenizer keys).
+     */
+    public static void writeGguf(LlamaWeights weights, SentencePieceBpeTokenizer tokenizer, Path path)
+            throws IOException {
+        LlamaWeights w = weights.toHalfSplit();
+        LlamaConfig c = w.config();
+        if (c.qkvBias()) {
+            throw new IllegalArgumentException("GGUF writer emits the llama architecture; q/k/v bias is not supported");
+        }
+        GgufWriter g = new GgufWriter();
+        g.putMetadata("general.architecture", "llama");
+        g.putMetadata("general.name", "specdec");
+        g.putMetadata("llama.context_length", c.contextLength());
+        g.putMetadata("llama.embedding_length", c.dim());
+        g.putMetadata("llama.block_count", c.layers());
+        g.putMetadata("llama.feed_forward_length", c.hiddenDim());
+        g.putMetadata("llama.attention.head_count", c.heads());
+        g.putMetadata("llama.attention.head_count_kv", c.kvHeads());
+        g.putMetadata("llama.attention.key_length", c.headDim());
+        g.putMetadata("llama.rope.dimension_count", c.headDim());
+        g.putMetadata("llama.attention.layer_norm_rms_epsilon", c.rmsEps());
+        g.putMetadata("llama.rope.freq_base", c.ropeTheta());
+        if (tokenizer != null) {
+            int v = tokenizer.vocabSize();
+            String[] pieces = new String[v];
+            float[] scores = new float[v];
+            int[] types = new int[v];
+            for (int i = 0; i < v; i++) {
+                pieces[i] = tokenizer.piece(i);
+                scores[i] = tokenizer.score(i);
+                types[i] = tokenizer.type(i);
+            }
+            g.putMetadata("tokenizer.ggml.model", "llama");
+            g.putMetadata("tokenizer.ggml.tokens", pieces);
+            g.putMetadata("tokenizer.ggml.scores", scores);
+            g.putMetadata("tokenizer.ggml.token_type", types);
+            g.putMetadata("tokenizer.ggml.bos_token_id", tokenizer.bosId());
+            g.putMetadata("tokenizer.ggml.eos_token_id", tokenizer.eosId());
+            g.putMetadata("tokenizer.ggml.unknown_token_id", tokenizer.unkId());
+            g.putMetadata("tokenizer.ggml.add_space_prefix", tokenizer.addSpacePrefix());
+        }
+        ModelLoader.Names n = GgufLoader.NAMES;
+        long d = c.dim();
+        g.putTensor(n.embedding(), new long[] {c.vocabSize(), d}, w.embedding());
+        for (int i = 0; i < c.layers(); i++) {
+            LlamaWeights.Layer l = w.layers().get(i);
+            String p = n.layerPrefix().replace("{i}", Integer.toString(i));
+            g.putTensor(p + n.attnNorm(), new long[] {d}, l.attnNorm());
+            g.putTensor(p + n.wq(), new long[] {c.qDim(), d},
+                    LlamaWeights.unpermuteRows(l.wq(), c.heads(), c.headDim(), c.dim()));
+            g.putTensor(p + n.wk(), new long[] {c.kvDim(), d},
+                    LlamaWeights.unpermuteRows(l.wk(), c.kvHeads(), c.headDim(), c.dim()));
+            g.putTensor(p + n.wv(), new long[] {c.kvDim(), d}, l.wv());
+            g.putTensor(p + n.wo(), new long[] {d, c.qDim()}, l.wo());
+            g.putTensor(p + n.ffnNorm(), new long[] {d}, l.ffnNorm());
+            g.putTensor(p + n.wGate(), new long[] {c.hiddenDim(), d}, l.wGate());
+            g.putTensor(p + n.wUp(), new long[] {c.hiddenDim(), d}, l.wUp());
+            g.putTensor(p + n.wDown(), new long[] {d, c.hiddenDim()}, l.wDown());
+        }
+        g.putTensor(n.finalNorm(), new long[] {d}, w.finalNorm());
+        if (w.output() != null) {
+            g.putTensor(n.output(), new long[] {c.vocabSize(), d}, w.output());
+        }
+        g.write(path);
+    }
+}
