@@ -77,6 +77,45 @@ public record LlamaWeights(
         }
     }
 
+    /**
+     * Random weights for {@code config} (half-split layout): matrices normal with standard deviation {@code scale},
+     * embedding std 1, norm weights uniform in [0.8, 1.2], untied head std {@code 4·scale}. For tests and benchmarks
+     * (dense kernels cost the same whatever the values). Deterministic for a seed.
+     */
+    public static LlamaWeights random(LlamaConfig config, long seed, float scale) {
+        java.util.SplittableRandom r = new java.util.SplittableRandom(seed);
+        LlamaConfig c = config;
+        List<Layer> layers = new java.util.ArrayList<>();
+        for (int i = 0; i < c.layers(); i++) {
+            layers.add(new Layer(uniform(r, c.dim()), gauss(r, (long) c.qDim() * c.dim(), scale),
+                    gauss(r, (long) c.kvDim() * c.dim(), scale), gauss(r, (long) c.kvDim() * c.dim(), scale),
+                    gauss(r, (long) c.dim() * c.qDim(), scale), uniform(r, c.dim()),
+                    gauss(r, (long) c.hiddenDim() * c.dim(), scale), gauss(r, (long) c.hiddenDim() * c.dim(), scale),
+                    gauss(r, (long) c.dim() * c.hiddenDim(), scale), c.qkvBias() ? gauss(r, c.qDim(), scale) : null,
+                    c.qkvBias() ? gauss(r, c.kvDim(), scale) : null, c.qkvBias() ? gauss(r, c.kvDim(), scale) : null));
+        }
+        return new LlamaWeights(c, RopeLayout.HALF_SPLIT, gauss(r, (long) c.vocabSize() * c.dim(), 1f), layers,
+                uniform(r, c.dim()), c.tiedEmbeddings() ? null : gauss(r, (long) c.vocabSize() * c.dim(), scale * 4));
+    }
+
+    private static float[] gauss(java.util.SplittableRandom r, long n, float scale) {
+        float[] a = new float[Math.toIntExact(n)];
+        for (int i = 0; i < a.length; i++) {
+            double u1 = r.nextDouble();
+            double u2 = r.nextDouble();
+            a[i] = (float) (Math.sqrt(-2 * Math.log(1 - u1)) * Math.cos(2 * Math.PI * u2) * scale);
+        }
+        return a;
+    }
+
+    private static float[] uniform(java.util.SplittableRandom r, int n) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = (float) (0.8 + 0.4 * r.nextDouble());
+        }
+        return a;
+    }
+
     /** The LM head: {@link #output} or, when tied, the embedding. */
     public float[] lmHead() {
         return output != null ? output : embedding;

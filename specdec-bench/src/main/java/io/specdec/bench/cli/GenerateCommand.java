@@ -6,7 +6,6 @@ import io.specdec.generate.Generation;
 import io.specdec.generate.GenerationConfig;
 import io.specdec.generate.GenerationResult;
 import io.specdec.io.LoadedModel;
-import io.specdec.io.ModelLoader;
 import io.specdec.model.LlamaModel;
 import io.specdec.sampling.SamplingConfig;
 import java.io.PrintStream;

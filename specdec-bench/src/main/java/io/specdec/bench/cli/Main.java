@@ -19,6 +19,8 @@ public final class Main {
             "  generate --model PATH [--prompt TEXT] [--max-tokens N] [--temperature T] [--top-k K] [--top-p P]",
             "           [--min-p P] [--repetition-penalty R] [--seed S] [--stop STR] [--no-bos] [--warmup N] [--json]",
             "           stream a completion; --json prints one JSON object with ids, text and stats",
+            "  soak --model PATH [--generations N] [--max-tokens N] [--temperature T]",
+            "           run N generations in one process and report resident memory (native memory must stay flat)",
             "  inspect PATH [--all]",
             "           print a checkpoint's format, config, metadata and tensors (GGUF, HF dir, llama2.c .bin)",
             "",
@@ -33,6 +35,10 @@ public final class Main {
         boolean verbose = Arrays.asList(argv).contains("--verbose");
         if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
             System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", verbose ? "info" : "warn");
+        }
+        if (System.getProperty("org.slf4j.simpleLogger.log.ai.djl.util.cuda.CudaUtils") == null) {
+            // "Failed to detect GPU count" on machines with CUDA libraries but no GPU: noise for a CLI user
+            System.setProperty("org.slf4j.simpleLogger.log.ai.djl.util.cuda.CudaUtils", verbose ? "warn" : "error");
         }
         for (int i = 0; i + 1 < argv.length; i++) {
             if (argv[i].equals("--threads")) {
@@ -50,6 +56,8 @@ public final class Main {
                     return new GenerateCommand(out, err).run(argv);
                 case "inspect":
                     return new InspectCommand(out).run(argv);
+                case "soak":
+                    return new SoakCommand(out, err).run(argv);
                 default:
                     throw new Args.UsageException("unknown command '" + argv[0] + "'");
             }

@@ -1,0 +1,85 @@
+package io.specdec.bench.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import io.specdec.testing.SharedAssets;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+
+/** The command-line tool end to end (in-process): JSON output, streaming text, inspect, and one-line errors. */
+class MainTest {
+    private record Run(int code, String out, String err) {}
+
+    private static Run run(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void generateJsonReproducesGoldenGreedy() {
+        String model = SharedAssets.require("models/stories260K.gguf").toString();
+        SharedAssets.Golden g = SharedAssets.golden("stories260K-greedy.jsonl").get(1);
+        Run r = run("generate", "--model", model, "--prompt", g.prompt(), "--max-tokens", "40", "--json");
+        assertEquals(0, r.code(), r.err());
+        JsonObject o = JsonParser.parseString(r.out().trim()).getAsJsonObject();
+        int[] ids = o.getAsJsonArray("ids").asList().stream().mapToInt(e -> e.getAsInt()).toArray();
+        int[] expected = Arrays.copyOfRange(g.ids(), g.promptIds().length, g.promptIds().length + 40);
+        assertArrayEquals(expected, ids);
+        int[] promptIds = o.getAsJsonArray("prompt_ids").asList().stream().mapToInt(e -> e.getAsInt()).toArray();
+        assertArrayEquals(g.promptIds(), promptIds);
+        JsonObject stats = o.getAsJsonObject("stats");
+        assertEquals(40, stats.get("tokens").getAsInt());
+        assertTrue(stats.get("tokens_per_s").getAsDouble() > 0);
+        assertTrue(stats.get("seconds").getAsDouble() > 0);
+        assertTrue(r.err().contains("loaded stories260K.gguf"), "progress on stderr");
+    }
+
+    @Test
+    void generateStreamsTextAndStats() {
+        String model = SharedAssets.require("models/stories260K.bin").toString();
+        Run r = run("generate", "--model", model, "--prompt", "Once upon a time", "--max-tokens", "20",
+                "--temperature", "0.8", "--top-p", "0.9", "--seed", "3");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().startsWith("Once upon a time"), r.out());
+        assertTrue(r.err().contains("20 generated"), r.err());
+        assertTrue(r.err().contains("tokens/s"), r.err());
+    }
+
+    @Test
+    void inspectListsMetadataAndTensors() {
+        Run r = run("inspect", SharedAssets.require("models/stories260K.gguf").toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("GGUF v3"));
+        assertTrue(r.out().contains("llama.embedding_length = 64"));
+        assertTrue(r.out().contains("blk.4.ffn_down.weight"));
+        Run hf = run("inspect", SharedAssets.require("models/stories260K-hf-bf16-sharded").toString());
+        assertEquals(0, hf.code(), hf.err());
+        assertTrue(hf.out().contains("BF16"));
+    }
+
+    @Test
+    void errorsAreOneLineWithoutStackTraces() {
+        Run r = run("generate", "--model", "/nonexistent/model.gguf");
+        assertEquals(1, r.code());
+        assertTrue(r.err().startsWith("error: "), r.err());
+        assertTrue(r.err().contains("/nonexistent/model.gguf"), r.err());
+        assertFalse(r.err().contains("\tat "), "no stack trace without --verbose");
+        Run u = run("generate", "--bogus", "1");
+        assertEquals(2, u.code());
+        assertTrue(u.err().contains("unknown option --bogus"));
+        Run n = run("generate", "--model", "x", "--max-tokens", "many");
+        assertEquals(2, n.code());
+        assertTrue(n.err().contains("--max-tokens must be an integer"));
+    }
+}
