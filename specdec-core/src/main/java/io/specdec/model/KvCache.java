@@ -89,8 +89,8 @@ public final class KvCache implements AutoCloseable {
                 NDArray idx = m.create(src);
                 NDIndex dst = new NDIndex().addSliceDim(prefixLen, prefixLen + nodeIndices.length);
                 for (int l = 0; l < keys.length; l++) {
-                    NDArray k = keys[l].get(new NDIndex("{}", idx)); // copy: gather before overwrite
-                    NDArray v = values[l].get(new NDIndex("{}", idx));
+                    NDArray k = keys[l].get(m, new NDIndex("{}", idx)); // copy: gather before overwrite
+                    NDArray v = values[l].get(m, new NDIndex("{}", idx));
                     keys[l].set(dst, k);
                     values[l].set(dst, v);
                 }

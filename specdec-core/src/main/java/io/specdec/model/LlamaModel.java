@@ -44,6 +44,8 @@ public final class LlamaModel implements CausalLM {
     private final NDArray embedding;   // [V, D]
     private final NDArray lmHead;      // [V, D]
     private final NDArray finalNorm;   // [D]
+    private final NDArray eps;         // scalar dim*rmsEps: tensor operands avoid a scalar-tensor allocation per op
+    private final NDArray minusHalf;   // scalar -0.5
     private final NDArray rope;        // [context, 2*headDim]: cos | sin per position (half-split pairing)
     private final boolean fusedRope;   // rotate_half folded into the q/k weights (small models)
     private final NDArray[] wqkv;      // fused: [2(qd+kd)+kd, D] = q,k,rq,rk,v; else [qd+2kd, D] = q,k,v
@@ -69,7 +71,10 @@ public final class LlamaModel implements CausalLM {
         int nl = c.layers();
         embedding = manager.create(w.embedding(), new Shape(c.vocabSize(), d));
         lmHead = w.output() == null ? embedding : manager.create(w.output(), new Shape(c.vocabSize(), d));
-        finalNorm = manager.create(w.finalNorm(), new Shape(d));
+        float sqrtD = (float) Math.sqrt(d);
+        finalNorm = manager.create(scaled(w.finalNorm(), sqrtD), new Shape(d));
+        eps = manager.create(d * c.rmsEps());
+        minusHalf = manager.create(-0.5f);
         fusedRope = (long) (qd + kd) * d <= 65536;
         rope = manager.create(ropeTable(c, !fusedRope), new Shape(c.contextLength(), 2L * c.headDim()));
         wqkv = new NDArray[nl];
@@ -87,7 +92,7 @@ public final class LlamaModel implements CausalLM {
                         rotateHalfRows(l.wk(), c.kvHeads(), c.headDim(), d), l.wv()}
                     : new float[][] {scaled(l.wq(), scale), l.wk(), l.wv()};
             float[] f = stack(parts);
-            foldColumns(f, l.attnNorm());
+            foldColumns(f, scaled(l.attnNorm(), sqrtD));
             wqkv[i] = manager.create(f, new Shape(f.length / d, d));
             if (c.qkvBias()) {
                 float[] b = stack(fusedRope
@@ -100,10 +105,19 @@ public final class LlamaModel implements CausalLM {
             wo[i] = manager.create(l.wo(), new Shape(d, qd));
             float[] gu = new float[2 * h * d];
             put(gu, put(gu, 0, l.wGate(), d), l.wUp(), d);
-            foldColumns(gu, l.ffnNorm());
+            foldColumns(gu, scaled(l.ffnNorm(), sqrtD));
             wgu[i] = manager.create(gu, new Shape(2L * h, d));
             wdown[i] = manager.create(l.wDown(), new Shape(d, h));
         }
+    }
+
+    private static boolean contiguous(int[] positions) {
+        for (int i = 1; i < positions.length; i++) {
+            if (positions[i] != positions[0] + i) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static float[] stack(float[][] parts) {
@@ -239,8 +253,19 @@ public final class LlamaModel implements CausalLM {
         float[][] layerHidden = new float[hiddenLayers.length][];
         try (NDManager m = manager.newSubManager()) {
             NDArrayEx ex = embedding.getNDArrayInternal();
-            NDArray x = ex.embedding(m.create(ids), embedding, SparseFormat.DENSE).singletonOrThrow();  // [T, D]
-            NDArray table = ex.embedding(m.create(pos), rope, SparseFormat.DENSE).singletonOrThrow();  // [T, 2hd]
+            NDArray x;                                                                               // [T, D]
+            NDArray table;                                                                           // [T, 2hd]
+            if (t == 1) {
+                // one token: plain slices, no index tensors to create (two native calls instead of four)
+                x = embedding.get(m, new NDIndex().addSliceDim(ids[0], ids[0] + 1));
+            } else {
+                x = ex.embedding(m.create(ids), embedding, SparseFormat.DENSE).singletonOrThrow();
+            }
+            if (contiguous(positions)) {
+                table = rope.get(m, new NDIndex().addSliceDim(positions[0], positions[0] + t));
+            } else {
+                table = ex.embedding(m.create(pos), rope, SparseFormat.DENSE).singletonOrThrow();
+            }
             NDArray cs = null;
             NDArray cos = null;
             NDArray sin = null;
@@ -289,7 +314,9 @@ public final class LlamaModel implements CausalLM {
                 NDArray att = scores.softmax(-1).matMul(vals);                                       // [KV,gT,hd]
                 att = t == 1 ? att.reshape(1, qd)
                         : att.reshape(kvh, g, t, hd).transpose(2, 0, 1, 3).reshape(t, qd);
-                x = x.addi(ex.linear(att, wo[l], null).singletonOrThrow());
+                NDArray attnOut = ex.linear(att, wo[l], null).singletonOrThrow();
+                // layer 0: x may be a view of the embedding weights (T = 1), so never update it in place
+                x = l == 0 ? x.add(attnOut) : x.addi(attnOut);
                 NDList gu = ex.linear(rmsNorm(x, lastAxis), wgu[l], null).singletonOrThrow().split(splitGu, 1);
                 NDArray gate = gu.get(0);
                 NDArray act = gate.getNDArrayInternal().sigmoid().muli(gate).muli(gu.get(1));
@@ -318,9 +345,12 @@ public final class LlamaModel implements CausalLM {
         }
     }
 
-    /** {@code x / sqrt(mean(x^2) + eps)} over the last axis (the weight is folded elsewhere). */
+    /**
+     * {@code x / sqrt(sum(x^2) + dim*eps)} over the last axis: RMSNorm up to the factor {@code sqrt(dim)}, which is
+     * folded with the norm weights into the next matmul (a sum costs half a mean here: 2.7 vs 4.8 µs).
+     */
     private NDArray rmsNorm(NDArray x, int[] lastAxis) {
-        return x.mul(x.square().mean(lastAxis, true).addi(c.rmsEps()).powi(-0.5f));
+        return x.mul(x.square().sum(lastAxis, true).addi(eps).powi(minusHalf));
     }
 
     /**
