@@ -237,14 +237,7 @@ public final class GgufFile implements TensorStore {
 
     @Override
     public float[] readFloats(TensorInfo t) {
-        long n = t.elements();
-        if (n > Integer.MAX_VALUE - 8) {
-            throw new CheckpointException(path() + ": tensor '" + t.name() + "' has " + n + " elements (max 2^31)");
-        }
-        ByteBuffer b = file.map(t.offset(), t.byteSize(), "tensor '" + t.name() + "'");
-        float[] out = new float[(int) n];
-        t.dtype().dequantize(b, n, out, 0);
-        return out;
+        return file.readFloats(t);
     }
 
     @Override

@@ -9,10 +9,8 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 
@@ -127,7 +125,7 @@ public final class Llama2cLoader {
                 }
                 int hs = dim / heads;
                 long off = HEADER;
-                off = add("token_embd.weight", off, vocab, dim);
+                off = put("token_embd.weight", off, vocab, dim);
                 long attNorm = off;
                 off += 4L * layers * dim;
                 long wq = off;
@@ -158,10 +156,10 @@ public final class Llama2cLoader {
                     put(p + "ffn_down.weight", w2 + 4L * i * hidden * dim, dim, hidden);
                     put(p + "ffn_up.weight", w3 + 4L * i * dim * hidden, hidden, dim);
                 }
-                off = add("output_norm.weight", off, dim);
+                off = put("output_norm.weight", off, dim);
                 off += 4L * seq * hs; // legacy freq_cis_real + freq_cis_imag, unused
                 if (!shared) {
-                    off = add("output.weight", off, vocab, dim);
+                    off = put("output.weight", off, vocab, dim);
                 }
                 if (off != file.size()) {
                     throw new CheckpointException(path + ": header describes " + off + " bytes but the file has "
@@ -171,10 +169,6 @@ public final class Llama2cLoader {
                 file.close();
                 throw e;
             }
-        }
-
-        private long add(String name, long off, long... shape) {
-            return put(name, off, shape);
         }
 
         private long put(String name, long off, long... shape) {
@@ -203,10 +197,7 @@ public final class Llama2cLoader {
 
         @Override
         public float[] readFloats(TensorInfo t) {
-            float[] out = new float[(int) t.elements()];
-            GgmlType.F32.dequantize(file.map(t.offset(), t.byteSize(), "tensor '" + t.name() + "'"), out.length,
-                    out, 0);
-            return out;
+            return file.readFloats(t);
         }
 
         @Override
@@ -227,7 +218,4 @@ public final class Llama2cLoader {
         }
     }
 
-    static List<String> names(Store s) {
-        return new ArrayList<>(s.infos.keySet());
-    }
 }

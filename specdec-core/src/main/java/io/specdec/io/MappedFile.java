@@ -57,6 +57,19 @@ final class MappedFile implements AutoCloseable {
         }
     }
 
+    /** Decodes a tensor of this file to float32 (widening / dequantising in Java). */
+    float[] readFloats(TensorInfo t) {
+        long n = t.elements();
+        if (n > Integer.MAX_VALUE - 8) {
+            throw new CheckpointException(path + ": tensor '" + t.name() + "' has " + n + " elements (max 2^31)");
+        }
+        float[] out = new float[(int) n];
+        if (n > 0) {
+            t.dtype().dequantize(map(t.offset(), t.byteSize(), "tensor '" + t.name() + "'"), n, out, 0);
+        }
+        return out;
+    }
+
     @Override
     public void close() {
         try {

@@ -154,15 +154,7 @@ public final class SafetensorsFile implements TensorStore {
 
     @Override
     public float[] readFloats(TensorInfo t) {
-        long n = t.elements();
-        if (n > Integer.MAX_VALUE - 8) {
-            throw new CheckpointException(path() + ": tensor '" + t.name() + "' has " + n + " elements (max 2^31)");
-        }
-        float[] out = new float[(int) n];
-        if (n > 0) {
-            t.dtype().dequantize(file.map(t.offset(), t.byteSize(), "tensor '" + t.name() + "'"), n, out, 0);
-        }
-        return out;
+        return file.readFloats(t);
     }
 
     @Override

@@ -148,11 +148,6 @@ public final class Gpt2BpeTokenizer implements Tokenizer {
 
     @Override
     public String decode(int[] ids) {
-        StreamingDecoder d = new StreamingDecoder(this, -1);
-        StringBuilder sb = new StringBuilder();
-        for (int id : ids) {
-            sb.append(d.accept(id));
-        }
-        return sb.append(d.flush()).toString();
+        return StreamingDecoder.decodeAll(this, -1, ids);
     }
 }

@@ -200,11 +200,6 @@ public final class SentencePieceBpeTokenizer implements Tokenizer {
     @Override
     public String decode(int[] ids) {
         // At the start of a text the dummy-prefix space is dropped, as after BOS (SentencePiece decode semantics).
-        StreamingDecoder d = new StreamingDecoder(this, bos);
-        StringBuilder sb = new StringBuilder();
-        for (int id : ids) {
-            sb.append(d.accept(id));
-        }
-        return sb.append(d.flush()).toString();
+        return StreamingDecoder.decodeAll(this, bos, ids);
     }
 }

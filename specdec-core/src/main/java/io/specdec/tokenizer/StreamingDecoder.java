@@ -37,6 +37,16 @@ public final class StreamingDecoder {
         return s;
     }
 
+    /** Decodes a whole sequence as if streamed after {@code prevId}. */
+    public static String decodeAll(Tokenizer tokenizer, int prevId, int[] ids) {
+        StreamingDecoder d = new StreamingDecoder(tokenizer, prevId);
+        StringBuilder sb = new StringBuilder();
+        for (int id : ids) {
+            sb.append(d.accept(id));
+        }
+        return sb.append(d.flush()).toString();
+    }
+
     /** Length of the longest prefix that does not end inside a (possibly valid) multi-byte sequence. */
     static int completePrefix(byte[] b) {
         int n = b.length;
