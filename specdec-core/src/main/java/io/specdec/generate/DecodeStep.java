@@ -13,6 +13,11 @@ public interface DecodeStep extends AutoCloseable {
      */
     int[] next(int max);
 
+    /** Speculation metrics so far, or {@code null} for autoregressive decoding. */
+    default io.specdec.spec.SpeculationStats speculationStats() {
+        return null;
+    }
+
     @Override
     void close();
 }

@@ -168,7 +168,8 @@ public final class Generation implements Iterator<GeneratedToken>, AutoCloseable
             next();
         }
         return new GenerationResult(promptIds.clone(), Arrays.copyOf(ids, count), text.toString(), finish,
-                new GenerationStats(promptIds.length, count, prefillSeconds, decodeNanos / 1e9));
+                new GenerationStats(promptIds.length, count, prefillSeconds, decodeNanos / 1e9),
+                step.speculationStats());
     }
 
     /** The finish reason, or null while running. */

@@ -8,6 +8,7 @@ package io.specdec.generate;
  * @param text decoded generated text (cut before a stop string)
  * @param finishReason why it ended
  * @param stats timing
+ * @param speculation speculation metrics, or {@code null} for autoregressive decoding
  */
 public record GenerationResult(int[] promptIds, int[] ids, String text, FinishReason finishReason,
-        GenerationStats stats) {}
+        GenerationStats stats, io.specdec.spec.SpeculationStats speculation) {}

@@ -32,9 +32,18 @@ public final class TokenSampler {
      * {@code logits} is not modified.
      */
     public float[] distribution(float[] logits, int[] history, int historyLength) {
+        return distribution(logits, history, historyLength, processor, config.isGreedy());
+    }
+
+    /**
+     * The one way a row of logits becomes a distribution, for targets and drafts alike: copy, apply the processor
+     * chain, then softmax — or a one-hot vector at the argmax when {@code greedy}.
+     */
+    public static float[] distribution(float[] logits, int[] history, int historyLength, LogitsProcessor processor,
+            boolean greedy) {
         float[] l = logits.clone();
         processor.process(l, history, historyLength);
-        if (config.isGreedy()) {
+        if (greedy) {
             float[] p = new float[l.length];
             p[Distributions.argmax(l)] = 1f;
             return p;

@@ -1,0 +1,21 @@
+package io.specdec.spec;
+
+/**
+ * One verified round.
+ *
+ * @param tree what was drafted
+ * @param acceptedNodes the accepted path (node indices, root excluded), in order
+ * @param emitted the tokens emitted this round: the accepted path's tokens plus the corrected/bonus token
+ * @param targetLogits raw target logits, row 0 at the root, row {@code 1+j} at node j ({@code [1+size][vocab]}
+ *     row-major); what Token Recycling learns from
+ * @param vocab row width of {@code targetLogits}
+ * @param draftNanos time spent proposing
+ * @param verifyNanos time of the target forward
+ */
+public record RoundResult(DraftTree tree, int[] acceptedNodes, int[] emitted, float[] targetLogits, int vocab,
+        long draftNanos, long verifyNanos) {
+    /** Number of accepted draft tokens. */
+    public int accepted() {
+        return acceptedNodes.length;
+    }
+}

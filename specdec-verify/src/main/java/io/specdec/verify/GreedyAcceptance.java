@@ -1,0 +1,46 @@
+package io.specdec.verify;
+
+import io.specdec.sampling.Distributions;
+import io.specdec.spec.AcceptancePolicy;
+import io.specdec.spec.DraftTree;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import java.util.function.IntFunction;
+
+/**
+ * Greedy verification (ALGORITHMS.md §1–2): from the root, move to the child carrying the target's argmax while one
+ * exists; emit the path plus the target's argmax at the last node. Lossless for greedy decoding. Stateless.
+ */
+public final class GreedyAcceptance implements AcceptancePolicy {
+    @Override
+    public Acceptance walk(DraftTree tree, IntFunction<float[]> p, SplittableRandom rng) {
+        int[] path = new int[tree.maxDepth()];
+        int n = 0;
+        int node = -1;
+        while (true) {
+            int choice = Distributions.argmax(p.apply(node));
+            int next = -1;
+            for (int c : tree.children(node)) {
+                if (tree.token(c) == choice) {
+                    next = c;
+                    break;
+                }
+            }
+            if (next < 0) {
+                return new Acceptance(Arrays.copyOf(path, n), choice);
+            }
+            path[n++] = next;
+            node = next;
+        }
+    }
+
+    @Override
+    public boolean isLossless() {
+        return true;
+    }
+
+    @Override
+    public String name() {
+        return "greedy";
+    }
+}
