@@ -116,6 +116,14 @@ public record LlamaWeights(
         return a;
     }
 
+    /**
+     * The same weights with another context length: the runtime then accepts positions up to {@code n} (RoPE
+     * extrapolates past a model's trained length; a draft model run past it loses acceptance, never correctness).
+     */
+    public LlamaWeights withContextLength(int n) {
+        return new LlamaWeights(config.withContextLength(n), layout, embedding, layers, finalNorm, output);
+    }
+
     /** The LM head: {@link #output} or, when tied, the embedding. */
     public float[] lmHead() {
         return output != null ? output : embedding;

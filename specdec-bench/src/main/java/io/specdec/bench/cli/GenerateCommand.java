@@ -26,8 +26,10 @@ final class GenerateCommand {
     }
 
     int run(String[] argv) {
-        Args a = new Args(argv, 1, Set.of("model", "prompt", "max-tokens", "temperature", "top-k", "top-p", "min-p",
-                "repetition-penalty", "seed", "stop", "warmup", "threads"), Set.of("json", "verbose", "no-bos"));
+        java.util.Set<String> opts = new java.util.HashSet<>(Set.of("model", "prompt", "max-tokens", "temperature",
+                "top-k", "top-p", "min-p", "repetition-penalty", "seed", "stop", "warmup", "threads"));
+        opts.addAll(DrafterOptions.OPTIONS);
+        Args a = new Args(argv, 1, opts, Set.of("json", "verbose", "no-bos"));
         String model = a.get("model");
         if (model == null) {
             throw new Args.UsageException("generate needs --model PATH");
@@ -52,14 +54,21 @@ final class GenerateCommand {
         if (lm.tokenizer() == null) {
             throw new IllegalArgumentException(model + ": the checkpoint has no tokenizer");
         }
-        try (LlamaModel m = new LlamaModel(lm.weights())) {
-            AutoregressiveGenerator gen = AutoregressiveGenerator.builder().setModel(m).setTokenizer(lm.tokenizer())
-                    .optConfig(cfg).build();
+        try (LlamaModel m = new LlamaModel(lm.weights()); DrafterOptions d = new DrafterOptions(a, lm, m, err)) {
+            java.util.function.Function<String, Generation> starter;
+            if (d.speculative()) {
+                io.specdec.spec.SpeculativeDecoder spec = d.decoder(m, lm, cfg, d.controllerNames().get(0));
+                starter = spec::start;
+            } else {
+                AutoregressiveGenerator gen = AutoregressiveGenerator.builder().setModel(m)
+                        .setTokenizer(lm.tokenizer()).optConfig(cfg).build();
+                starter = gen::start;
+            }
             for (int i = 0; i < a.getInt("warmup", 0); i++) {
-                gen.generate(prompt);
+                starter.apply(prompt).result();
             }
             GenerationResult r;
-            try (Generation g = gen.start(prompt)) {
+            try (Generation g = starter.apply(prompt)) {
                 if (!json) {
                     out.print(prompt);
                     out.flush();
@@ -80,6 +89,13 @@ final class GenerateCommand {
                 err.printf("[%d prompt tokens, %d generated in %.3f s (prefill %.3f s): %.1f tokens/s, finish: %s]%n",
                         r.stats().promptTokens(), r.stats().generatedTokens(), r.stats().totalSeconds(),
                         r.stats().prefillSeconds(), r.stats().tokensPerSecond(), r.finishReason());
+                if (r.speculation() != null) {
+                    io.specdec.spec.SpeculationStats s = r.speculation();
+                    err.printf("[speculation: %d rounds, %d drafted, %d accepted, tau %.2f, acceptance %.2f;"
+                            + " time draft %.4f s, verify %.4f s, bookkeeping %.4f s]%n", s.rounds(), s.drafted(),
+                            s.accepted(), s.tau(), s.acceptanceRate(), s.draftSeconds(), s.verifySeconds(),
+                            s.bookkeepingSeconds());
+                }
             }
         }
         return 0;
@@ -99,6 +115,19 @@ final class GenerateCommand {
         s.put("prefill_seconds", r.stats().prefillSeconds());
         s.put("decode_seconds", r.stats().decodeSeconds());
         s.put("tokens_per_s", r.stats().tokensPerSecond());
+        if (r.speculation() != null) {
+            io.specdec.spec.SpeculationStats sp = r.speculation();
+            s.put("rounds", sp.rounds());
+            s.put("drafted", sp.drafted());
+            s.put("accepted", sp.accepted());
+            s.put("tau", sp.tau());
+            s.put("acceptance_rate", sp.acceptanceRate());
+            s.put("per_position_acceptance", sp.perPositionAcceptance());
+            s.put("accepted_length_histogram", sp.acceptedLengthHistogram());
+            s.put("draft_seconds", sp.draftSeconds());
+            s.put("verify_seconds", sp.verifySeconds());
+            s.put("bookkeeping_seconds", sp.bookkeepingSeconds());
+        }
         o.put("stats", s);
         return o;
     }

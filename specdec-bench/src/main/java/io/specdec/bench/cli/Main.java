@@ -18,7 +18,12 @@ public final class Main {
             "commands:",
             "  generate --model PATH [--prompt TEXT] [--max-tokens N] [--temperature T] [--top-k K] [--top-p P]",
             "           [--min-p P] [--repetition-penalty R] [--seed S] [--stop STR] [--no-bos] [--warmup N] [--json]",
+            "           [--drafter draft-model --draft-model PATH [--k K | --controller static|heuristic|confidence|goodput]",
+            "            [--tree-budget N] [--tree-topk K]]",
             "           stream a completion; --json prints one JSON object with ids, text and stats",
+            "  bench --model PATH --drafter draft-model --draft-model PATH --prompts FILE [--max-tokens N]",
+            "        [--temperature T] [--controller NAME[,NAME...]|all] [--k K] [--tree-budget N] [--report FILE.md]",
+            "           AR vs speculation per prompt, interleaved in one JVM; table + Markdown/JSON report",
             "  soak --model PATH [--generations N] [--max-tokens N] [--temperature T]",
             "           run N generations in one process and report resident memory (native memory must stay flat)",
             "  inspect PATH [--all]",
@@ -56,6 +61,8 @@ public final class Main {
                     return new GenerateCommand(out, err).run(argv);
                 case "inspect":
                     return new InspectCommand(out).run(argv);
+                case "bench":
+                    return new BenchCommand(out, err).run(argv);
                 case "soak":
                     return new SoakCommand(out, err).run(argv);
                 default:
@@ -65,7 +72,7 @@ public final class Main {
             err.println("error: " + e.getMessage());
             err.println(USAGE);
             return 2;
-        } catch (RuntimeException | OutOfMemoryError e) {
+        } catch (RuntimeException | OutOfMemoryError | java.io.IOException e) {
             err.println("error: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
             if (verbose) {
                 e.printStackTrace(err);

@@ -57,6 +57,50 @@ class MainTest {
     }
 
     @Test
+    void speculativeGenerateMatchesAutoregressiveAndReportsStats() {
+        String model = SharedAssets.require("models/stories260K.gguf").toString();
+        String draft = SharedAssets.require("models/draft43K.gguf").toString();
+        Run ar = run("generate", "--model", model, "--prompt", "Lily and Ben were", "--max-tokens", "64", "--json");
+        Run sp = run("generate", "--model", model, "--prompt", "Lily and Ben were", "--max-tokens", "64", "--json",
+                "--drafter", "draft-model", "--draft-model", draft, "--k", "4");
+        assertEquals(0, sp.code(), sp.err());
+        JsonObject a = JsonParser.parseString(ar.out().trim()).getAsJsonObject();
+        JsonObject s = JsonParser.parseString(sp.out().trim()).getAsJsonObject();
+        assertEquals(a.get("ids"), s.get("ids"), "speculative greedy = AR greedy");
+        JsonObject st = s.getAsJsonObject("stats");
+        for (String k : new String[] {"rounds", "drafted", "accepted", "tau", "acceptance_rate"}) {
+            assertTrue(st.has(k), "stats has " + k);
+        }
+        assertTrue(st.get("tau").getAsDouble() > 1.0);
+        Run tree = run("generate", "--model", model, "--prompt", "Lily and Ben were", "--max-tokens", "64", "--json",
+                "--drafter", "draft-model", "--draft-model", draft, "--tree-budget", "8");
+        assertEquals(a.get("ids"), JsonParser.parseString(tree.out().trim()).getAsJsonObject().get("ids"));
+        Run bad = run("generate", "--model", model, "--drafter", "draft-model");
+        assertEquals(2, bad.code());
+        assertTrue(bad.err().contains("--draft-model PATH"), bad.err());
+    }
+
+    @Test
+    void benchWritesReportsWithAllControllers(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        String model = SharedAssets.require("models/stories260K.gguf").toString();
+        String draft = SharedAssets.require("models/draft43K.gguf").toString();
+        java.nio.file.Path prompts = dir.resolve("p.txt");
+        java.nio.file.Files.writeString(prompts, "Once upon a time\nThe little dog\n");
+        java.nio.file.Path report = dir.resolve("r.md");
+        Run r = run("bench", "--model", model, "--drafter", "draft-model", "--draft-model", draft, "--prompts",
+                prompts.toString(), "--max-tokens", "32", "--controller", "all", "--warmup", "1", "--report",
+                report.toString());
+        assertEquals(0, r.code(), r.err());
+        String md = java.nio.file.Files.readString(report);
+        for (String c : new String[] {"static(4)", "heuristic", "confidence", "goodput"}) {
+            assertTrue(md.contains(c), "report lists " + c);
+        }
+        assertTrue(md.contains("2/2"), "greedy-identical column: " + md);
+        assertTrue(java.nio.file.Files.exists(dir.resolve("r.json")));
+    }
+
+    @Test
     void inspectListsMetadataAndTensors() {
         Run r = run("inspect", SharedAssets.require("models/stories260K.gguf").toString());
         assertEquals(0, r.code(), r.err());

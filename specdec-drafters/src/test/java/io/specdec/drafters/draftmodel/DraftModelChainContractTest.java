@@ -18,7 +18,7 @@ class DraftModelChainContractTest extends DrafterContract {
         if (draft == null) {
             LoadedModel d = ModelLoader.load(SharedAssets.require("models/draft43K.gguf"));
             DraftModelDrafter.checkCompatible(loaded.tokenizer(), d.tokenizer(), target, draft = new LlamaModel(
-                    d.weights()));
+                    d.weights().withContextLength(target.config().contextLength())));
         }
         return DraftModelDrafter.factory(draft, DraftModelDrafter.Mode.CHAIN, 1);
     }
