@@ -8,7 +8,6 @@ import io.specdec.sampling.TokenSampler;
 import io.specdec.tokenizer.Tokenizer;
 import java.util.Arrays;
 import java.util.Objects;
-import java.util.function.Consumer;
 
 /**
  * Plain autoregressive decoding: one target forward per generated token. This is the reference every speculative
@@ -24,7 +23,7 @@ import java.util.function.Consumer;
  *
  * Thread safety: the generator is immutable; each call creates its own cache, so calls may run concurrently.
  */
-public final class AutoregressiveGenerator {
+public final class AutoregressiveGenerator implements TextGenerator {
     private final CausalLM model;
     private final Tokenizer tokenizer;
     private final GenerationConfig config;
@@ -39,27 +38,17 @@ public final class AutoregressiveGenerator {
         return new Builder();
     }
 
-    /** Generates to completion. */
-    public GenerationResult generate(String prompt) {
-        return start(prompt).result();
+    @Override
+    public Tokenizer tokenizer() {
+        return tokenizer;
     }
 
-    /** Generates, calling {@code onToken} for each token as it is produced. */
-    public GenerationResult generate(String prompt, Consumer<GeneratedToken> onToken) {
-        try (Generation g = start(prompt)) {
-            while (g.hasNext()) {
-                onToken.accept(g.next());
-            }
-            return g.result();
-        }
+    @Override
+    public GenerationConfig config() {
+        return config;
     }
 
-    /** Starts a streaming generation (an iterator with {@code cancel()}); close it when done. */
-    public Generation start(String prompt) {
-        return start(tokenizer.encode(prompt, config.addBos()));
-    }
-
-    /** Starts from already-encoded prompt ids. */
+    @Override
     public Generation start(int[] promptIds) {
         int[] p = promptIds.clone();
         return new Generation(tokenizer, p, config, () -> new ArStep(model, p, config));

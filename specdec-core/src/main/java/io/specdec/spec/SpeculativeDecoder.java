@@ -1,16 +1,13 @@
 package io.specdec.spec;
 
 import io.specdec.generate.DecodeStep;
-import io.specdec.generate.GeneratedToken;
 import io.specdec.generate.Generation;
 import io.specdec.generate.GenerationConfig;
-import io.specdec.generate.GenerationResult;
 import io.specdec.sampling.LogitsProcessors;
 import io.specdec.sampling.TokenSampler;
 import io.specdec.tokenizer.Tokenizer;
 import java.util.Arrays;
 import java.util.Objects;
-import java.util.function.Consumer;
 
 /**
  * Speculative decoding: each round a {@link Drafter} proposes a tree, the {@link Verifier} runs the target over it
@@ -24,7 +21,7 @@ import java.util.function.Consumer;
  * its {@link CandidateLengthController} is used by one request at a time; the built-in controllers are not
  * thread-safe.
  */
-public final class SpeculativeDecoder {
+public final class SpeculativeDecoder implements io.specdec.generate.TextGenerator {
     private final VerifierFactory verifiers;
     private final Tokenizer tokenizer;
     private final DrafterFactory drafters;
@@ -47,8 +44,14 @@ public final class SpeculativeDecoder {
         return new Builder();
     }
 
+    @Override
     public GenerationConfig config() {
         return config;
+    }
+
+    @Override
+    public Tokenizer tokenizer() {
+        return tokenizer;
     }
 
     public AcceptancePolicy policy() {
@@ -59,27 +62,7 @@ public final class SpeculativeDecoder {
         return controller;
     }
 
-    /** Generates to completion. */
-    public GenerationResult generate(String prompt) {
-        return start(prompt).result();
-    }
-
-    /** Generates, calling {@code onToken} for each token. */
-    public GenerationResult generate(String prompt, Consumer<GeneratedToken> onToken) {
-        try (Generation g = start(prompt)) {
-            while (g.hasNext()) {
-                onToken.accept(g.next());
-            }
-            return g.result();
-        }
-    }
-
-    /** Starts a streaming generation. */
-    public Generation start(String prompt) {
-        return start(tokenizer.encode(prompt, config.addBos()));
-    }
-
-    /** Starts from encoded prompt ids. */
+    @Override
     public Generation start(int[] promptIds) {
         int[] p = promptIds.clone();
         return new Generation(tokenizer, p, config, () -> new SpecStep(p));

@@ -55,20 +55,14 @@ final class GenerateCommand {
             throw new IllegalArgumentException(model + ": the checkpoint has no tokenizer");
         }
         try (LlamaModel m = new LlamaModel(lm.weights()); DrafterOptions d = new DrafterOptions(a, lm, m, err)) {
-            java.util.function.Function<String, Generation> starter;
-            if (d.speculative()) {
-                io.specdec.spec.SpeculativeDecoder spec = d.decoder(m, lm, cfg, d.controllerNames().get(0));
-                starter = spec::start;
-            } else {
-                AutoregressiveGenerator gen = AutoregressiveGenerator.builder().setModel(m)
-                        .setTokenizer(lm.tokenizer()).optConfig(cfg).build();
-                starter = gen::start;
-            }
+            io.specdec.generate.TextGenerator gen = d.speculative()
+                    ? d.decoder(m, lm, cfg, d.controllerNames().get(0))
+                    : AutoregressiveGenerator.builder().setModel(m).setTokenizer(lm.tokenizer()).optConfig(cfg).build();
             for (int i = 0; i < a.getInt("warmup", 0); i++) {
-                starter.apply(prompt).result();
+                gen.generate(prompt);
             }
             GenerationResult r;
-            try (Generation g = starter.apply(prompt)) {
+            try (Generation g = gen.start(prompt)) {
                 if (!json) {
                     out.print(prompt);
                     out.flush();

@@ -1,48 +1,22 @@
 package io.specdec.drafters.draftmodel;
 
-import io.specdec.io.LoadedModel;
-import io.specdec.io.ModelLoader;
-import io.specdec.model.LlamaModel;
-import io.specdec.spec.DrafterFactory;
-import io.specdec.testing.SharedAssets;
-import io.specdec.verify.contract.DrafterContract;
-import org.junit.jupiter.api.AfterAll;
+import io.specdec.spec.CandidateLengthController;
+import io.specdec.spec.LengthControllers;
 
-/** The draft-model drafter, tree mode (top-3 expansion, 8-node budget, point-mass candidates), through the drafter contract. */
-class DraftModelTreeContractTest extends DrafterContract {
+/** Tree mode: top-3 expansion under an 8-node budget, point-mass candidates. */
+class DraftModelTreeContractTest extends DraftModelContract {
     @Override
-    protected io.specdec.spec.CandidateLengthController controller() {
-        return io.specdec.spec.LengthControllers.fixed(8);
-    }
-
-    private LlamaModel draft;
-    private LlamaModel tinyDraft;
-
-    @Override
-    protected DrafterFactory drafter(LlamaModel target, LoadedModel loaded) {
-        if (draft == null) {
-            LoadedModel d = ModelLoader.load(SharedAssets.require("models/draft43K.gguf"));
-            DraftModelDrafter.checkCompatible(loaded.tokenizer(), d.tokenizer(), target, draft = new LlamaModel(
-                    d.weights().withContextLength(target.config().contextLength())));
-        }
-        return DraftModelDrafter.factory(draft, DraftModelDrafter.Mode.TREE, 3);
+    DraftModelDrafter.Mode mode() {
+        return DraftModelDrafter.Mode.TREE;
     }
 
     @Override
-    protected DrafterFactory tinyDrafter(LlamaModel tinyTarget) {
-        if (tinyDraft == null) {
-            tinyDraft = new LlamaModel(tinyDraftWeights(0.5f));
-        }
-        return DraftModelDrafter.factory(tinyDraft, DraftModelDrafter.Mode.TREE, 3);
+    int topK() {
+        return 3;
     }
 
-    @AfterAll
-    void closeDrafts() {
-        if (draft != null) {
-            draft.close();
-        }
-        if (tinyDraft != null) {
-            tinyDraft.close();
-        }
+    @Override
+    protected CandidateLengthController controller() {
+        return LengthControllers.fixed(8);
     }
 }

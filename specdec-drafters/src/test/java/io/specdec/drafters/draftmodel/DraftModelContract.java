@@ -1,0 +1,50 @@
+package io.specdec.drafters.draftmodel;
+
+import io.specdec.io.LoadedModel;
+import io.specdec.io.ModelLoader;
+import io.specdec.model.LlamaModel;
+import io.specdec.spec.DrafterFactory;
+import io.specdec.testing.SharedAssets;
+import io.specdec.verify.contract.DrafterContract;
+import org.junit.jupiter.api.AfterAll;
+
+/** The draft-model drafter through the drafter contract: draft43K for stories260K, a noisy copy for the tiny target. */
+abstract class DraftModelContract extends DrafterContract {
+    private LlamaModel draft;
+    private LlamaModel tinyDraft;
+
+    /** Chain or tree, and top-k for trees. */
+    abstract DraftModelDrafter.Mode mode();
+
+    int topK() {
+        return 1;
+    }
+
+    @Override
+    protected DrafterFactory drafter(LlamaModel target, LoadedModel loaded) {
+        if (draft == null) {
+            LoadedModel d = ModelLoader.load(SharedAssets.require("models/draft43K.gguf"));
+            draft = new LlamaModel(d.weights().withContextLength(target.config().contextLength()));
+            DraftModelDrafter.checkCompatible(loaded.tokenizer(), d.tokenizer(), target, draft);
+        }
+        return DraftModelDrafter.factory(draft, mode(), topK());
+    }
+
+    @Override
+    protected DrafterFactory tinyDrafter(LlamaModel tinyTarget) {
+        if (tinyDraft == null) {
+            tinyDraft = new LlamaModel(tinyDraftWeights(0.5f));
+        }
+        return DraftModelDrafter.factory(tinyDraft, mode(), topK());
+    }
+
+    @AfterAll
+    void closeDrafts() {
+        if (draft != null) {
+            draft.close();
+        }
+        if (tinyDraft != null) {
+            tinyDraft.close();
+        }
+    }
+}
