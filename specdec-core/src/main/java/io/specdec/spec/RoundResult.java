@@ -3,6 +3,7 @@ package io.specdec.spec;
 /**
  * One verified round.
  *
+ * @param root the root token (the last token emitted before the round; its target logits are row 0)
  * @param tree what was drafted
  * @param acceptedNodes the accepted path (node indices, root excluded), in order
  * @param emitted the tokens emitted this round: the accepted path's tokens plus the corrected/bonus token
@@ -12,8 +13,13 @@ package io.specdec.spec;
  * @param draftNanos time spent proposing
  * @param verifyNanos time of the target forward
  */
-public record RoundResult(DraftTree tree, int[] acceptedNodes, int[] emitted, float[] targetLogits, int vocab,
+public record RoundResult(int root, DraftTree tree, int[] acceptedNodes, int[] emitted, float[] targetLogits, int vocab,
         long draftNanos, long verifyNanos) {
+    /** Token of verified node {@code j}: {@code -1} = the root. */
+    public int tokenAt(int j) {
+        return j < 0 ? root : tree.token(j);
+    }
+
     /** Number of accepted draft tokens. */
     public int accepted() {
         return acceptedNodes.length;

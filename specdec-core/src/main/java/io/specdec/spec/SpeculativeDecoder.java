@@ -149,7 +149,7 @@ public final class SpeculativeDecoder implements io.specdec.generate.TextGenerat
                 }
                 history[length++] = id;
             }
-            RoundResult r = new RoundResult(tree, acc.acceptedNodes(), emitted, logits, vocab, t1 - t0, t2 - t1);
+            RoundResult r = new RoundResult(root, tree, acc.acceptedNodes(), emitted, logits, vocab, t1 - t0, t2 - t1);
             drafter.observe(r);
             if (controller != null) {
                 controller.observe(r);
@@ -193,7 +193,7 @@ public final class SpeculativeDecoder implements io.specdec.generate.TextGenerat
         private AcceptancePolicy policy;
         private CandidateLengthController controller = LengthControllers.fixed(4);
         private GenerationConfig config = GenerationConfig.defaults();
-        private int maxDraft = 64;
+        private int maxDraft = 128;
 
         /** How the target verifies (e.g. {@code TreeVerifier.factory(model)}). */
         public Builder setVerifier(VerifierFactory v) {
@@ -230,7 +230,7 @@ public final class SpeculativeDecoder implements io.specdec.generate.TextGenerat
             return this;
         }
 
-        /** Upper bound on nodes per round (cache headroom); default 64. */
+        /** Upper bound on nodes per round (cache headroom); default 128. */
         public Builder optMaxDraft(int n) {
             if (n < 0) {
                 throw new IllegalArgumentException("max draft must be >= 0");

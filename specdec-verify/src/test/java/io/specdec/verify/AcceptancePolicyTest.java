@@ -119,10 +119,10 @@ class AcceptancePolicyTest {
             float[] q = UniformDrafter.skewed(16);
             SamplingConfig s = SamplingConfig.builder().optTemperature(1f).build();
             DrafterContract.Measured good = DrafterContract.measure(tiny, () -> new UniformDrafter(q),
-                    cfg -> new RejectionSampling(), LengthControllers.fixed(2), s, 20_000);
+                    cfg -> new RejectionSampling(), LengthControllers.fixed(2), s, 20_000, new int[] {1});
             assertTrue(good.chi().z() <= 4.5, "rejection sampling must pass: " + good.chi());
             DrafterContract.Measured bad = DrafterContract.measure(tiny, () -> new UniformDrafter(q),
-                    cfg -> new AcceptAlways(), LengthControllers.fixed(2), s, 20_000);
+                    cfg -> new AcceptAlways(), LengthControllers.fixed(2), s, 20_000, new int[] {1});
             assertTrue(bad.chi().z() > 4.5, "accept-always must fail the same test: " + bad.chi());
             System.out.println("distribution test: rejection sampling " + good.chi() + "; accept-always " + bad.chi()
                     + " " + Arrays.toString(new double[0]));

@@ -98,6 +98,11 @@ public abstract class DrafterContract {
     /** The drafter for the tiny random target (same vocabulary, V = 16). */
     protected abstract DrafterFactory tinyDrafter(LlamaModel tinyTarget);
 
+    /** The prompt of the tiny-target distribution test (default [BOS]). */
+    protected int[] tinyPrompt() {
+        return new int[] {1};
+    }
+
     /** The length controller used by the contract (default static K = 4). */
     protected CandidateLengthController controller() {
         return LengthControllers.fixed(4);
@@ -149,7 +154,8 @@ public abstract class DrafterContract {
     }
 
     private void assertDistribution(SamplingConfig s) {
-        Measured m = measure(tinyTarget, tinyDrafter(tinyTarget), this::policy, controller(), s, SAMPLES);
+        Measured m = measure(tinyTarget, tinyDrafter(tinyTarget), this::policy, controller(), s, SAMPLES,
+                tinyPrompt());
         System.out.printf("[contract] %s %s: %s, %d draft tokens accepted over %d samples%n",
                 getClass().getSimpleName(), s, m.chi(), m.accepted(), SAMPLES);
         assertTrue(m.accepted() > SAMPLES / 10, "the drafter must actually get tokens accepted (" + m.accepted() + ")");
@@ -166,9 +172,8 @@ public abstract class DrafterContract {
      */
     public static Measured measure(LlamaModel target, DrafterFactory drafter,
             java.util.function.Function<GenerationConfig, AcceptancePolicy> policy, CandidateLengthController controller,
-            SamplingConfig s, int samples) {
+            SamplingConfig s, int samples, int[] prompt) {
         Tokenizer tok = tinyTokenizer();
-        int[] prompt = {1};
         int v = target.config().vocabSize();
         double[] exact = DistributionCheck.exactTriples(target, prompt, s);
         Map<Integer, Integer> counts = new HashMap<>();
