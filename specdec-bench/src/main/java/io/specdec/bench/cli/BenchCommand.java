@@ -47,17 +47,26 @@ final class BenchCommand {
         Set<String> opts = new HashSet<>(Set.of("model", "prompts", "max-tokens", "temperature", "top-p", "seed",
                 "warmup", "limit", "report", "threads"));
         opts.addAll(DrafterOptions.OPTIONS);
-        Args a = new Args(argv, 1, opts, Set.of("verbose"));
+        Set<String> flags = new HashSet<>(Set.of("verbose"));
+        flags.addAll(DrafterOptions.FLAGS);
+        opts.add("copy-from");
+        Args a = new Args(argv, 1, opts, flags);
         String model = a.get("model");
         String promptsFile = a.get("prompts");
-        if (model == null || promptsFile == null || a.get("drafter") == null) {
-            throw new Args.UsageException("bench needs --model PATH --drafter ... --prompts FILE");
+        if (model == null || (promptsFile == null) == (a.get("copy-from") == null) || a.get("drafter") == null) {
+            throw new Args.UsageException("bench needs --model PATH --drafter ... and one of --prompts FILE"
+                    + " (one prompt per line) or --copy-from STORIES (copy workload)");
         }
         List<String> prompts = new ArrayList<>();
-        for (String line : Files.readAllLines(Path.of(promptsFile), StandardCharsets.UTF_8)) {
-            if (!line.isBlank()) {
-                prompts.add(line.strip());
+        if (promptsFile != null) {
+            for (String line : Files.readAllLines(Path.of(promptsFile), StandardCharsets.UTF_8)) {
+                if (!line.isBlank()) {
+                    prompts.add(line.strip());
+                }
             }
+        } else {
+            promptsFile = a.get("copy-from") + " (copy workload)";
+            prompts.addAll(copyWorkload(Path.of(a.get("copy-from"))));
         }
         int limit = a.getInt("limit", prompts.size());
         prompts = prompts.subList(0, Math.min(limit, prompts.size()));
@@ -72,11 +81,11 @@ final class BenchCommand {
         try (LlamaModel m = new LlamaModel(lm.weights()); DrafterOptions d = new DrafterOptions(a, lm, m, err)) {
             AutoregressiveGenerator ar = AutoregressiveGenerator.builder().setModel(m).setTokenizer(lm.tokenizer())
                     .optConfig(cfg).build();
-            List<String> names = d.controllerNames();
             Map<String, SpeculativeDecoder> decoders = new LinkedHashMap<>();
-            for (String c : names) {
-                decoders.put(c, d.decoder(m, lm, cfg, c));
+            for (DrafterOptions.Config c : d.configurations()) {
+                decoders.put(d.label(c), d.decoder(m, lm, cfg, c));
             }
+            List<String> names = new ArrayList<>(decoders.keySet());
             int warm = a.getInt("warmup", 3);
             err.printf("warm-up: %d prompts x (AR + %d configurations)%n", warm, names.size());
             for (int i = 0; i < warm; i++) {
@@ -109,6 +118,23 @@ final class BenchCommand {
             err.println("report: " + reportPath + " and " + json);
         }
         return 0;
+    }
+
+    /**
+     * The copy workload (BENCHMARKING.md): each story of a {@code <|endoftext|>}-separated file, followed by a newline
+     * and its first eight words again, so the continuation tends to repeat the passage.
+     */
+    static List<String> copyWorkload(Path stories) throws IOException {
+        List<String> out = new ArrayList<>();
+        for (String story : Files.readString(stories, StandardCharsets.UTF_8).split("<\\|endoftext\\|>")) {
+            String s = story.strip();
+            if (s.isEmpty()) {
+                continue;
+            }
+            String[] words = s.split("\\s+");
+            out.add(s + "\n" + String.join(" ", Arrays.copyOf(words, Math.min(8, words.length))));
+        }
+        return out;
     }
 
     private static double median(double[] v) {
@@ -165,17 +191,24 @@ final class BenchCommand {
             }
             double total = dt + vt + bt;
             sb.append(String.format("| %s | %.2fx (%.2f–%.2f) | %.2f | %.2f | %.0f | %.0f | %.0f%% / %.0f%% / %.1f%% | %s |%n",
-                    d.label(e.getKey()), median(sp), Arrays.stream(sp).min().orElse(0),
+                    e.getKey(), median(sp), Arrays.stream(sp).min().orElse(0),
                     Arrays.stream(sp).max().orElse(0), (double) emitted / rounds,
                     drafted == 0 ? 0 : (double) accepted / drafted, specTok / specT, arTok / arT, 100 * dt / total,
                     100 * vt / total, 100 * bt / total,
                     greedy ? identical + "/" + rs.size() : "n/a (sampling)"));
         }
+        sb.append("\nExtra memory per drafter (bytes): ");
+        for (String dn : new java.util.LinkedHashSet<>(d.configurations().stream().map(DrafterOptions.Config::drafter)
+                .toList())) {
+            sb.append(dn).append(" ").append(String.format("%,d", d.memoryBytes(dn))).append("; ");
+        }
+        sb.append("(recycling/hybrid: the V·k int32 adjacency matrix; draft-model: weights + KV cache at capacity;"
+                + " prompt lookup keeps nothing between rounds)\n");
         sb.append("\n## Per prompt\n\n| prompt | configuration | speedup | τ | acceptance | identical |\n");
         sb.append("| --- | --- | --- | --- | --- | --- |\n");
         for (Map.Entry<String, List<Run>> e : runs.entrySet()) {
             for (Run r : e.getValue()) {
-                String p = r.prompt().length() > 40 ? r.prompt().substring(0, 40) + "…" : r.prompt();
+                String p = r.prompt().length() > 40 ? r.prompt().substring(0, 40).replace("\n", " ") + "…" : r.prompt().replace("\n", " ");
                 sb.append(String.format("| %s | %s | %.2fx | %.2f | %.2f | %s |%n", p.replace("|", "\\|"),
                         e.getKey(), r.speedup(), r.stats().tau(), r.stats().acceptanceRate(),
                         greedy ? (r.identical() ? "yes" : "NO") : "n/a"));
@@ -205,7 +238,7 @@ final class BenchCommand {
                 m.put("greedy_identical", r.identical());
                 list.add(m);
             }
-            o.put(d.label(e.getKey()), list);
+            o.put(e.getKey(), list);
         }
         return o;
     }

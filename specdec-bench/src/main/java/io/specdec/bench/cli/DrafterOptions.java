@@ -1,6 +1,11 @@
 package io.specdec.bench.cli;
 
 import io.specdec.drafters.draftmodel.DraftModelDrafter;
+import io.specdec.drafters.hybrid.HybridDrafter;
+import io.specdec.drafters.lookup.PromptLookupDrafter;
+import io.specdec.drafters.recycling.AdjacencyMatrix;
+import io.specdec.drafters.recycling.TokenRecyclingDrafter;
+import io.specdec.drafters.recycling.TreeTemplate;
 import io.specdec.generate.GenerationConfig;
 import io.specdec.io.LoadedModel;
 import io.specdec.model.LlamaModel;
@@ -9,33 +14,46 @@ import io.specdec.spec.DrafterFactory;
 import io.specdec.spec.LengthControllers;
 import io.specdec.spec.SpeculativeDecoder;
 import io.specdec.verify.Speculation;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
- * The speculative options shared by {@code generate} and {@code bench}: {@code --drafter draft-model
- * --draft-model PATH [--k K | --controller static|heuristic|confidence|goodput] [--tree-budget N] [--tree-topk K]}.
- * Owns the draft model; close it.
+ * The speculative options shared by {@code generate} and {@code bench}. {@code --drafter} takes one name or a comma
+ * list (bench runs them side by side): {@code draft-model} ({@code --draft-model PATH}, chain of {@code --k} or a
+ * tree of {@code --tree-budget} nodes with {@code --tree-topk} children), {@code recycling} (Token Recycling,
+ * {@code --template paper|DEPTH,WIDTH}, {@code --recycling-matrix FILE} loaded if present and saved at the end,
+ * {@code --cold} for a fresh matrix per request), {@code prompt-lookup} ({@code --lookup-max}, {@code --lookup-min},
+ * {@code --lookup-tokens}, {@code --lookup-matches}), {@code hybrid} (prompt lookup + Token Recycling under
+ * {@code --hybrid-budget} nodes). {@code --controller static|heuristic|confidence|goodput|all}. Owns loaded drafts.
  */
 final class DrafterOptions implements AutoCloseable {
-    static final java.util.Set<String> OPTIONS = java.util.Set.of("drafter", "draft-model", "k", "controller",
-            "tree-budget", "tree-topk", "confidence");
+    static final Set<String> OPTIONS = Set.of("drafter", "draft-model", "k", "controller", "tree-budget", "tree-topk",
+            "confidence", "template", "recycling-matrix", "lookup-max", "lookup-min", "lookup-tokens",
+            "lookup-matches", "hybrid-budget");
+    static final Set<String> FLAGS = Set.of("cold");
+    private static final List<String> DRAFTERS = List.of("draft-model", "recycling", "prompt-lookup", "hybrid");
 
-    final String drafter;
-    final int k;
-    final List<String> controllers;
-    final int treeBudget;
-    final int treeTopK;
-    final float confidence;
-    private LlamaModel draft;
+    /** One speculative configuration: a drafter and a controller. */
+    record Config(String drafter, String controller) {}
+
+    private final List<String> drafters = new ArrayList<>();
+    private final List<String> controllers;
+    private final Map<String, DrafterFactory> factories = new LinkedHashMap<>();
+    private final Map<String, Integer> budgets = new LinkedHashMap<>();
+    private final Map<String, String> shapes = new LinkedHashMap<>();
+    private final float confidence;
+    private final List<AutoCloseable> owned = new ArrayList<>();
+    private AdjacencyMatrix sharedMatrix;
+    private Path matrixPath;
 
     DrafterOptions(Args a, LoadedModel target, LlamaModel targetModel, PrintStream err) {
-        drafter = a.get("drafter");
-        k = a.getInt("k", 4);
-        treeBudget = a.getInt("tree-budget", 0);
-        treeTopK = a.getInt("tree-topk", 3);
         confidence = a.getFloat("confidence", 0.4f);
         String c = a.get("controller", "static");
         controllers = c.equals("all") ? List.of("static", "heuristic", "confidence", "goodput") : List.of(c.split(","));
@@ -45,71 +63,176 @@ final class DrafterOptions implements AutoCloseable {
                         + " found '" + x + "'");
             }
         }
-        if (k < 0 || treeBudget < 0 || treeTopK < 1) {
-            throw new Args.UsageException("--k and --tree-budget must be >= 0, --tree-topk >= 1");
-        }
-        if (drafter == null) {
+        if (a.get("drafter") == null) {
             return;
         }
-        if (!drafter.equals("draft-model")) {
-            throw new Args.UsageException("unknown --drafter '" + drafter + "' (available: draft-model)");
+        for (String d : a.get("drafter").split(",")) {
+            if (!DRAFTERS.contains(d)) {
+                throw new Args.UsageException("unknown --drafter '" + d + "' (available: " + String.join(", ", DRAFTERS)
+                        + ")");
+            }
+            drafters.add(d);
         }
+        int vocab = targetModel.config().vocabSize();
+        boolean cold = a.flag("cold");
+        try {
+            for (String d : drafters) {
+                switch (d) {
+                    case "draft-model" -> draftModel(a, target, targetModel, err);
+                    case "recycling" -> {
+                        TreeTemplate t = template(a.get("template", "paper"));
+                        factories.put(d, recycling(vocab, t, cold, a));
+                        memory.put(d, 4L * vocab * Math.max(8, t.width()));
+                        budgets.put(d, a.getInt("tree-budget", t.size()));
+                        shapes.put(d, "template " + t.size() + " nodes" + (cold ? ", cold matrix" : ""));
+                    }
+                    case "prompt-lookup" -> {
+                        int max = a.getInt("lookup-max", 3);
+                        int min = a.getInt("lookup-min", 1);
+                        int tokens = a.getInt("lookup-tokens", 10);
+                        int matches = a.getInt("lookup-matches", 1);
+                        factories.put(d, PromptLookupDrafter.factory(vocab, max, min, tokens, matches));
+                        budgets.put(d, tokens * matches);
+                        shapes.put(d, "n=" + max + ".." + min + ", " + tokens + " tokens x " + matches);
+                    }
+                    default -> {
+                        TreeTemplate t = template(a.get("template", "paper"));
+                        factories.put(d, HybridDrafter.factory(List.of(PromptLookupDrafter.factory(vocab),
+                                recycling(vocab, t, cold, a))));
+                        memory.put(d, 4L * vocab * Math.max(8, t.width()));
+                        int budget = a.getInt("hybrid-budget", 48);
+                        budgets.put(d, budget);
+                        shapes.put(d, "lookup + recycling, " + budget + " nodes");
+                    }
+                }
+            }
+        } catch (RuntimeException | IOException e) {
+            close();
+            throw e instanceof RuntimeException r ? r : new IllegalArgumentException(e.getMessage(), e);
+        }
+    }
+
+    private DrafterFactory recycling(int vocab, TreeTemplate t, boolean cold, Args a) throws IOException {
+        if (cold) {
+            return () -> TokenRecyclingDrafter.factory(new AdjacencyMatrix(vocab, Math.max(8, t.width())), t).create();
+        }
+        if (sharedMatrix == null) {
+            String f = a.get("recycling-matrix");
+            matrixPath = f == null ? null : Path.of(f);
+            if (matrixPath != null && Files.exists(matrixPath)) {
+                sharedMatrix = AdjacencyMatrix.load(matrixPath);
+                if (sharedMatrix.vocabSize() != vocab) {
+                    throw new IllegalArgumentException(f + ": recycling matrix is for a vocabulary of "
+                            + sharedMatrix.vocabSize() + " tokens, the target has " + vocab);
+                }
+            } else {
+                sharedMatrix = new AdjacencyMatrix(vocab, Math.max(8, t.width()));
+            }
+        }
+        return TokenRecyclingDrafter.factory(sharedMatrix, t);
+    }
+
+    private static TreeTemplate template(String spec) {
+        if (spec.equals("paper")) {
+            return TreeTemplate.paper();
+        }
+        String[] dw = spec.split(",");
+        if (dw.length != 2) {
+            throw new Args.UsageException("--template must be 'paper' or DEPTH,WIDTH; found '" + spec + "'");
+        }
+        return TreeTemplate.full(Integer.parseInt(dw[0].trim()), Integer.parseInt(dw[1].trim()));
+    }
+
+    private void draftModel(Args a, LoadedModel target, LlamaModel targetModel, PrintStream err) {
         String path = a.get("draft-model");
         if (path == null) {
             throw new Args.UsageException("--drafter draft-model needs --draft-model PATH");
         }
+        int k = a.getInt("k", 4);
+        int treeBudget = a.getInt("tree-budget", 0);
+        int topK = a.getInt("tree-topk", 3);
+        if (k < 0 || treeBudget < 0 || topK < 1) {
+            throw new Args.UsageException("--k and --tree-budget must be >= 0, --tree-topk >= 1");
+        }
         LoadedModel d = Progress.load(Path.of(path), err);
         // run the draft over the target's whole context (draft43K was trained at 128 positions)
         int ctx = Math.max(d.config().contextLength(), target.config().contextLength());
-        draft = new LlamaModel(d.weights().withContextLength(ctx));
-        try {
-            DraftModelDrafter.checkCompatible(target.tokenizer(), d.tokenizer(), targetModel, draft);
-        } catch (RuntimeException e) {
-            draft.close();
-            throw e;
-        }
+        LlamaModel draft = new LlamaModel(d.weights().withContextLength(ctx));
+        owned.add(draft);
+        io.specdec.model.LlamaConfig dc = draft.config();
+        memory.put("draft-model", 4L * dc.parameterCount()
+                + 2L * dc.layers() * Math.min(dc.contextLength(), 4096) * dc.kvDim() * 4);
+        DraftModelDrafter.checkCompatible(target.tokenizer(), d.tokenizer(), targetModel, draft);
+        boolean tree = treeBudget > 0;
+        factories.put("draft-model", DraftModelDrafter.factory(draft, tree ? DraftModelDrafter.Mode.TREE
+                : DraftModelDrafter.Mode.CHAIN, topK));
+        budgets.put("draft-model", tree ? treeBudget : k);
+        shapes.put("draft-model", tree ? "tree(" + treeBudget + ",top" + topK + ")" : "chain");
     }
 
     boolean speculative() {
-        return drafter != null;
+        return !drafters.isEmpty();
     }
 
-    /** A new controller by name (fresh state). */
-    CandidateLengthController controller(String name) {
-        int max = treeBudget > 0 ? treeBudget : k;
-        return switch (name) {
-            case "heuristic" -> LengthControllers.heuristic(max, Math.max(max, 16));
+    /** Every drafter × controller, in the order given. */
+    List<Config> configurations() {
+        List<Config> out = new ArrayList<>();
+        for (String d : drafters) {
+            for (String c : controllers) {
+                out.add(new Config(d, c));
+            }
+        }
+        return out;
+    }
+
+    /** A new controller (fresh state) for a configuration. */
+    CandidateLengthController controller(Config c) {
+        int max = budgets.get(c.drafter());
+        return switch (c.controller()) {
+            case "heuristic" -> LengthControllers.heuristic(Math.min(max, 4), Math.max(max, 16));
             case "confidence" -> LengthControllers.confidence(confidence, Math.max(max, 8));
             case "goodput" -> LengthControllers.goodput(Math.max(max, 8));
             default -> LengthControllers.fixed(max);
         };
     }
 
-    DrafterFactory drafterFactory() {
-        return DraftModelDrafter.factory(draft, treeBudget > 0 ? DraftModelDrafter.Mode.TREE
-                : DraftModelDrafter.Mode.CHAIN, treeTopK);
-    }
-
-    /** A decoder for one controller. */
-    SpeculativeDecoder decoder(LlamaModel target, LoadedModel loaded, GenerationConfig cfg, String controller) {
-        return Speculation.decoder(target, loaded.tokenizer(), drafterFactory(), cfg)
-                .optController(controller(controller)).optMaxDraft(Math.max(16, Math.max(k, treeBudget))).build();
+    /** A decoder for one configuration. */
+    SpeculativeDecoder decoder(LlamaModel target, LoadedModel loaded, GenerationConfig cfg, Config c) {
+        return Speculation.decoder(target, loaded.tokenizer(), factories.get(c.drafter()), cfg)
+                .optController(controller(c)).optMaxDraft(Math.max(16, budgets.get(c.drafter()))).build();
     }
 
     /** Label for reports, e.g. "draft-model chain static(4)". */
-    String label(String controller) {
-        String shape = treeBudget > 0 ? "tree(" + treeBudget + ",top" + treeTopK + ")" : "chain";
-        return "draft-model " + shape + " " + controller(controller).name();
+    String label(Config c) {
+        return c.drafter() + " " + shapes.get(c.drafter()) + " " + controller(c).name();
     }
 
-    List<String> controllerNames() {
-        return new ArrayList<>(controllers);
+    private final Map<String, Long> memory = new LinkedHashMap<>();
+
+    /**
+     * Extra memory a drafter adds, in bytes: the adjacency matrix (recycling, hybrid; {@code V·k·4}), the draft
+     * model's weights plus its KV cache at full capacity (draft-model), nothing persistent for prompt lookup.
+     */
+    long memoryBytes(String drafter) {
+        return memory.getOrDefault(drafter, 0L);
     }
 
     @Override
     public void close() {
-        if (draft != null) {
-            draft.close();
+        if (sharedMatrix != null && matrixPath != null) {
+            try {
+                sharedMatrix.save(matrixPath);
+            } catch (IOException e) {
+                throw new IllegalStateException("cannot save the recycling matrix to " + matrixPath + ": "
+                        + e.getMessage(), e);
+            }
+        }
+        for (AutoCloseable x : owned) {
+            try {
+                x.close();
+            } catch (Exception ignored) {
+                // native memory of a draft model: nothing to recover
+            }
         }
     }
 }

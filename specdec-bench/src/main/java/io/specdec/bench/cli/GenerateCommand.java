@@ -29,7 +29,9 @@ final class GenerateCommand {
         java.util.Set<String> opts = new java.util.HashSet<>(Set.of("model", "prompt", "max-tokens", "temperature",
                 "top-k", "top-p", "min-p", "repetition-penalty", "seed", "stop", "warmup", "threads"));
         opts.addAll(DrafterOptions.OPTIONS);
-        Args a = new Args(argv, 1, opts, Set.of("json", "verbose", "no-bos"));
+        java.util.Set<String> flags = new java.util.HashSet<>(Set.of("json", "verbose", "no-bos"));
+        flags.addAll(DrafterOptions.FLAGS);
+        Args a = new Args(argv, 1, opts, flags);
         String model = a.get("model");
         if (model == null) {
             throw new Args.UsageException("generate needs --model PATH");
@@ -56,7 +58,7 @@ final class GenerateCommand {
         }
         try (LlamaModel m = new LlamaModel(lm.weights()); DrafterOptions d = new DrafterOptions(a, lm, m, err)) {
             io.specdec.generate.TextGenerator gen = d.speculative()
-                    ? d.decoder(m, lm, cfg, d.controllerNames().get(0))
+                    ? d.decoder(m, lm, cfg, d.configurations().get(0))
                     : AutoregressiveGenerator.builder().setModel(m).setTokenizer(lm.tokenizer()).optConfig(cfg).build();
             for (int i = 0; i < a.getInt("warmup", 0); i++) {
                 gen.generate(prompt);
