@@ -31,6 +31,12 @@ public interface CausalLM extends AutoCloseable {
         return forward(cache, tokens, pos, null, options);
     }
 
+    /**
+     * Final norm and LM head applied to hidden states {@code [T, dim]} taken after some layer (early-exit shadow
+     * tokens); returns logits {@code [T, vocab]}.
+     */
+    float[] logitsFromHidden(float[] hidden, int t);
+
     @Override
     void close();
 }

@@ -357,6 +357,7 @@ public final class LlamaModel implements CausalLM {
      * Applies the final norm and LM head to hidden states {@code [T, D]} taken after some layer (DEL's shadow
      * tokens, early-exit drafting). Returns logits {@code [T, V]}.
      */
+    @Override
     public float[] logitsFromHidden(float[] hidden, int t) {
         try (NDManager m = manager.newSubManager()) {
             NDArray x = m.create(hidden, new Shape(t, c.dim()));

@@ -16,6 +16,11 @@ public interface Drafter extends AutoCloseable {
     /** Learns from the round just verified (accepted path, target logits at every node). */
     default void observe(RoundResult result) {}
 
+    /** Target layers (1-based) whose hidden states this drafter wants from verification (default none). */
+    default int[] verifyHiddenLayers() {
+        return new int[0];
+    }
+
     /** Vocabulary size of the drafter (checked against the target's). */
     int vocabSize();
 

@@ -131,7 +131,8 @@ public final class SpeculativeDecoder implements io.specdec.generate.TextGenerat
             }
             long t1 = System.nanoTime();
             int root = history[length - 1];
-            float[] logits = verifier.verify(root, tree);
+            io.specdec.model.ForwardResult verified = verifier.verify(root, tree, drafter.verifyHiddenLayers());
+            float[] logits = verified.logits();
             long t2 = System.nanoTime();
             int vocab = verifier.vocabSize();
             final DraftTree tr = tree;
@@ -149,7 +150,8 @@ public final class SpeculativeDecoder implements io.specdec.generate.TextGenerat
                 }
                 history[length++] = id;
             }
-            RoundResult r = new RoundResult(root, tree, acc.acceptedNodes(), emitted, logits, vocab, t1 - t0, t2 - t1);
+            RoundResult r = new RoundResult(root, tree, acc.acceptedNodes(), emitted, logits, vocab,
+                    verified.layerHidden(), t1 - t0, t2 - t1);
             drafter.observe(r);
             if (controller != null) {
                 controller.observe(r);

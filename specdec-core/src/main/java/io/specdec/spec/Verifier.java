@@ -9,8 +9,12 @@ public interface Verifier extends AutoCloseable {
     /** Processes the prompt except its last token (which becomes the first root). */
     void prefill(int[] promptWithoutLast);
 
-    /** Raw target logits {@code [1+size][vocab]} row-major: row 0 at the root, row 1+j at node j. */
-    float[] verify(int root, DraftTree tree);
+    /**
+     * One target forward over the root and the tree. Logits {@code [1+size][vocab]} row-major: row 0 at the root,
+     * row 1+j at node j; plus the residual stream after each layer in {@code hiddenLayers} (1-based; empty for none),
+     * {@code [1+size][dim]} each — what early-exit drafters learn from.
+     */
+    io.specdec.model.ForwardResult verify(int root, DraftTree tree, int[] hiddenLayers);
 
     /** Keeps the root and the accepted nodes (in path order) of the last verified tree. */
     void commit(int[] acceptedNodes);

@@ -17,7 +17,7 @@ class LengthControllersTest {
         for (int i = 0; i < accepted; i++) {
             acc[i] = i;
         }
-        return new RoundResult(1, t, acc, new int[accepted + 1], new float[0], 0, draftNanos, verifyNanos);
+        return new RoundResult(1, t, acc, new int[accepted + 1], new float[0], 0, new float[0][], draftNanos, verifyNanos);
     }
 
     @Test

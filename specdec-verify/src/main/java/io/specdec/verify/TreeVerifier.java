@@ -51,7 +51,7 @@ public final class TreeVerifier implements Verifier {
     }
 
     @Override
-    public float[] verify(int root, DraftTree tree) {
+    public ForwardResult verify(int root, DraftTree tree, int[] hiddenLayers) {
         int n = tree.size();
         if (1 + n > cache.remaining()) {
             throw new IllegalArgumentException("tree of " + n + " nodes does not fit: " + cache.remaining()
@@ -70,10 +70,11 @@ public final class TreeVerifier implements Verifier {
             parents[1 + j] = tree.parent(j) + 1; // root is index 0
         }
         AttentionMask mask = tree.isChain() ? null : AttentionMask.tree(parents);
-        ForwardResult r = target.forward(cache, tokens, positions, mask, ForwardOptions.DEFAULT);
+        ForwardResult r = target.forward(cache, tokens, positions, mask,
+                ForwardOptions.DEFAULT.withHiddenLayers(hiddenLayers));
         lastPrefix = prefix;
         lastSize = 1 + n;
-        return r.logits();
+        return r;
     }
 
     @Override

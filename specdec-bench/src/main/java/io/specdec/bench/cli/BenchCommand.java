@@ -204,6 +204,9 @@ final class BenchCommand {
         }
         sb.append("(recycling/hybrid: the V·k int32 adjacency matrix; draft-model: weights + KV cache at capacity;"
                 + " prompt lookup keeps nothing between rounds)\n");
+        if (d.delSummary() != null) {
+            sb.append("\n## DEL: per-layer acceptance learned from shadow tokens\n\n").append(d.delSummary());
+        }
         sb.append("\n## Per prompt\n\n| prompt | configuration | speedup | τ | acceptance | identical |\n");
         sb.append("| --- | --- | --- | --- | --- | --- |\n");
         for (Map.Entry<String, List<Run>> e : runs.entrySet()) {

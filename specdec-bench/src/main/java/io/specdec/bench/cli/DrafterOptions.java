@@ -36,9 +36,9 @@ import java.util.Set;
 final class DrafterOptions implements AutoCloseable {
     static final Set<String> OPTIONS = Set.of("drafter", "draft-model", "k", "controller", "tree-budget", "tree-topk",
             "confidence", "template", "recycling-matrix", "lookup-max", "lookup-min", "lookup-tokens",
-            "lookup-matches", "hybrid-budget");
+            "lookup-matches", "hybrid-budget", "exit-layer", "exit-confidence");
     static final Set<String> FLAGS = Set.of("cold");
-    private static final List<String> DRAFTERS = List.of("draft-model", "recycling", "prompt-lookup", "hybrid");
+    private static final List<String> DRAFTERS = List.of("draft-model", "recycling", "prompt-lookup", "hybrid", "del");
 
     /** One speculative configuration: a drafter and a controller. */
     record Config(String drafter, String controller) {}
@@ -94,6 +94,14 @@ final class DrafterOptions implements AutoCloseable {
                         factories.put(d, PromptLookupDrafter.factory(vocab, max, min, tokens, matches));
                         budgets.put(d, tokens * matches);
                         shapes.put(d, "n=" + max + ".." + min + ", " + tokens + " tokens x " + matches);
+                    }
+                    case "del" -> {
+                        int exit = a.getInt("exit-layer", 0);
+                        float conf = a.getFloat("exit-confidence", 0.3f);
+                        factories.put(d, io.specdec.drafters.earlyexit.EarlyExitDrafter.factory(targetModel, exit,
+                                conf));
+                        budgets.put(d, a.getInt("k", 4));
+                        shapes.put(d, (exit > 0 ? "exit layer " + exit : "dynamic (DEL)") + ", confidence " + conf);
                     }
                     default -> {
                         TreeTemplate t = template(a.get("template", "paper"));
@@ -215,6 +223,28 @@ final class DrafterOptions implements AutoCloseable {
      */
     long memoryBytes(String drafter) {
         return memory.getOrDefault(drafter, 0L);
+    }
+
+    /** DEL's learned α_ℓ and its current (ℓ, d) choice, or null when no del drafter is configured. */
+    String delSummary() {
+        DrafterFactory f = factories.get("del");
+        if (f == null) {
+            return null;
+        }
+        var acc = io.specdec.drafters.earlyexit.EarlyExitDrafter.acceptanceOf(f);
+        int[] plan = acc.bestPlan(budgets.get("del"));
+        StringBuilder sb = new StringBuilder("| exit layer ℓ | α_ℓ | TPL(ℓ, best d) |\n| --- | --- | --- |\n");
+        double[] al = acc.alphas();
+        for (int l = 1; l <= al.length; l++) {
+            double best = 0;
+            for (int dd = 1; dd <= budgets.get("del"); dd++) {
+                best = Math.max(best, acc.tpl(l, dd));
+            }
+            sb.append(String.format("| %d | %.3f | %.4f |%n", l, al[l - 1], best));
+        }
+        sb.append(String.format("%nDEL's plan now: exit layer %d, draft length %d (TPL of plain decoding: 1/L = %.4f)%n",
+                plan[0], plan[1], 1.0 / (al.length + 1)));
+        return sb.toString();
     }
 
     @Override

@@ -70,7 +70,7 @@ class RecyclingUnitTest {
         logits[9] = 1; // root (4) → 9 first
         logits[10 + 1] = 1; // node 0 (8) → 1 first
         logits[40 + 6] = 1; // node 3 (3) → 6 first
-        d.observe(new RoundResult(4, tree, new int[] {0}, new int[] {8, 1}, logits, 10, 0, 0));
+        d.observe(new RoundResult(4, tree, new int[] {0}, new int[] {8, 1}, logits, 10, new float[0][], 0, 0));
         assertEquals(9, m.get(4, 0));
         assertEquals(1, m.get(8, 0));
         assertEquals(6, m.get(3, 0), "rejected nodes update the matrix too");

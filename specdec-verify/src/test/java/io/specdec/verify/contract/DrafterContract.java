@@ -113,9 +113,14 @@ public abstract class DrafterContract {
         return Speculation.losslessPolicy(cfg);
     }
 
+    /** The tiny target's config (default {@link #TINY}; early-exit drafters need more than one layer). */
+    protected LlamaConfig tinyConfig() {
+        return TINY;
+    }
+
     @BeforeAll
     void loadModels() {
-        tinyTarget = new LlamaModel(LlamaWeights.random(TINY, 2024, TINY_SCALE));
+        tinyTarget = new LlamaModel(LlamaWeights.random(tinyConfig(), 2024, TINY_SCALE));
         if (SharedAssets.root().resolve("models/stories260K.gguf").toFile().isFile()) {
             stories = ModelLoader.load(SharedAssets.root().resolve("models/stories260K.gguf"));
             storiesModel = new LlamaModel(stories.weights());
@@ -260,13 +265,13 @@ public abstract class DrafterContract {
         }
 
         @Override
-        public float[] verify(int root, DraftTree tree) {
+        public io.specdec.model.ForwardResult verify(int root, DraftTree tree, int[] hiddenLayers) {
             pending = new int[1 + tree.size()];
             pending[0] = root;
             for (int j = 0; j < tree.size(); j++) {
                 pending[1 + j] = tree.token(j);
             }
-            return inner.verify(root, tree);
+            return inner.verify(root, tree, hiddenLayers);
         }
 
         @Override

@@ -1,0 +1,305 @@
+package io.specdec.drafters.earlyexit;
+
+import io.specdec.model.CausalLM;
+import io.specdec.model.ForwardOptions;
+import io.specdec.model.ForwardResult;
+import io.specdec.model.KvCache;
+import io.specdec.sampling.Distributions;
+import io.specdec.sampling.TokenSampler;
+import io.specdec.spec.CandidateLengthController.DraftStep;
+import io.specdec.spec.DraftContext;
+import io.specdec.spec.DraftTree;
+import io.specdec.spec.Drafter;
+import io.specdec.spec.DrafterFactory;
+import io.specdec.spec.RoundResult;
+import java.util.Arrays;
+
+/**
+ * Early-exit self-speculation: the draft is the target's first ℓ layers followed by its final norm and LM head
+ * (LayerSkip, Elhoushi et al. 2024), verified by the full model.
+ *
+ * <ul>
+ *   <li><b>Fixed mode</b> (LayerSkip): ℓ is given; chains of up to the round budget.
+ *   <li><b>Dynamic mode</b> (DEL, Zarch et al. 2025): during verification the drafter asks for the residual stream
+ *       after every layer ℓ < L at the verified positions and computes "shadow tokens" (argmax of the final norm +
+ *       head on it). For the positions whose target token is known — the root and the accepted path — it updates a
+ *       running per-layer acceptance {@code α_ℓ ← 0.9·α_ℓ + 0.1·(fraction of positions where shadow_ℓ = target
+ *       argmax)} (prior 0.5). Each round it picks {@code (ℓ, d)} maximising tokens per loaded layer
+ *       {@code TPL(ℓ, d) = [(1 − α_ℓ^(d+1)) / (1 − α_ℓ)] / (d·ℓ + L)} over ℓ in [1, L−1], d in [1, budget], and
+ *       drafts nothing when no (ℓ, d) beats plain decoding ({@code 1 / L}).
+ *   <li><b>Confidence stop</b> (both modes): drafting stops, dropping the token, when the draft's top probability is
+ *       below {@code confidence} (default 0.5; 0 disables); the request's controller is consulted as well.
+ * </ul>
+ *
+ * <p>What is reused: the exit layers compute exactly what the target computes for layers below ℓ, but this drafter
+ * keeps its <em>own</em> cache (the verifier owns the target's); it recomputes layers below ℓ only for tokens it has
+ * not seen, in one batched partial forward per round, and reuses its own cached K/V for everything already seen (when
+ * a larger ℓ is chosen, its cache is rebuilt once). Sharing the target cache's first ℓ layers would also remove that
+ * forward; it needs a verifier hook and is not done. Candidates: greedy requests draft the argmax (point mass);
+ * sampling requests draft from q (the early-exit distribution after the shared processors). One instance per
+ * request; the α estimates live in the factory's {@link LayerAcceptance} and persist across requests.
+ */
+public final class EarlyExitDrafter implements Drafter {
+    private final CausalLM target;
+    private final LayerAcceptance acceptance;
+    private final int fixedExit;
+    private final float confidence;
+    private KvCache cache;
+    private int[] seen = new int[256];
+    private int cacheExit = Integer.MAX_VALUE;
+    private int lastExit;
+
+    private EarlyExitDrafter(CausalLM target, LayerAcceptance acceptance, int fixedExit, float confidence) {
+        this.target = target;
+        this.acceptance = acceptance;
+        this.fixedExit = fixedExit;
+        this.confidence = confidence;
+    }
+
+    /**
+     * @param exitLayer fixed exit layer (1..L−1), or 0 for DEL's dynamic choice
+     * @param confidence stop drafting below this top probability (0 = never)
+     */
+    public static DrafterFactory factory(CausalLM target, int exitLayer, float confidence) {
+        int layers = target.config().layers();
+        if (layers < 2) {
+            throw new IllegalArgumentException("early exit needs a model with at least 2 layers, found " + layers);
+        }
+        if (exitLayer < 0 || exitLayer >= layers) {
+            throw new IllegalArgumentException("exit layer must be in 1.." + (layers - 1) + " (or 0 = dynamic), found "
+                    + exitLayer);
+        }
+        LayerAcceptance acc = new LayerAcceptance(layers);
+        return new DrafterFactory() {
+            @Override
+            public Drafter create() {
+                return new EarlyExitDrafter(target, acc, exitLayer, confidence);
+            }
+
+            @Override
+            public String toString() {
+                return acc.toString();
+            }
+        };
+    }
+
+    /** The α estimates shared by a factory's drafters (for reports). */
+    public static LayerAcceptance acceptanceOf(DrafterFactory f) {
+        Drafter d = f.create();
+        return d instanceof EarlyExitDrafter e ? e.acceptance : null;
+    }
+
+    @Override
+    public void begin(int[] prompt) {
+        cache = target.newCache(Math.min(target.config().contextLength(), 4096));
+        cacheExit = Integer.MAX_VALUE;
+    }
+
+    @Override
+    public int vocabSize() {
+        return target.config().vocabSize();
+    }
+
+    @Override
+    public int[] verifyHiddenLayers() {
+        if (fixedExit > 0) {
+            return new int[0];
+        }
+        int[] l = new int[target.config().layers() - 1];
+        for (int i = 0; i < l.length; i++) {
+            l[i] = i + 1;
+        }
+        return l;
+    }
+
+    @Override
+    public DraftTree propose(DraftContext ctx) {
+        int layers = target.config().layers();
+        int exit;
+        int depth;
+        if (fixedExit > 0) {
+            exit = fixedExit;
+            depth = ctx.budget();
+        } else {
+            int[] best = acceptance.bestPlan(ctx.budget());
+            exit = best[0];
+            depth = best[1];
+        }
+        lastExit = exit;
+        int length = ctx.length();
+        if (depth == 0 || length + depth + 1 > cache.capacity()) {
+            return DraftTree.empty();
+        }
+        if (exit > cacheExit) {
+            cache.truncate(0); // deeper layers were never computed for the cached tokens
+        }
+        cacheExit = Math.min(cacheExit == Integer.MAX_VALUE ? exit : cacheExit, exit);
+        if (cache.length() == 0) {
+            cacheExit = exit;
+        }
+        ForwardOptions opts = ForwardOptions.LAST_ROW.withExitLayer(exit);
+        // sync: feed what the cache lacks (longest common prefix with the sequence)
+        int lcp = 0;
+        int[] tokens = ctx.tokens();
+        while (lcp < cache.length() && lcp < length && seen[lcp] == tokens[lcp]) {
+            lcp++;
+        }
+        lcp = Math.min(lcp, length - 1);
+        cache.truncate(lcp);
+        ForwardResult r = target.forward(cache, Arrays.copyOfRange(tokens, lcp, length), opts);
+        record(tokens, lcp, length);
+        boolean greedy = ctx.sampling().isGreedy();
+        int[] hist = Arrays.copyOf(tokens, length + depth);
+        int[] out = new int[depth];
+        float[][] qs = new float[depth][];
+        int k = 0;
+        float[] logits = r.row(0);
+        while (k < depth) {
+            float[] q = TokenSampler.distribution(logits, hist, length + k, ctx.processor(), greedy);
+            int x = greedy ? Distributions.argmax(q) : Distributions.sample(q, ctx.rng());
+            float top = 0;
+            if (greedy) {
+                // confidence needs the unprocessed-softmax top probability even for greedy requests
+                float[] soft = Distributions.softmax(logits);
+                for (float v : soft) {
+                    top = Math.max(top, v);
+                }
+            } else {
+                for (float v : q) {
+                    top = Math.max(top, v);
+                }
+            }
+            if (top < confidence || !ctx.controller().continueDrafting(new DraftStep(k + 1, x, q[x], top, null))) {
+                break;
+            }
+            out[k] = x;
+            qs[k] = greedy ? null : q;
+            hist[length + k] = x;
+            k++;
+            if (k < depth) {
+                ForwardResult n = target.forward(cache, new int[] {x}, opts);
+                record(hist, length + k - 1, length + k);
+                logits = n.row(0);
+            }
+        }
+        return DraftTree.chain(Arrays.copyOf(out, k), Arrays.copyOf(qs, k));
+    }
+
+    private void record(int[] tokens, int from, int to) {
+        if (to > seen.length) {
+            seen = Arrays.copyOf(seen, Math.max(to, seen.length * 2));
+        }
+        System.arraycopy(tokens, from, seen, from, to - from);
+    }
+
+    @Override
+    public void observe(RoundResult r) {
+        float[][] hidden = r.layerHidden();
+        if (hidden == null || hidden.length == 0) {
+            return;
+        }
+        int v = r.vocab();
+        int rows = 1 + r.tree().size();
+        // positions with a known target token: the root (row 0) and the accepted path
+        int[] known = new int[1 + r.accepted()];
+        for (int i = 0; i < r.accepted(); i++) {
+            known[1 + i] = r.acceptedNodes()[i] + 1;
+        }
+        int[] finalTok = new int[known.length];
+        for (int i = 0; i < known.length; i++) {
+            finalTok[i] = argmax(r.targetLogits(), known[i] * v, v);
+        }
+        int dim = hidden[0].length / rows;
+        for (int l = 0; l < hidden.length; l++) {
+            float[] h = new float[known.length * dim];
+            for (int i = 0; i < known.length; i++) {
+                System.arraycopy(hidden[l], known[i] * dim, h, i * dim, dim);
+            }
+            float[] shadow = target.logitsFromHidden(h, known.length);
+            int hit = 0;
+            for (int i = 0; i < known.length; i++) {
+                hit += argmax(shadow, i * v, v) == finalTok[i] ? 1 : 0;
+            }
+            acceptance.update(l + 1, (double) hit / known.length);
+        }
+    }
+
+    private static int argmax(float[] a, int off, int n) {
+        int best = 0;
+        for (int i = 1; i < n; i++) {
+            if (a[off + i] > a[off + best]) {
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    /** The exit layer used by the last proposal. */
+    public int lastExit() {
+        return lastExit;
+    }
+
+    @Override
+    public void close() {
+        if (cache != null) {
+            cache.close();
+        }
+    }
+
+    /**
+     * Running per-layer acceptance estimates α_ℓ (ℓ = 1..L−1) and DEL's plan choice. Thread-safe (synchronised).
+     */
+    public static final class LayerAcceptance {
+        private static final double W = 0.1;
+        private final int layers;
+        private final double[] alpha;
+        private long updates;
+
+        LayerAcceptance(int layers) {
+            this.layers = layers;
+            this.alpha = new double[layers];
+            Arrays.fill(alpha, 0.5);
+        }
+
+        synchronized void update(int layer, double hitRate) {
+            alpha[layer] = (1 - W) * alpha[layer] + W * hitRate;
+            updates++;
+        }
+
+        /** α_ℓ for ℓ = 1..L−1 (index 0 = layer 1). */
+        public synchronized double[] alphas() {
+            return Arrays.copyOfRange(alpha, 1, layers);
+        }
+
+        /** TPL(ℓ, d) as defined in the class doc. */
+        public synchronized double tpl(int layer, int d) {
+            double a = Math.min(alpha[layer], 0.999999);
+            return ((1 - Math.pow(a, d + 1)) / (1 - a)) / ((double) d * layer + layers);
+        }
+
+        /** {exit layer, depth} maximising TPL for depths up to {@code maxDepth}; depth 0 when nothing beats 1/L. */
+        public synchronized int[] bestPlan(int maxDepth) {
+            double best = 1.0 / layers;
+            int[] plan = {1, 0};
+            for (int l = 1; l < layers; l++) {
+                for (int d = 1; d <= maxDepth; d++) {
+                    double t = tpl(l, d);
+                    if (t > best) {
+                        best = t;
+                        plan = new int[] {l, d};
+                    }
+                }
+            }
+            return plan;
+        }
+
+        @Override
+        public synchronized String toString() {
+            StringBuilder sb = new StringBuilder("alpha:");
+            for (int l = 1; l < layers; l++) {
+                sb.append(String.format(" l%d=%.3f", l, alpha[l]));
+            }
+            return sb.toString();
+        }
+    }
+}

@@ -1,0 +1,25 @@
+package io.specdec.drafters.earlyexit;
+
+import io.specdec.io.LoadedModel;
+import io.specdec.model.LlamaConfig;
+import io.specdec.model.LlamaModel;
+import io.specdec.spec.DrafterFactory;
+import io.specdec.verify.contract.DrafterContract;
+
+/** DEL's dynamic exit layer and length (with a 0.3 confidence stop) through the drafter contract. */
+class EarlyExitDynamicContractTest extends DrafterContract {
+    @Override
+    protected LlamaConfig tinyConfig() {
+        return EarlyExitFixedContractTest.TINY3;
+    }
+
+    @Override
+    protected DrafterFactory drafter(LlamaModel target, LoadedModel loaded) {
+        return EarlyExitDrafter.factory(target, 0, 0.3f);
+    }
+
+    @Override
+    protected DrafterFactory tinyDrafter(LlamaModel tinyTarget) {
+        return EarlyExitDrafter.factory(tinyTarget, 0, 0f);
+    }
+}

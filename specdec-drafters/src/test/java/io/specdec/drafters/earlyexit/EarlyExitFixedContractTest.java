@@ -1,0 +1,27 @@
+package io.specdec.drafters.earlyexit;
+
+import io.specdec.io.LoadedModel;
+import io.specdec.model.LlamaConfig;
+import io.specdec.model.LlamaModel;
+import io.specdec.spec.DrafterFactory;
+import io.specdec.verify.contract.DrafterContract;
+
+/** LayerSkip-style fixed exit (stories260K: layer 4 of 5; tiny target: layer 2 of 3) through the drafter contract. */
+class EarlyExitFixedContractTest extends DrafterContract {
+    static final LlamaConfig TINY3 = new LlamaConfig(16, 32, 3, 2, 1, 8, 16, 32, 1e-5f, 10000f, false, false, 1, 2);
+
+    @Override
+    protected LlamaConfig tinyConfig() {
+        return TINY3;
+    }
+
+    @Override
+    protected DrafterFactory drafter(LlamaModel target, LoadedModel loaded) {
+        return EarlyExitDrafter.factory(target, 4, 0f);
+    }
+
+    @Override
+    protected DrafterFactory tinyDrafter(LlamaModel tinyTarget) {
+        return EarlyExitDrafter.factory(tinyTarget, 2, 0f);
+    }
+}
