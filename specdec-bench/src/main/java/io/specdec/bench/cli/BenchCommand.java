@@ -203,7 +203,8 @@ final class BenchCommand {
             sb.append(dn).append(" ").append(String.format("%,d", d.memoryBytes(dn))).append("; ");
         }
         sb.append("(recycling/hybrid: the V·k int32 adjacency matrix; draft-model: weights + KV cache at capacity;"
-                + " prompt lookup keeps nothing between rounds)\n");
+                + " del: its own KV cache at capacity (it shares the target's weights); prompt lookup keeps nothing"
+                + " between rounds)\n");
         if (d.delSummary() != null) {
             sb.append("\n## DEL: per-layer acceptance learned from shadow tokens\n\n").append(d.delSummary());
         }

@@ -101,6 +101,8 @@ final class DrafterOptions implements AutoCloseable {
                         factories.put(d, io.specdec.drafters.earlyexit.EarlyExitDrafter.factory(targetModel, exit,
                                 conf));
                         budgets.put(d, a.getInt("k", 4));
+                        io.specdec.model.LlamaConfig tc = targetModel.config();
+                        memory.put(d, 2L * tc.layers() * Math.min(tc.contextLength(), 4096) * tc.kvDim() * 4);
                         shapes.put(d, (exit > 0 ? "exit layer " + exit : "dynamic (DEL)") + ", confidence " + conf);
                     }
                     default -> {

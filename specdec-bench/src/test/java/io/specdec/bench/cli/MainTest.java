@@ -81,6 +81,38 @@ class MainTest {
     }
 
     @Test
+    void trainingFreeDraftersMatchAutoregressiveAndTheMatrixPersists(@org.junit.jupiter.api.io.TempDir
+            java.nio.file.Path dir) {
+        String model = SharedAssets.require("models/stories260K.gguf").toString();
+        Run ar = run("generate", "--model", model, "--prompt", "The little dog", "--max-tokens", "48", "--json");
+        String matrix = dir.resolve("m.bin").toString();
+        String[][] variants = {
+            {"--drafter", "recycling", "--recycling-matrix", matrix},
+            {"--drafter", "recycling", "--recycling-matrix", matrix, "--template", "3,2"},
+            {"--drafter", "prompt-lookup", "--lookup-matches", "2"},
+            {"--drafter", "hybrid", "--hybrid-budget", "16"},
+            {"--drafter", "del", "--exit-layer", "4"},
+            {"--drafter", "del"}};
+        for (String[] v : variants) {
+            String[] args = new String[7 + v.length];
+            System.arraycopy(new String[] {"generate", "--model", model, "--prompt", "The little dog", "--max-tokens",
+                "48"}, 0, args, 0, 7);
+            System.arraycopy(v, 0, args, 7, v.length);
+            args = java.util.Arrays.copyOf(args, args.length + 1);
+            args[args.length - 1] = "--json";
+            Run r = run(args);
+            assertEquals(0, r.code(), String.join(" ", v) + ": " + r.err());
+            JsonObject o = JsonParser.parseString(r.out().trim()).getAsJsonObject();
+            assertEquals(JsonParser.parseString(ar.out().trim()).getAsJsonObject().get("ids"), o.get("ids"),
+                    String.join(" ", v) + " must equal AR greedy");
+        }
+        assertTrue(java.nio.file.Files.exists(dir.resolve("m.bin")), "the recycling matrix is saved");
+        Run bad = run("generate", "--model", model, "--drafter", "del", "--exit-layer", "9");
+        assertEquals(1, bad.code());
+        assertTrue(bad.err().contains("exit layer"), bad.err());
+    }
+
+    @Test
     void benchWritesReportsWithAllControllers(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
             throws Exception {
         String model = SharedAssets.require("models/stories260K.gguf").toString();

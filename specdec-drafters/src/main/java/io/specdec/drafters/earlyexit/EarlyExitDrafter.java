@@ -210,17 +210,21 @@ public final class EarlyExitDrafter implements Drafter {
             finalTok[i] = argmax(r.targetLogits(), known[i] * v, v);
         }
         int dim = hidden[0].length / rows;
+        // all layers' shadow tokens in one head call: rows (layer, position)
+        int n = known.length;
+        float[] h = new float[hidden.length * n * dim];
         for (int l = 0; l < hidden.length; l++) {
-            float[] h = new float[known.length * dim];
-            for (int i = 0; i < known.length; i++) {
-                System.arraycopy(hidden[l], known[i] * dim, h, i * dim, dim);
+            for (int i = 0; i < n; i++) {
+                System.arraycopy(hidden[l], known[i] * dim, h, (l * n + i) * dim, dim);
             }
-            float[] shadow = target.logitsFromHidden(h, known.length);
+        }
+        float[] shadow = target.logitsFromHidden(h, hidden.length * n);
+        for (int l = 0; l < hidden.length; l++) {
             int hit = 0;
-            for (int i = 0; i < known.length; i++) {
-                hit += argmax(shadow, i * v, v) == finalTok[i] ? 1 : 0;
+            for (int i = 0; i < n; i++) {
+                hit += argmax(shadow, (l * n + i) * v, v) == finalTok[i] ? 1 : 0;
             }
-            acceptance.update(l + 1, (double) hit / known.length);
+            acceptance.update(l + 1, (double) hit / n);
         }
     }
 
