@@ -24,6 +24,8 @@ public final class Main {
             "  bench --model PATH --drafter draft-model --draft-model PATH --prompts FILE [--max-tokens N]",
             "        [--temperature T] [--controller NAME[,NAME...]|all] [--k K] [--tree-budget N] [--report FILE.md]",
             "           AR vs speculation per prompt, interleaved in one JVM; table + Markdown/JSON report",
+            "  convert inflate --model PATH --shape 25M|150M|DIM,HEADS,KV,HEADDIM,FFN,LAYERS --out FILE.gguf|DIR",
+            "           write a function-preserving cost twin (same logits, bigger compute) of a checkpoint",
             "  soak --model PATH [--generations N] [--max-tokens N] [--temperature T]",
             "           run N generations in one process and report resident memory (native memory must stay flat)",
             "  inspect PATH [--all]",
@@ -63,6 +65,8 @@ public final class Main {
                     return new InspectCommand(out).run(argv);
                 case "bench":
                     return new BenchCommand(out, err).run(argv);
+                case "convert":
+                    return new ConvertCommand(out, err).run(argv);
                 case "soak":
                     return new SoakCommand(out, err).run(argv);
                 default:

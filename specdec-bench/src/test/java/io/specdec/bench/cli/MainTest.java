@@ -133,6 +133,25 @@ class MainTest {
     }
 
     @Test
+    void convertInflateWritesATwinWithTheSameGreedyOutput(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        String model = SharedAssets.require("models/stories260K.gguf").toString();
+        String twin = dir.resolve("twin.gguf").toString();
+        Run c = run("convert", "inflate", "--model", model, "--shape", "128,8,4,16,256,6", "--out", twin);
+        assertEquals(0, c.code(), c.err());
+        assertTrue(c.out().contains("wrote"), c.out());
+        Run a = run("generate", "--model", model, "--prompt", "Tom had a big red ball. He", "--max-tokens", "32",
+                "--json");
+        Run b = run("generate", "--model", twin, "--prompt", "Tom had a big red ball. He", "--max-tokens", "32",
+                "--json");
+        assertEquals(0, b.code(), b.err());
+        assertEquals(JsonParser.parseString(a.out().trim()).getAsJsonObject().get("ids"),
+                JsonParser.parseString(b.out().trim()).getAsJsonObject().get("ids"), "twin greedy = original greedy");
+        Run bad = run("convert", "inflate", "--model", model, "--shape", "64,8,8,8,172,5", "--out", twin);
+        assertEquals(1, bad.code());
+        assertTrue(bad.err().contains("GQA ratio"), bad.err());
+    }
+
+    @Test
     void inspectListsMetadataAndTensors() {
         Run r = run("inspect", SharedAssets.require("models/stories260K.gguf").toString());
         assertEquals(0, r.code(), r.err());
