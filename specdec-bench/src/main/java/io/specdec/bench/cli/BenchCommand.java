@@ -93,6 +93,8 @@ final class BenchCommand {
                 ar.generate(p);
                 decoders.values().forEach(x -> x.generate(p));
             }
+            err.println("measuring the target's cost curve c(T) (cached per model shape and machine)");
+            io.specdec.spec.CostCurve curve = io.specdec.spec.CostCurve.cached(m, costCacheDir(), 5);
             Map<String, List<Run>> runs = new LinkedHashMap<>();
             names.forEach(c -> runs.put(c, new ArrayList<>()));
             for (int i = 0; i < prompts.size(); i++) {
@@ -107,7 +109,7 @@ final class BenchCommand {
                 err.printf("\rprompt %d/%d", i + 1, prompts.size());
             }
             err.println();
-            String md = report(lm, model, promptsFile, maxTokens, sampling, d, runs, greedy);
+            String md = report(lm, model, promptsFile, maxTokens, sampling, d, runs, greedy, curve);
             out.print(md);
             Path reportPath = Path.of(a.get("report", "bench-report.md"));
             Path dir = reportPath.toAbsolutePath().getParent();
@@ -137,6 +139,13 @@ final class BenchCommand {
         return out;
     }
 
+    /** {@code $SPECDEC_CACHE} or {@code ~/.cache/specdec}. */
+    static Path costCacheDir() {
+        String env = System.getenv("SPECDEC_CACHE");
+        return env != null && !env.isBlank() ? Path.of(env)
+                : Path.of(System.getProperty("user.home"), ".cache", "specdec");
+    }
+
     private static double median(double[] v) {
         double[] s = v.clone();
         Arrays.sort(s);
@@ -144,7 +153,7 @@ final class BenchCommand {
     }
 
     private String report(LoadedModel lm, String model, String prompts, int maxTokens, SamplingConfig s,
-            DrafterOptions d, Map<String, List<Run>> runs, boolean greedy) {
+            DrafterOptions d, Map<String, List<Run>> runs, boolean greedy, io.specdec.spec.CostCurve curve) {
         StringBuilder sb = new StringBuilder();
         Runtime rt = Runtime.getRuntime();
         sb.append("# specdec bench — ").append(LocalDate.now()).append("\n\n");
@@ -157,9 +166,9 @@ final class BenchCommand {
                 greedy ? "greedy" : "T=" + s.temperature() + ", top-p " + s.topP()));
         sb.append("AR and each configuration decode every prompt back to back in one JVM after warm-up; speedup = AR"
                 + " time / speculative time for the same prompt (prefill included).\n\n");
-        sb.append("| configuration | speedup median (min–max) | τ | acceptance | spec tok/s | AR tok/s |"
-                + " draft / verify / bookkeeping | greedy-identical |\n");
-        sb.append("| --- | --- | --- | --- | --- | --- | --- | --- |\n");
+        sb.append("| configuration | speedup median (min–max) | ideal speedup | achieved/ideal | τ | acceptance |"
+                + " spec tok/s | AR tok/s | draft / verify / bookkeeping | greedy-identical |\n");
+        sb.append("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
         for (Map.Entry<String, List<Run>> e : runs.entrySet()) {
             List<Run> rs = e.getValue();
             double[] sp = rs.stream().mapToDouble(Run::speedup).toArray();
@@ -190,9 +199,13 @@ final class BenchCommand {
                 identical += r.identical() ? 1 : 0;
             }
             double total = dt + vt + bt;
-            sb.append(String.format("| %s | %.2fx (%.2f–%.2f) | %.2f | %.2f | %.0f | %.0f | %.0f%% / %.0f%% / %.1f%% | %s |%n",
+            double tau = (double) emitted / rounds;
+            double ideal = curve.idealSpeedup(tau, 1.0 + (double) drafted / rounds, dt * 1e6 / rounds);
+            double achieved = (specTok / specT) / (arTok / arT);
+            sb.append(String.format("| %s | %.2fx (%.2f–%.2f) | %.2fx | %.0f%% | %.2f | %.2f | %.0f | %.0f |"
+                    + " %.0f%% / %.0f%% / %.1f%% | %s |%n",
                     e.getKey(), median(sp), Arrays.stream(sp).min().orElse(0),
-                    Arrays.stream(sp).max().orElse(0), (double) emitted / rounds,
+                    Arrays.stream(sp).max().orElse(0), ideal, 100 * achieved / ideal, tau,
                     drafted == 0 ? 0 : (double) accepted / drafted, specTok / specT, arTok / arT, 100 * dt / total,
                     100 * vt / total, 100 * bt / total,
                     greedy ? identical + "/" + rs.size() : "n/a (sampling)"));
@@ -205,6 +218,9 @@ final class BenchCommand {
         sb.append("(recycling/hybrid: the V·k int32 adjacency matrix; draft-model: weights + KV cache at capacity;"
                 + " del: its own KV cache at capacity (it shares the target's weights); prompt lookup keeps nothing"
                 + " between rounds)\n");
+        sb.append("\nIdeal speedup = τ·c(1) / (c(T_verify) + draft time per round), from the cost curve below (mean"
+                + " tree size + 1 tokens per verify); achieved/ideal compares total tokens/s ratios.\n\n");
+        sb.append("## Target cost curve c(T)\n\n").append(curve.table());
         if (d.delSummary() != null) {
             sb.append("\n## DEL: per-layer acceptance learned from shadow tokens\n\n").append(d.delSummary());
         }
