@@ -19,15 +19,6 @@ public record ForwardResult(int rows, int vocab, float[] logits, float[] lastHid
 
     /** Index of the largest logit in row {@code r} (first on ties). */
     public int argmax(int r) {
-        int best = 0;
-        int o = r * vocab;
-        float bv = logits[o];
-        for (int i = 1; i < vocab; i++) {
-            if (logits[o + i] > bv) {
-                bv = logits[o + i];
-                best = i;
-            }
-        }
-        return best;
+        return io.specdec.sampling.Distributions.argmax(logits, r * vocab, vocab);
     }
 }

@@ -35,9 +35,14 @@ public final class Distributions {
 
     /** Index of the largest value (first on ties). */
     public static int argmax(float[] v) {
+        return argmax(v, 0, v.length);
+    }
+
+    /** Index (relative to {@code off}) of the largest of {@code v[off, off+n)}, first on ties. */
+    public static int argmax(float[] v, int off, int n) {
         int best = 0;
-        for (int i = 1; i < v.length; i++) {
-            if (v[i] > v[best]) {
+        for (int i = 1; i < n; i++) {
+            if (v[off + i] > v[off + best]) {
                 best = i;
             }
         }

@@ -42,7 +42,7 @@ public final class DraftModelDrafter implements Drafter {
     private final Mode mode;
     private final int topK;
     private KvCache cache;
-    private int[] seen = new int[256];
+    private final io.specdec.drafters.CachedSequence seen = new io.specdec.drafters.CachedSequence();
 
     private DraftModelDrafter(CausalLM draft, Mode mode, int topK) {
         this.draft = draft;
@@ -96,26 +96,11 @@ public final class DraftModelDrafter implements Drafter {
 
     /** Feeds what the cache lacks of {@code ctx}'s sequence; returns the logits after its last token. */
     private ForwardResult sync(int[] tokens, int length) {
-        int lcp = 0;
-        int have = cache.length();
-        while (lcp < have && lcp < length && seen[lcp] == tokens[lcp]) {
-            lcp++;
-        }
-        if (lcp == length) {
-            lcp = length - 1; // always recompute the root's logits
-        }
-        cache.truncate(lcp);
-        int[] feed = Arrays.copyOfRange(tokens, lcp, length);
-        ForwardResult r = draft.forward(cache, feed, ForwardOptions.LAST_ROW.withLastHidden());
-        record(tokens, lcp, length);
+        int lcp = seen.sync(cache, tokens, length);
+        ForwardResult r = draft.forward(cache, Arrays.copyOfRange(tokens, lcp, length),
+                ForwardOptions.LAST_ROW.withLastHidden());
+        seen.record(tokens, lcp, length);
         return r;
-    }
-
-    private void record(int[] tokens, int from, int to) {
-        if (to > seen.length) {
-            seen = Arrays.copyOf(seen, Math.max(to, seen.length * 2));
-        }
-        System.arraycopy(tokens, from, seen, from, to - from);
     }
 
     @Override
@@ -154,7 +139,7 @@ public final class DraftModelDrafter implements Drafter {
             k++;
             if (k < ctx.budget()) {
                 ForwardResult r = draft.forward(cache, new int[] {x}, ForwardOptions.LAST_ROW.withLastHidden());
-                record(hist, n + k - 1, n + k);
+                seen.record(hist, n + k - 1, n + k);
                 logits = r.row(0);
                 hidden = r.lastHidden();
             }

@@ -45,7 +45,7 @@ public final class EarlyExitDrafter implements Drafter {
     private final int fixedExit;
     private final float confidence;
     private KvCache cache;
-    private int[] seen = new int[256];
+    private final io.specdec.drafters.CachedSequence seen = new io.specdec.drafters.CachedSequence();
     private int cacheExit = Integer.MAX_VALUE;
     private int lastExit;
 
@@ -139,15 +139,10 @@ public final class EarlyExitDrafter implements Drafter {
         }
         ForwardOptions opts = ForwardOptions.LAST_ROW.withExitLayer(exit);
         // sync: feed what the cache lacks (longest common prefix with the sequence)
-        int lcp = 0;
         int[] tokens = ctx.tokens();
-        while (lcp < cache.length() && lcp < length && seen[lcp] == tokens[lcp]) {
-            lcp++;
-        }
-        lcp = Math.min(lcp, length - 1);
-        cache.truncate(lcp);
+        int lcp = seen.sync(cache, tokens, length);
         ForwardResult r = target.forward(cache, Arrays.copyOfRange(tokens, lcp, length), opts);
-        record(tokens, lcp, length);
+        seen.record(tokens, lcp, length);
         boolean greedy = ctx.sampling().isGreedy();
         int[] hist = Arrays.copyOf(tokens, length + depth);
         int[] out = new int[depth];
@@ -178,18 +173,11 @@ public final class EarlyExitDrafter implements Drafter {
             k++;
             if (k < depth) {
                 ForwardResult n = target.forward(cache, new int[] {x}, opts);
-                record(hist, length + k - 1, length + k);
+                seen.record(hist, length + k - 1, length + k);
                 logits = n.row(0);
             }
         }
         return DraftTree.chain(Arrays.copyOf(out, k), Arrays.copyOf(qs, k));
-    }
-
-    private void record(int[] tokens, int from, int to) {
-        if (to > seen.length) {
-            seen = Arrays.copyOf(seen, Math.max(to, seen.length * 2));
-        }
-        System.arraycopy(tokens, from, seen, from, to - from);
     }
 
     @Override
@@ -207,7 +195,7 @@ public final class EarlyExitDrafter implements Drafter {
         }
         int[] finalTok = new int[known.length];
         for (int i = 0; i < known.length; i++) {
-            finalTok[i] = argmax(r.targetLogits(), known[i] * v, v);
+            finalTok[i] = Distributions.argmax(r.targetLogits(), known[i] * v, v);
         }
         int dim = hidden[0].length / rows;
         // all layers' shadow tokens in one head call: rows (layer, position)
@@ -222,20 +210,10 @@ public final class EarlyExitDrafter implements Drafter {
         for (int l = 0; l < hidden.length; l++) {
             int hit = 0;
             for (int i = 0; i < n; i++) {
-                hit += argmax(shadow, (l * n + i) * v, v) == finalTok[i] ? 1 : 0;
+                hit += Distributions.argmax(shadow, (l * n + i) * v, v) == finalTok[i] ? 1 : 0;
             }
             acceptance.update(l + 1, (double) hit / n);
         }
-    }
-
-    private static int argmax(float[] a, int off, int n) {
-        int best = 0;
-        for (int i = 1; i < n; i++) {
-            if (a[off + i] > a[off + best]) {
-                best = i;
-            }
-        }
-        return best;
     }
 
     /** The exit layer used by the last proposal. */
