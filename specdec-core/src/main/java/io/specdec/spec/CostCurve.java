@@ -120,23 +120,11 @@ public final class CostCurve {
 
     /**
      * Sequoia-style chain sizing: the length K maximising expected emitted tokens per microsecond,
-     * {@code (1 + Σ_{i≤K} α^i) / (c(K+1) + K·draftMicros)}, for a per-token acceptance α; 0 when no K beats AR.
+     * {@code (1 + Σ_{i≤K} α^i) / (c(K+1) + K·draftMicros)}, for a per-token acceptance α; 0 when no K beats AR
+     * ({@link TreeSizing} with a single rank).
      */
     public int bestChainLength(double alpha, double draftMicrosPerToken, int maxK) {
-        double best = 1.0 / micros(1);
-        int bestK = 0;
-        double expected = 1;
-        double p = 1;
-        for (int k = 1; k <= maxK; k++) {
-            p *= alpha;
-            expected += p;
-            double rate = expected / (micros(k + 1) + k * draftMicrosPerToken);
-            if (rate > best) {
-                best = rate;
-                bestK = k;
-            }
-        }
-        return bestK;
+        return TreeSizing.optimal(new double[] {alpha}, this, draftMicrosPerToken, 0, maxK, maxK).size();
     }
 
     /** Markdown table of the curve. */
