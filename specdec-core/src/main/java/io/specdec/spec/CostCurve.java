@@ -20,6 +20,8 @@ public final class CostCurve {
     /** Forward sizes measured. */
     public static final int[] SIZES = {1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64};
 
+    private static final long MIN_NANOS = 200_000_000L;
+
     private final double[] micros; // per SIZES entry
 
     private CostCurve(double[] micros) {
@@ -34,7 +36,10 @@ public final class CostCurve {
         return new CostCurve(microsPerSize.clone());
     }
 
-    /** Measures the curve ({@code repeats} timed forwards per size, after as many untimed ones). */
+    /**
+     * Measures the curve: one untimed forward of every size, then per size n untimed and n timed forwards (median),
+     * n = max({@code repeats}, enough for 0.2 s of forwards, at most 400).
+     */
     public static CostCurve measure(CausalLM model, int repeats) {
         int prefix = 64;
         int cap = prefix + SIZES[SIZES.length - 1];
@@ -48,10 +53,20 @@ public final class CostCurve {
                 pre[i] = 3 + (i * 37) % Math.max(1, model.config().vocabSize() - 3);
             }
             model.forward(cache, pre, ForwardOptions.LAST_ROW);
+            for (int s = 0; s < SIZES.length; s++) { // warm every size first, so no size pays for JIT and caches
+                cache.truncate(prefix);
+                model.forward(cache, Arrays.copyOf(pre, SIZES[s]), ForwardOptions.DEFAULT);
+            }
             for (int s = 0; s < SIZES.length; s++) {
                 int[] toks = Arrays.copyOf(pre, SIZES[s]);
-                double[] t = new double[repeats];
-                for (int r = -repeats; r < repeats; r++) {
+                cache.truncate(prefix);
+                long probe = System.nanoTime();
+                model.forward(cache, toks, ForwardOptions.DEFAULT);
+                probe = System.nanoTime() - probe;
+                // cheap forwards are noisy: time at least MIN_NANOS of them (capped at 400 repeats)
+                int n = (int) Math.max(repeats, Math.min(400, MIN_NANOS / Math.max(1, probe)));
+                double[] t = new double[n];
+                for (int r = -n; r < n; r++) {
                     cache.truncate(prefix);
                     long t0 = System.nanoTime();
                     model.forward(cache, toks, ForwardOptions.DEFAULT);
@@ -60,7 +75,7 @@ public final class CostCurve {
                     }
                 }
                 Arrays.sort(t);
-                us[s] = t[repeats / 2];
+                us[s] = t[n / 2];
             }
         }
         return new CostCurve(us);

@@ -1,12 +1,17 @@
 package io.specdec.bench.cli;
 
+import io.specdec.bench.suite.BenchPaths;
+import io.specdec.bench.suite.CopyWorkload;
+import io.specdec.bench.suite.Interleaved;
+import io.specdec.bench.suite.PromptRun;
+import io.specdec.bench.suite.Suite;
+import io.specdec.bench.suite.SuiteReport;
+import io.specdec.bench.suite.Summary;
 import io.specdec.generate.AutoregressiveGenerator;
 import io.specdec.generate.GenerationConfig;
-import io.specdec.generate.GenerationResult;
 import io.specdec.io.LoadedModel;
 import io.specdec.model.LlamaModel;
 import io.specdec.sampling.SamplingConfig;
-import io.specdec.spec.SpeculationStats;
 import io.specdec.spec.SpeculativeDecoder;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -36,14 +41,10 @@ final class BenchCommand {
         this.err = err;
     }
 
-    private record Run(String prompt, double arSeconds, int arTokens, double specSeconds, int specTokens,
-            SpeculationStats stats, boolean identical) {
-        double speedup() {
-            return arSeconds / specSeconds;
-        }
-    }
-
     int run(String[] argv) throws IOException {
+        if (Arrays.asList(argv).contains("--suite")) {
+            return suite(argv);
+        }
         Set<String> opts = new HashSet<>(Set.of("model", "prompts", "max-tokens", "temperature", "top-p", "seed",
                 "warmup", "limit", "report", "threads"));
         opts.addAll(DrafterOptions.OPTIONS);
@@ -66,7 +67,7 @@ final class BenchCommand {
             }
         } else {
             promptsFile = a.get("copy-from") + " (copy workload)";
-            prompts.addAll(copyWorkload(Path.of(a.get("copy-from"))));
+            prompts.addAll(CopyWorkload.of(Path.of(a.get("copy-from"))));
         }
         int limit = a.getInt("limit", prompts.size());
         prompts = prompts.subList(0, Math.min(limit, prompts.size()));
@@ -94,20 +95,10 @@ final class BenchCommand {
                 decoders.values().forEach(x -> x.generate(p));
             }
             err.println("measuring the target's cost curve c(T) (cached per model shape and machine)");
-            io.specdec.spec.CostCurve curve = io.specdec.spec.CostCurve.cached(m, costCacheDir(), 5);
-            Map<String, List<Run>> runs = new LinkedHashMap<>();
-            names.forEach(c -> runs.put(c, new ArrayList<>()));
-            for (int i = 0; i < prompts.size(); i++) {
-                String p = prompts.get(i);
-                GenerationResult base = ar.generate(p);
-                for (String c : names) {
-                    GenerationResult s = decoders.get(c).generate(p);
-                    runs.get(c).add(new Run(p, base.stats().totalSeconds(), base.ids().length,
-                            s.stats().totalSeconds(), s.ids().length, s.speculation(),
-                            Arrays.equals(base.ids(), s.ids())));
-                }
-                err.printf("\rprompt %d/%d", i + 1, prompts.size());
-            }
+            io.specdec.spec.CostCurve curve = io.specdec.spec.CostCurve.cached(m, BenchPaths.cache(), 5);
+            int n = prompts.size();
+            Map<String, List<PromptRun>> runs = Interleaved.measure(ar, decoders, prompts,
+                    i -> err.printf("\rprompt %d/%d", i, n));
             err.println();
             String md = report(lm, model, promptsFile, maxTokens, sampling, d, runs, greedy, curve);
             out.print(md);
@@ -123,37 +114,47 @@ final class BenchCommand {
     }
 
     /**
-     * The copy workload (BENCHMARKING.md): each story of a {@code <|endoftext|>}-separated file, followed by a newline
-     * and its first eight words again, so the continuation tends to repeat the passage.
+     * {@code bench --suite quick|full [--targets LIST] [--workloads story,copy] [--decodings greedy,T=0.7]
+     * [--limit PROMPTS] [--max-tokens N] [--calibration N] [--out DIR]}: the whole benchmark suite ({@link Suite}),
+     * written by {@link SuiteReport} to {@code DIR} (default {@code docs/benchmarks}).
      */
-    static List<String> copyWorkload(Path stories) throws IOException {
-        List<String> out = new ArrayList<>();
-        for (String story : Files.readString(stories, StandardCharsets.UTF_8).split("<\\|endoftext\\|>")) {
-            String s = story.strip();
-            if (s.isEmpty()) {
-                continue;
+    private int suite(String[] argv) throws IOException {
+        Args a = new Args(argv, 1, Set.of("suite", "targets", "workloads", "decodings", "limit", "max-tokens",
+                "calibration", "out", "threads"), Set.of("verbose"));
+        Suite.Options p = Suite.Options.preset(a.get("suite"), BenchPaths.shared(), BenchPaths.cache());
+        Suite.Options o = new Suite.Options(p.preset(), list(a.get("targets"), p.targets(), Suite.TARGETS),
+                list(a.get("workloads"), p.workloads(), Suite.WORKLOADS),
+                list(a.get("decodings"), p.decodings(), Suite.DECODINGS), a.getInt("limit", p.prompts()),
+                a.getInt("max-tokens", p.maxTokens()), a.getInt("calibration", p.calibration()), p.shared(),
+                p.cacheDir());
+        if (o.prompts() < 1 || o.maxTokens() < 1 || o.calibration() < 1) {
+            throw new Args.UsageException("--limit, --max-tokens and --calibration must be >= 1");
+        }
+        long t0 = System.nanoTime();
+        Suite s = new Suite(o, err).run();
+        String command = "java -jar specdec-bench/target/specdec.jar " + String.join(" ", argv);
+        Path md = SuiteReport.write(s, Path.of(a.get("out", "docs/benchmarks")), command,
+                (System.nanoTime() - t0) / 1e9);
+        out.println(Files.readString(md, StandardCharsets.UTF_8));
+        err.println("report: " + md);
+        return 0;
+    }
+
+    private static List<String> list(String value, List<String> def, List<String> allowed) {
+        if (value == null) {
+            return def;
+        }
+        List<String> out = List.of(value.split(","));
+        for (String v : out) {
+            if (!allowed.contains(v)) {
+                throw new Args.UsageException("'" + v + "' is not one of " + allowed);
             }
-            String[] words = s.split("\\s+");
-            out.add(s + "\n" + String.join(" ", Arrays.copyOf(words, Math.min(8, words.length))));
         }
         return out;
     }
 
-    /** {@code $SPECDEC_CACHE} or {@code ~/.cache/specdec}. */
-    static Path costCacheDir() {
-        String env = System.getenv("SPECDEC_CACHE");
-        return env != null && !env.isBlank() ? Path.of(env)
-                : Path.of(System.getProperty("user.home"), ".cache", "specdec");
-    }
-
-    private static double median(double[] v) {
-        double[] s = v.clone();
-        Arrays.sort(s);
-        return s.length == 0 ? 0 : s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-    }
-
     private String report(LoadedModel lm, String model, String prompts, int maxTokens, SamplingConfig s,
-            DrafterOptions d, Map<String, List<Run>> runs, boolean greedy, io.specdec.spec.CostCurve curve) {
+            DrafterOptions d, Map<String, List<PromptRun>> runs, boolean greedy, io.specdec.spec.CostCurve curve) {
         StringBuilder sb = new StringBuilder();
         Runtime rt = Runtime.getRuntime();
         sb.append("# specdec bench — ").append(LocalDate.now()).append("\n\n");
@@ -169,46 +170,14 @@ final class BenchCommand {
         sb.append("| configuration | speedup median (min–max) | ideal speedup | achieved/ideal | τ | acceptance |"
                 + " spec tok/s | AR tok/s | draft / verify / bookkeeping | greedy-identical |\n");
         sb.append("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
-        for (Map.Entry<String, List<Run>> e : runs.entrySet()) {
-            List<Run> rs = e.getValue();
-            double[] sp = rs.stream().mapToDouble(Run::speedup).toArray();
-            long rounds = 0;
-            long emitted = 0;
-            long drafted = 0;
-            long accepted = 0;
-            double dt = 0;
-            double vt = 0;
-            double bt = 0;
-            double arT = 0;
-            double specT = 0;
-            long arTok = 0;
-            long specTok = 0;
-            int identical = 0;
-            for (Run r : rs) {
-                rounds += r.stats().rounds();
-                emitted += r.stats().emitted();
-                drafted += r.stats().drafted();
-                accepted += r.stats().accepted();
-                dt += r.stats().draftSeconds();
-                vt += r.stats().verifySeconds();
-                bt += r.stats().bookkeepingSeconds();
-                arT += r.arSeconds();
-                specT += r.specSeconds();
-                arTok += r.arTokens();
-                specTok += r.specTokens();
-                identical += r.identical() ? 1 : 0;
-            }
-            double total = dt + vt + bt;
-            double tau = (double) emitted / rounds;
-            double ideal = curve.idealSpeedup(tau, 1.0 + (double) drafted / rounds, dt * 1e6 / rounds);
-            double achieved = (specTok / specT) / (arTok / arT);
+        for (Map.Entry<String, List<PromptRun>> e : runs.entrySet()) {
+            Summary x = Summary.of(e.getValue(), curve);
             sb.append(String.format("| %s | %.2fx (%.2f–%.2f) | %.2fx | %.0f%% | %.2f | %.2f | %.0f | %.0f |"
                     + " %.0f%% / %.0f%% / %.1f%% | %s |%n",
-                    e.getKey(), median(sp), Arrays.stream(sp).min().orElse(0),
-                    Arrays.stream(sp).max().orElse(0), ideal, 100 * achieved / ideal, tau,
-                    drafted == 0 ? 0 : (double) accepted / drafted, specTok / specT, arTok / arT, 100 * dt / total,
-                    100 * vt / total, 100 * bt / total,
-                    greedy ? identical + "/" + rs.size() : "n/a (sampling)"));
+                    e.getKey(), x.speedupMedian(), x.speedupMin(), x.speedupMax(), x.ideal(),
+                    100 * x.achievedOverIdeal(), x.tau(), x.acceptance(), x.specTokensPerSecond(),
+                    x.arTokensPerSecond(), 100 * x.draftFraction(), 100 * x.verifyFraction(),
+                    100 * x.bookkeepingFraction(), greedy ? x.identical() + "/" + x.prompts() : "n/a (sampling)"));
         }
         sb.append("\nExtra memory per drafter (bytes): ");
         for (String dn : new java.util.LinkedHashSet<>(d.configurations().stream().map(DrafterOptions.Config::drafter)
@@ -226,8 +195,8 @@ final class BenchCommand {
         }
         sb.append("\n## Per prompt\n\n| prompt | configuration | speedup | τ | acceptance | identical |\n");
         sb.append("| --- | --- | --- | --- | --- | --- |\n");
-        for (Map.Entry<String, List<Run>> e : runs.entrySet()) {
-            for (Run r : e.getValue()) {
+        for (Map.Entry<String, List<PromptRun>> e : runs.entrySet()) {
+            for (PromptRun r : e.getValue()) {
                 String p = r.prompt().length() > 40 ? r.prompt().substring(0, 40).replace("\n", " ") + "…" : r.prompt().replace("\n", " ");
                 sb.append(String.format("| %s | %s | %.2fx | %.2f | %.2f | %s |%n", p.replace("|", "\\|"),
                         e.getKey(), r.speedup(), r.stats().tau(), r.stats().acceptanceRate(),
@@ -237,11 +206,11 @@ final class BenchCommand {
         return sb.toString();
     }
 
-    private static Map<String, Object> toJson(Map<String, List<Run>> runs, DrafterOptions d) {
+    private static Map<String, Object> toJson(Map<String, List<PromptRun>> runs, DrafterOptions d) {
         Map<String, Object> o = new LinkedHashMap<>();
-        for (Map.Entry<String, List<Run>> e : runs.entrySet()) {
+        for (Map.Entry<String, List<PromptRun>> e : runs.entrySet()) {
             List<Map<String, Object>> list = new ArrayList<>();
-            for (Run r : e.getValue()) {
+            for (PromptRun r : e.getValue()) {
                 Map<String, Object> m = new LinkedHashMap<>();
                 m.put("prompt", r.prompt());
                 m.put("speedup", r.speedup());

@@ -1,13 +1,22 @@
 package io.specdec.bench.jmh;
 
+import io.specdec.bench.suite.BenchPaths;
+import io.specdec.bench.suite.Twins;
 import io.specdec.io.ModelLoader;
+import io.specdec.model.Inflation;
 import io.specdec.model.LlamaConfig;
 import io.specdec.model.LlamaModel;
 import io.specdec.model.LlamaWeights;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Models the benchmarks run on: the real stories260K from {@code SPECDEC_SHARED}, and random configs by name. */
+/**
+ * Models the benchmarks run on, by name: the real {@code stories260K} and {@code draft43K} from
+ * {@code SPECDEC_SHARED}, its cost twins {@code twin25M} and {@code twin150M} (built into {@code SPECDEC_CACHE} on
+ * first use), and {@code random25M} (random weights, no files needed).
+ */
 public final class BenchModels {
     private BenchModels() {}
 
@@ -15,26 +24,30 @@ public final class BenchModels {
     public static final LlamaConfig RANDOM_25M =
             new LlamaConfig(512, 1376, 6, 8, 8, 64, 8000, 1024, 1e-5f, 10000f, false, false, 1, 2);
 
-    /** {@code stories260K} (shared GGUF) or {@code random25M}. */
+    /** Loads a model by name. */
     public static LlamaModel load(String name) {
-        switch (name) {
-            case "stories260K": {
-                Path p = shared().resolve("models/stories260K.gguf");
-                if (!Files.isRegularFile(p)) {
-                    throw new IllegalStateException(p + " not found: set SPECDEC_SHARED to the shared/ folder");
-                }
-                return new LlamaModel(ModelLoader.load(p).weights());
-            }
-            case "random25M":
-                return new LlamaModel(LlamaWeights.random(RANDOM_25M, 1, 0.02f));
-            default:
-                throw new IllegalArgumentException("unknown benchmark model " + name);
+        try {
+            return switch (name) {
+                case "stories260K" -> new LlamaModel(ModelLoader.load(shared("stories260K.gguf")).weights());
+                case "draft43K" -> new LlamaModel(ModelLoader.load(shared("draft43K.gguf")).weights()
+                        .withContextLength(512));
+                case "twin25M" -> new LlamaModel(ModelLoader.load(Twins.ensure(shared("stories260K.gguf"), "25M",
+                        Inflation.TWIN_25M, BenchPaths.cache(), System.err)).weights());
+                case "twin150M" -> new LlamaModel(ModelLoader.load(Twins.ensure(shared("stories260K.gguf"), "150M",
+                        Inflation.TWIN_150M, BenchPaths.cache(), System.err)).weights());
+                case "random25M" -> new LlamaModel(LlamaWeights.random(RANDOM_25M, 1, 0.02f));
+                default -> throw new IllegalArgumentException("unknown benchmark model " + name);
+            };
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
-    /** {@code SPECDEC_SHARED}, else {@code ../shared}. */
-    public static Path shared() {
-        String env = System.getenv("SPECDEC_SHARED");
-        return Path.of(env != null && !env.isBlank() ? env : "../shared");
+    private static Path shared(String file) {
+        Path p = BenchPaths.shared().resolve("models").resolve(file);
+        if (!Files.isRegularFile(p)) {
+            throw new IllegalStateException(p + " not found: set SPECDEC_SHARED to the shared/ folder");
+        }
+        return p;
     }
 }

@@ -23,6 +23,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * Target forward cost c(T): one forward of T new tokens after a 64-token prefix, returning all T logit rows (what
  * a verifier needs). T = 1 is the baseline every other T is read against (c(T)/c(1)), measured in the same run.
  *
+ * <p>Models: the real stories260K and its two cost twins (built into {@code SPECDEC_CACHE} on first use);
+ * {@code -p model=random25M} needs no files.
+ *
  * <p>Settings are short for a 2-core machine: 1 fork, 3 × 1 s warm-up, 5 × 1 s measurement, 1 PyTorch thread
  * ({@code SPECDEC_THREADS} to change). Run:
  * <pre>{@code
@@ -39,7 +42,7 @@ import org.openjdk.jmh.annotations.Warmup;
 public class ForwardBenchmark {
     private static final int PREFIX = 64;
 
-    @Param({"stories260K", "random25M"})
+    @Param({"stories260K", "twin25M", "twin150M"})
     public String model;
 
     @Param({"1", "2", "4", "8", "16", "32", "64"})

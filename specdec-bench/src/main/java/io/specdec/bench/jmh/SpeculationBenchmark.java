@@ -1,5 +1,7 @@
 package io.specdec.bench.jmh;
 
+import io.specdec.drafters.draftmodel.DraftModelDrafter;
+import io.specdec.drafters.earlyexit.EarlyExitDrafter;
 import io.specdec.drafters.lookup.PromptLookupDrafter;
 import io.specdec.drafters.recycling.AdjacencyMatrix;
 import io.specdec.drafters.recycling.TokenRecyclingDrafter;
@@ -33,7 +35,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * The pieces of a speculative round, each next to its baseline in the same class: verification of one token (the
  * autoregressive step — the baseline), of an 8-token chain and of the 80-node Token Recycling template (tree
  * attention); the KV commit of a 4-node tree path after a verification (versus verification alone); and one drafting
- * step of Token Recycling and prompt lookup (Java-only work, versus the baseline step). All after a 64-token prefix.
+ * step of Token Recycling and prompt lookup (Java-only work), of the draft model (draft43K: a 4-token chain and a
+ * 16-node tree) and of early exit (4 tokens from layer 1), each read against the baseline step. All after a 64-token
+ * prefix. {@code -p model=twin25M} (or {@code twin150M}) runs it on a cost twin.
  *
  * <p>Short settings for a 2-core machine: 1 fork, 3 × 1 s warm-up, 5 × 1 s measurement, 1 PyTorch thread. Run:
  * <pre>{@code
@@ -62,6 +66,12 @@ public class SpeculationBenchmark {
     private Drafter recycling;
     private Drafter lookup;
     private DraftContext ctx;
+    private LlamaModel draft;
+    private Drafter draftChain;
+    private Drafter draftTree;
+    private Drafter earlyExit;
+    private DraftContext ctx4;
+    private DraftContext ctx16;
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -95,10 +105,25 @@ public class SpeculationBenchmark {
         ctx = new DraftContext(sequence, PREFIX, g, LogitsProcessors.of(g), new SplittableRandom(2), 80,
                 LengthControllers.fixed(80));
         recyclingTree = recycling.propose(ctx);
+        draft = BenchModels.load("draft43K");
+        draftChain = DraftModelDrafter.factory(draft, DraftModelDrafter.Mode.CHAIN, 1).create();
+        draftChain.begin(sequence);
+        draftTree = DraftModelDrafter.factory(draft, DraftModelDrafter.Mode.TREE, 3).create();
+        draftTree.begin(sequence);
+        earlyExit = EarlyExitDrafter.factory(target, 1, 0f).create();
+        earlyExit.begin(sequence);
+        ctx4 = new DraftContext(sequence, PREFIX, g, LogitsProcessors.of(g), new SplittableRandom(3), 4,
+                LengthControllers.fixed(4));
+        ctx16 = new DraftContext(sequence, PREFIX, g, LogitsProcessors.of(g), new SplittableRandom(4), 16,
+                LengthControllers.fixed(16));
     }
 
     @TearDown(Level.Trial)
     public void tearDown() {
+        draftChain.close();
+        draftTree.close();
+        earlyExit.close();
+        draft.close();
         verifier.close();
         target.close();
     }
@@ -150,5 +175,23 @@ public class SpeculationBenchmark {
     @Benchmark
     public DraftTree draftPromptLookup() {
         return lookup.propose(ctx);
+    }
+
+    /** One draft-model chain proposal of 4 tokens with draft43K (re-feeds the last token, then 3 more steps). */
+    @Benchmark
+    public DraftTree draftModelChain4() {
+        return draftChain.propose(ctx4);
+    }
+
+    /** One draft-model tree proposal of 16 nodes, top-3 children per level (EAGLE-2-style expansion). */
+    @Benchmark
+    public DraftTree draftModelTree16() {
+        return draftTree.propose(ctx16);
+    }
+
+    /** One early-exit (DEL-style) proposal of 4 tokens from layer 1 of the target, with its own KV cache. */
+    @Benchmark
+    public DraftTree draftEarlyExit4() {
+        return earlyExit.propose(ctx4);
     }
 }

@@ -1,0 +1,21 @@
+package io.specdec.bench.suite;
+
+import java.nio.file.Path;
+
+/** Where the bench tools find the shared assets and keep their cache (twins, cost curves). */
+public final class BenchPaths {
+    private BenchPaths() {}
+
+    /** {@code $SPECDEC_SHARED}, else {@code ../shared}. */
+    public static Path shared() {
+        String env = System.getenv("SPECDEC_SHARED");
+        return Path.of(env != null && !env.isBlank() ? env : "../shared");
+    }
+
+    /** {@code $SPECDEC_CACHE}, else {@code ~/.cache/specdec}. */
+    public static Path cache() {
+        String env = System.getenv("SPECDEC_CACHE");
+        return env != null && !env.isBlank() ? Path.of(env)
+                : Path.of(System.getProperty("user.home"), ".cache", "specdec");
+    }
+}

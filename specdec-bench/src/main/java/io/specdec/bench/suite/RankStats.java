@@ -1,0 +1,146 @@
+package io.specdec.bench.suite;
+
+import io.specdec.model.CausalLM;
+import io.specdec.model.ForwardOptions;
+import io.specdec.model.ForwardResult;
+import io.specdec.model.KvCache;
+import io.specdec.spec.DraftContext;
+import io.specdec.spec.DraftTree;
+import io.specdec.spec.Drafter;
+import io.specdec.spec.DrafterFactory;
+import io.specdec.spec.RoundResult;
+import io.specdec.spec.TreeSizing;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * How often the target's next token is a drafter's rank-r candidate, measured on the target's own greedy
+ * continuations — the per-rank acceptance estimates that {@link TreeSizing} needs.
+ *
+ * @param counts {@code counts[r]}: observations where the target's token was the rank-r candidate
+ * @param total observations (including those where it was no candidate)
+ */
+public record RankStats(long[] counts, long total) {
+    /** p(r) = counts[r] / total. */
+    public double[] probabilities() {
+        return TreeSizing.rankProbabilities(counts, total);
+    }
+
+    @Override
+    public String toString() {
+        double[] p = probabilities();
+        StringBuilder sb = new StringBuilder();
+        for (int r = 0; r < p.length; r++) {
+            sb.append(String.format(Locale.ROOT, "%s%.3f", r == 0 ? "" : ", ", p[r]));
+        }
+        return "p(rank) = [" + sb + "] over " + total + " tokens";
+    }
+
+    /**
+     * Teacher-forced draft model: one draft forward over each whole sequence; for every generated position, the
+     * rank of the target's token in the draft's logits.
+     *
+     * @param sequences prompt ids followed by the target's greedy continuation
+     * @param promptLengths where each continuation starts
+     */
+    public static RankStats draftModel(CausalLM draft, List<int[]> sequences, List<Integer> promptLengths,
+            int ranks) {
+        long[] counts = new long[ranks];
+        long total = 0;
+        for (int s = 0; s < sequences.size(); s++) {
+            int[] ids = sequences.get(s);
+            try (KvCache cache = draft.newCache(ids.length)) {
+                ForwardResult r = draft.forward(cache, ids, ForwardOptions.DEFAULT);
+                for (int j = Math.max(0, promptLengths.get(s) - 1); j + 1 < ids.length; j++) {
+                    float[] row = r.row(j);
+                    float v = row[ids[j + 1]];
+                    int rank = 0;
+                    for (float x : row) {
+                        if (x > v) {
+                            rank++;
+                        }
+                    }
+                    if (rank < ranks) {
+                        counts[rank]++;
+                    }
+                    total++;
+                }
+            }
+        }
+        return new RankStats(counts, total);
+    }
+
+    /**
+     * Records, in flight, which of the root's children the target accepted in each round (their draft order is their
+     * rank, as in Token Recycling's template) — for drafters whose proposals depend on state the decode loop itself
+     * updates, where a teacher-forced estimate would miss what they learn during the request. Not thread-safe.
+     */
+    public static final class Recorder {
+        private final long[] counts;
+        private long total;
+
+        /** Records ranks 0..ranks-1. */
+        public Recorder(int ranks) {
+            counts = new long[ranks];
+        }
+
+        /** {@code f} with every round it drafts observed here too. */
+        public DrafterFactory wrap(DrafterFactory f) {
+            return () -> {
+                Drafter d = f.create();
+                return new Drafter() {
+                    @Override
+                    public void begin(int[] prompt) {
+                        d.begin(prompt);
+                    }
+
+                    @Override
+                    public DraftTree propose(DraftContext ctx) {
+                        return d.propose(ctx);
+                    }
+
+                    @Override
+                    public void observe(RoundResult r) {
+                        record(r);
+                        d.observe(r);
+                    }
+
+                    @Override
+                    public int[] verifyHiddenLayers() {
+                        return d.verifyHiddenLayers();
+                    }
+
+                    @Override
+                    public int vocabSize() {
+                        return d.vocabSize();
+                    }
+
+                    @Override
+                    public void close() {
+                        d.close();
+                    }
+                };
+            };
+        }
+
+        private void record(RoundResult r) {
+            if (r.tree().size() == 0) {
+                return;
+            }
+            total++;
+            if (r.acceptedNodes().length > 0) {
+                int[] first = r.tree().children(-1);
+                for (int i = 0; i < first.length && i < counts.length; i++) {
+                    if (first[i] == r.acceptedNodes()[0]) {
+                        counts[i]++;
+                    }
+                }
+            }
+        }
+
+        /** What was recorded so far. */
+        public RankStats stats() {
+            return new RankStats(counts.clone(), total);
+        }
+    }
+}
