@@ -11,12 +11,12 @@ import java.util.PriorityQueue;
  * given how often the target's next token is the drafter's rank-r candidate and the machine's measured cost curve
  * c(T), choose the tree that maximises expected emitted tokens per microsecond.
  *
- * <p>Model (Sequoia's positional acceptance, greedy verification): a node reached through sibling ranks
- * {@code r_1..r_d} is accepted with probability {@code Π p(r_i)}, where {@code p(r)} = P(the target's token is the
- * drafter's rank-r candidate), independent across depths. Expected emitted tokens of a tree = 1 (the bonus or
- * corrected token) + the sum of its nodes' path probabilities. Because a child's path probability never exceeds its
- * parent's, inserting nodes greedily by path probability gives, for every size n, the tree of n nodes with the
- * largest expectation; the chosen size maximises {@code E(n) / (c(n + 1) + draft cost(n, depth))}. A chain is the
+ * <p>Model (greedy verification): a node reached through sibling ranks {@code r_1..r_d} is accepted with some
+ * probability P(r_1..r_d) — in Sequoia's positional model {@code Π p(r_i)}, where {@code p(r)} = P(the target's token
+ * is the drafter's rank-r candidate), independent across depths; or any other monotone {@link PathModel}, such as an
+ * empirical joint estimate. Expected emitted tokens of a tree = 1 (the bonus or corrected token) + the sum of its
+ * nodes' path probabilities. Because a child's path probability never exceeds its parent's, inserting nodes greedily
+ * by path probability gives, for every size n, the tree of n nodes with the largest expectation; the chosen size maximises {@code E(n) / (c(n + 1) + draft cost(n, depth))}. A chain is the
  * case {@code p = {α}}. Size 0 (no speculation) is chosen when nothing beats an autoregressive step, {@code 1 / c(1)}.
  *
  * <p>Draft cost is modelled as {@code perLevelMicros · depth + perNodeMicros · n} (a draft model pays a forward per
@@ -24,6 +24,39 @@ import java.util.PriorityQueue;
  */
 public final class TreeSizing {
     private TreeSizing() {}
+
+    /**
+     * Acceptance probability of a node given its rank path from the root. Must be monotone: a path's probability
+     * never exceeds its prefix's (true of any probability of the event "every step of the path was accepted").
+     */
+    @FunctionalInterface
+    public interface PathModel {
+        /** P(the node reached through sibling ranks {@code path} is accepted), in [0, 1]. */
+        double probability(int[] path);
+    }
+
+    /** Sequoia's positional model: a path's probability is the product of its ranks' probabilities. */
+    public static PathModel positional(double[] rankProbability) {
+        double sum = 0;
+        for (double p : rankProbability) {
+            if (!(p >= 0 && p <= 1)) {
+                throw new IllegalArgumentException("rank probabilities must lie in [0, 1]: "
+                        + Arrays.toString(rankProbability));
+            }
+            sum += p;
+        }
+        if (sum > 1 + 1e-6) {
+            throw new IllegalArgumentException("rank probabilities sum to " + sum + " > 1");
+        }
+        double[] p = rankProbability.clone();
+        return path -> {
+            double v = 1;
+            for (int r : path) {
+                v *= p[r];
+            }
+            return v;
+        };
+    }
 
     /**
      * A sized tree.
@@ -57,17 +90,18 @@ public final class TreeSizing {
      */
     public static Plan optimal(double[] rankProbability, CostCurve curve, double perLevelMicros, double perNodeMicros,
             int maxNodes, int maxDepth) {
-        double sum = 0;
-        for (double p : rankProbability) {
-            if (!(p >= 0 && p <= 1)) {
-                throw new IllegalArgumentException("rank probabilities must lie in [0, 1]: "
-                        + Arrays.toString(rankProbability));
-            }
-            sum += p;
-        }
-        if (sum > 1 + 1e-6) {
-            throw new IllegalArgumentException("rank probabilities sum to " + sum + " > 1");
-        }
+        return optimal(positional(rankProbability), rankProbability.length, curve, perLevelMicros, perNodeMicros,
+                maxNodes, maxDepth);
+    }
+
+    /**
+     * The best tree under any monotone path model (e.g. an empirical joint estimate, which keeps the correlation
+     * between consecutive acceptances that the positional model drops).
+     *
+     * @param ranks children considered per node (ranks 0..ranks-1)
+     */
+    public static Plan optimal(PathModel model, int ranks, CostCurve curve, double perLevelMicros,
+            double perNodeMicros, int maxNodes, int maxDepth) {
         if (perLevelMicros < 0 || perNodeMicros < 0 || maxNodes < 0 || maxDepth < 0) {
             throw new IllegalArgumentException("costs, maxNodes and maxDepth must be >= 0");
         }
@@ -75,7 +109,7 @@ public final class TreeSizing {
         // optimises the per-level draft cost
         Plan best = null;
         for (int bound = 1; bound <= Math.max(1, maxDepth); bound++) {
-            Plan p = greedy(rankProbability, curve, perLevelMicros, perNodeMicros, maxNodes, Math.min(bound, maxDepth));
+            Plan p = greedy(model, ranks, curve, perLevelMicros, perNodeMicros, maxNodes, Math.min(bound, maxDepth));
             if (best == null || p.predictedSpeedup() > best.predictedSpeedup() + 1e-12) {
                 best = p;
             }
@@ -83,13 +117,13 @@ public final class TreeSizing {
         return best;
     }
 
-    private static Plan greedy(double[] rankProbability, CostCurve curve, double perLevelMicros, double perNodeMicros,
-            int maxNodes, int maxDepth) {
+    private static Plan greedy(PathModel model, int ranks, CostCurve curve, double perLevelMicros,
+            double perNodeMicros, int maxNodes, int maxDepth) {
         record Node(int[] path, double prob) {}
         PriorityQueue<Node> frontier = new PriorityQueue<>((a, b) -> Double.compare(b.prob, a.prob));
         if (maxDepth > 0) {
-            for (int r = 0; r < rankProbability.length; r++) {
-                frontier.add(new Node(new int[] {r}, rankProbability[r]));
+            for (int r = 0; r < ranks; r++) {
+                frontier.add(new Node(new int[] {r}, model.probability(new int[] {r})));
             }
         }
         List<int[]> order = new ArrayList<>();
@@ -110,10 +144,10 @@ public final class TreeSizing {
             depth = Math.max(depth, n.path.length);
             depthAt[order.size()] = depth;
             if (n.path.length < maxDepth) {
-                for (int r = 0; r < rankProbability.length; r++) {
+                for (int r = 0; r < ranks; r++) {
                     int[] child = Arrays.copyOf(n.path, n.path.length + 1);
                     child[n.path.length] = r;
-                    frontier.add(new Node(child, n.prob * rankProbability[r]));
+                    frontier.add(new Node(child, Math.min(n.prob, model.probability(child))));
                 }
             }
             int size = order.size();

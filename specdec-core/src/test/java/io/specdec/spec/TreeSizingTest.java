@@ -131,6 +131,26 @@ class TreeSizingTest {
     }
 
     @Test
+    void correlatedAcceptanceGrowsLongerChainsThanThePositionalModel() {
+        // all-or-nothing rounds: half the time the whole chain is right, otherwise its first token is wrong
+        TreeSizing.PathModel bursty = path -> {
+            for (int r : path) {
+                if (r != 0) {
+                    return 0;
+                }
+            }
+            return 0.5;
+        };
+        CostCurve c = linear(1000, 60);
+        TreeSizing.Plan joint = TreeSizing.optimal(bursty, 1, c, 0, 0, 16, 16);
+        TreeSizing.Plan positional = TreeSizing.optimal(new double[] {0.5}, c, 0, 0, 16, 16);
+        assertTrue(joint.size() > positional.size(), joint + " vs " + positional);
+        // E(K) = 1 + 0.5·K under the bursty model; rate (1 + K/2) / (1000 + 60K) is increasing in K, so K = 16
+        assertEquals(16, joint.size());
+        assertEquals(9.0, joint.expectedTokens(), 1e-12);
+    }
+
+    @Test
     void rejectsBadProbabilities() {
         assertThrows(IllegalArgumentException.class,
                 () -> TreeSizing.optimal(new double[] {0.7, 0.5}, linear(1000, 1), 0, 0, 4, 4));

@@ -19,8 +19,43 @@ import java.util.Locale;
  *
  * @param counts {@code counts[r]}: observations where the target's token was the rank-r candidate
  * @param total observations (including those where it was no candidate)
+ * @param sequences per calibration sequence, the rank at each consecutive position (-1 = no candidate), when the
+ *     observations are consecutive positions of a text (teacher-forced); empty otherwise
  */
-public record RankStats(long[] counts, long total) {
+public record RankStats(long[] counts, long total, int[][] sequences) {
+    /** Marginal counts only (no joint information). */
+    public RankStats(long[] counts, long total) {
+        this(counts, total, new int[0][]);
+    }
+
+    /**
+     * The empirical joint path model: P(path r_1..r_d) = the fraction of positions j whose ranks at j, j+1, …,
+     * j+d−1 are exactly r_1..r_d — what a greedy tree with the drafter's ranked candidates accepts there, since an
+     * accepted path puts the drafter in the same context as teacher forcing. Keeps the correlation between
+     * consecutive acceptances (easy passages are long runs) that the positional model drops; falls back to the
+     * positional model when no sequences were recorded.
+     */
+    public TreeSizing.PathModel pathModel() {
+        if (sequences.length == 0) {
+            return TreeSizing.positional(probabilities());
+        }
+        return path -> {
+            long hits = 0;
+            long positions = 0;
+            for (int[] seq : sequences) {
+                for (int j = 0; j < seq.length; j++) {
+                    positions++;
+                    boolean all = true;
+                    for (int i = 0; i < path.length && all; i++) {
+                        all = j + i < seq.length && seq[j + i] == path[i];
+                    }
+                    hits += all ? 1 : 0;
+                }
+            }
+            return positions == 0 ? 0 : (double) hits / positions;
+        };
+    }
+
     /** p(r) = counts[r] / total. */
     public double[] probabilities() {
         return TreeSizing.rankProbabilities(counts, total);
@@ -47,11 +82,14 @@ public record RankStats(long[] counts, long total) {
             int ranks) {
         long[] counts = new long[ranks];
         long total = 0;
+        int[][] perSequence = new int[sequences.size()][];
         for (int s = 0; s < sequences.size(); s++) {
             int[] ids = sequences.get(s);
+            int start = Math.max(0, promptLengths.get(s) - 1);
+            perSequence[s] = new int[Math.max(0, ids.length - 1 - start)];
             try (KvCache cache = draft.newCache(ids.length)) {
                 ForwardResult r = draft.forward(cache, ids, ForwardOptions.DEFAULT);
-                for (int j = Math.max(0, promptLengths.get(s) - 1); j + 1 < ids.length; j++) {
+                for (int j = start; j + 1 < ids.length; j++) {
                     float[] row = r.row(j);
                     float v = row[ids[j + 1]];
                     int rank = 0;
@@ -63,11 +101,12 @@ public record RankStats(long[] counts, long total) {
                     if (rank < ranks) {
                         counts[rank]++;
                     }
+                    perSequence[s][j - start] = rank < ranks ? rank : -1;
                     total++;
                 }
             }
         }
-        return new RankStats(counts, total);
+        return new RankStats(counts, total, perSequence);
     }
 
     /**

@@ -67,8 +67,9 @@ public final class Suite {
      */
     public record Options(String preset, List<String> targets, List<String> workloads, List<String> decodings,
             int prompts, int maxTokens, int calibration, Path shared, Path cacheDir) {
-        /** Defaults of a preset: quick (2 prompts, 48 tokens, 1 calibration prompt; ~6 min on 2 cores) or full (8 prompts, 128
-         * tokens, 3 calibration prompts). */
+        /**
+         * Defaults of a preset: quick (2 prompts, 48 tokens, 1 calibration prompt; ~6 min on 2 cores) or full
+         * (8 prompts, 128 tokens, 3 calibration prompts; ~45 min). */
         public static Options preset(String name, Path shared, Path cacheDir) {
             return switch (name) {
                 case "quick" -> new Options(name, TARGETS, WORKLOADS, DECODINGS, 2, 48, 1, shared, cacheDir);
@@ -214,10 +215,10 @@ public final class Suite {
 
             Map<String, TreeSizing.Plan> plans = new LinkedHashMap<>();
             double draftStep = draftCurve.micros(1);
-            TreeSizing.Plan chain = TreeSizing.optimal(new double[] {draftRanks.probabilities()[0]}, curve, draftStep,
-                    0, 16, 16);
-            TreeSizing.Plan tree = TreeSizing.optimal(draftRanks.probabilities(), curve, draftCurve.micros(8), 0, 64,
-                    16);
+            TreeSizing.PathModel joint = draftRanks.pathModel();
+            TreeSizing.Plan chain = TreeSizing.optimal(joint, 1, curve, draftStep, 0, 16, 16);
+            TreeSizing.Plan tree = TreeSizing.optimal(joint, draftRanks.counts().length, curve, draftCurve.micros(8),
+                    0, 64, 16);
             TreeSizing.Plan trPlan = TreeSizing.optimal(trRanks.probabilities(), curve, 0, trDraftMicrosPerNode, 96,
                     8);
             plans.put("draft chain", chain);
@@ -237,15 +238,22 @@ public final class Suite {
             long draftBytes = 4L * dc.parameterCount() + 2L * dc.layers() * dc.contextLength() * dc.kvDim() * 4;
             configs.put("draft chain", new Config(() -> DraftModelDrafter.factory(draft,
                     DraftModelDrafter.Mode.CHAIN, 1), () -> LengthControllers.fixed(chainK), chainK));
-            shapes.put("draft chain", "K=" + chainK + " (sized)");
+            shapes.put("draft chain", chain.size() == 0 ? "K=1 (sizing predicts no chain beats AR; run to show it)"
+                    : "K=" + chainK + " (sized)");
             memory.put("draft chain", draftBytes);
+            configs.put("draft chain goodput", new Config(() -> DraftModelDrafter.factory(draft,
+                    DraftModelDrafter.Mode.CHAIN, 1), () -> LengthControllers.goodput(16), 16));
+            shapes.put("draft chain goodput", "K online (goodput controller, ≤ 16), not sized");
+            memory.put("draft chain goodput", draftBytes);
             configs.put("draft tree", new Config(() -> DraftModelDrafter.factory(draft, DraftModelDrafter.Mode.TREE,
                     topK), () -> LengthControllers.fixed(treeN), treeN));
-            shapes.put("draft tree", treeN + " nodes, top-" + topK + " (sized)");
+            shapes.put("draft tree", tree.size() == 0 ? "2 nodes, top-2 (sizing predicts no tree beats AR)"
+                    : treeN + " nodes, top-" + topK + " (sized)");
             memory.put("draft tree", draftBytes);
             configs.put("recycling", new Config(() -> TokenRecyclingDrafter.factory(matrix, sized),
                     () -> LengthControllers.fixed(sized.size()), sized.size()));
-            shapes.put("recycling", "template " + sized.size() + " nodes, depth " + trPlan.maxDepth() + " (sized)");
+            shapes.put("recycling", trPlan.size() == 0 ? "1 node (sizing predicts no tree beats AR)"
+                    : "template " + sized.size() + " nodes, depth " + trPlan.maxDepth() + " (sized)");
             memory.put("recycling", matrix.bytes());
             configs.put("recycling paper", new Config(() -> TokenRecyclingDrafter.factory(matrix, TreeTemplate.paper()),
                     () -> LengthControllers.fixed(TreeTemplate.paper().size()), TreeTemplate.paper().size()));
