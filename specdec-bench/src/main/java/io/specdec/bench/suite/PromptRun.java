@@ -15,8 +15,11 @@ import io.specdec.spec.SpeculationStats;
  */
 public record PromptRun(String prompt, double arSeconds, int arTokens, double specSeconds, int specTokens,
         SpeculationStats stats, boolean identical) {
-    /** AR time / speculative time for this prompt. */
+    /**
+     * Speculative tokens/s over AR tokens/s for this prompt: AR time / speculative time when both generated the same
+     * number of tokens (always, unless the context filled up first).
+     */
     public double speedup() {
-        return arSeconds / specSeconds;
+        return (specTokens / specSeconds) / (arTokens / arSeconds);
     }
 }

@@ -7,6 +7,8 @@ import io.specdec.drafters.lookup.PromptLookupDrafter;
 import io.specdec.drafters.recycling.AdjacencyMatrix;
 import io.specdec.drafters.recycling.TokenRecyclingDrafter;
 import io.specdec.drafters.recycling.TreeTemplate;
+import io.specdec.drafters.sizing.DraftSizing;
+import io.specdec.drafters.sizing.RankStats;
 import io.specdec.generate.AutoregressiveGenerator;
 import io.specdec.generate.GenerationConfig;
 import io.specdec.generate.GenerationResult;
@@ -205,20 +207,18 @@ public final class Suite {
                 GenerationResult t = paper.generate(p);
                 trDraftMicrosPerNode = t.speculation().draftSeconds() * 1e6 / Math.max(1, t.speculation().drafted());
             }
-            RankStats draftRanks = RankStats.draftModel(draft, seqs, promptLens, 4);
             RankStats trRanks = trRecorder.stats();
             log.println("cost curves (measured after the calibration runs; cached per model shape and machine)");
-            CostCurve curve = CostCurve.cached(target, opt.cacheDir(), 5);
-            CostCurve draftCurve = CostCurve.cached(draft, opt.cacheDir(), 5);
+            DraftSizing.Result sizing = DraftSizing.of(target, draft, seqs, promptLens, opt.cacheDir());
+            CostCurve curve = sizing.targetCurve();
+            CostCurve draftCurve = sizing.draftCurve();
+            RankStats draftRanks = sizing.ranks();
             log.println("draft model " + draftRanks);
             log.println("recycling   " + trRanks);
 
             Map<String, TreeSizing.Plan> plans = new LinkedHashMap<>();
-            double draftStep = draftCurve.micros(1);
-            TreeSizing.PathModel joint = draftRanks.pathModel();
-            TreeSizing.Plan chain = TreeSizing.optimal(joint, 1, curve, draftStep, 0, 16, 16);
-            TreeSizing.Plan tree = TreeSizing.optimal(joint, draftRanks.counts().length, curve, draftCurve.micros(8),
-                    0, 64, 16);
+            TreeSizing.Plan chain = sizing.chain();
+            TreeSizing.Plan tree = sizing.tree();
             TreeSizing.Plan trPlan = TreeSizing.optimal(trRanks.probabilities(), curve, 0, trDraftMicrosPerNode, 96,
                     8);
             plans.put("draft chain", chain);
@@ -228,7 +228,7 @@ public final class Suite {
 
             int chainK = Math.max(1, chain.size());
             int treeN = Math.max(2, tree.size());
-            int topK = Math.max(2, Math.min(4, tree.maxRank() + 1));
+            int topK = sizing.treeTopK();
             TreeTemplate sized = trPlan.size() == 0 ? TreeTemplate.full(1, 1) : TreeTemplate.of(trPlan.paths());
             Map<String, Config> configs = new LinkedHashMap<>();
             Map<String, String> shapes = new LinkedHashMap<>();

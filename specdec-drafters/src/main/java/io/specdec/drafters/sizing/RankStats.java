@@ -1,4 +1,4 @@
-package io.specdec.bench.suite;
+package io.specdec.drafters.sizing;
 
 import io.specdec.model.CausalLM;
 import io.specdec.model.ForwardOptions;
