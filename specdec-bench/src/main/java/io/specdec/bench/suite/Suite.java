@@ -90,7 +90,8 @@ public final class Suite {
      *
      * @param name target name
      * @param parameters parameter count
-     * @param arMsPerToken AR decode time per token (median over measured greedy story prompts)
+     * @param arMsPerToken AR time per generated token, prefill included (median over the prompts of the first
+     *     workload and decoding run: story, greedy by default)
      * @param curve the target's cost curve
      * @param draftCurve the draft model's cost curve
      * @param check the twin check (null for the original model)
@@ -300,7 +301,7 @@ public final class Suite {
                     for (Map.Entry<String, List<PromptRun>> e : runs.entrySet()) {
                         Summary sum = Summary.of(e.getValue(), curve);
                         cells.add(new Cell(name, workload, decoding, e.getKey(), sum, e.getValue()));
-                        if (workload.equals("story") && decoding.equals("greedy") && arMs.isEmpty()) {
+                        if (arMs.isEmpty()) { // the first workload and decoding run (story, greedy by default)
                             e.getValue().forEach(r -> arMs.add(1e3 * r.arSeconds() / r.arTokens()));
                         }
                     }

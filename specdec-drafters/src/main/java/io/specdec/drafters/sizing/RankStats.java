@@ -56,9 +56,9 @@ public record RankStats(long[] counts, long total, int[][] sequences) {
         };
     }
 
-    /** p(r) = counts[r] / total. */
+    /** p(r) = counts[r] / total; all zero when nothing was observed (no evidence that drafting pays). */
     public double[] probabilities() {
-        return TreeSizing.rankProbabilities(counts, total);
+        return total == 0 ? new double[counts.length] : TreeSizing.rankProbabilities(counts, total);
     }
 
     @Override

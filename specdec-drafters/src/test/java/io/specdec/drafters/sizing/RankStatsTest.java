@@ -30,6 +30,10 @@ class RankStatsTest {
         // without sequences it is the positional model
         TreeSizing.PathModel p = new RankStats(new long[] {3, 1}, 5).pathModel();
         assertEquals(0.6 * 0.2, p.probability(new int[] {0, 1}), 1e-12);
+        // nothing observed (e.g. a cold recycling matrix that proposed no tree): zero, so sizing drafts nothing
+        RankStats none = new RankStats(new long[] {0, 0}, 0);
+        assertEquals(0.0, none.pathModel().probability(new int[] {0}), 1e-12);
+        assertTrue(none.toString().contains("over 0 tokens"));
     }
 
     @Test
