@@ -79,7 +79,8 @@ final class BenchCommand {
                 .optSampling(sampling).build();
         boolean greedy = sampling.isGreedy();
         LoadedModel lm = Progress.load(Path.of(model), err);
-        try (LlamaModel m = new LlamaModel(lm.weights()); DrafterOptions d = new DrafterOptions(a, lm, m, err)) {
+        try (LlamaModel m = new LlamaModel(lm.weights()); DrafterOptions d = new DrafterOptions(a, lm, m, err,
+                prompts.subList(0, Math.min(2, prompts.size())))) {
             AutoregressiveGenerator ar = AutoregressiveGenerator.builder().setModel(m).setTokenizer(lm.tokenizer())
                     .optConfig(cfg).build();
             Map<String, SpeculativeDecoder> decoders = new LinkedHashMap<>();

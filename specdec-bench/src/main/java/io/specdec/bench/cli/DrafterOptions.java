@@ -1,11 +1,13 @@
 package io.specdec.bench.cli;
 
+import io.specdec.bench.suite.BenchPaths;
 import io.specdec.drafters.draftmodel.DraftModelDrafter;
 import io.specdec.drafters.hybrid.HybridDrafter;
 import io.specdec.drafters.lookup.PromptLookupDrafter;
 import io.specdec.drafters.recycling.AdjacencyMatrix;
 import io.specdec.drafters.recycling.TokenRecyclingDrafter;
 import io.specdec.drafters.recycling.TreeTemplate;
+import io.specdec.drafters.sizing.DraftSizing;
 import io.specdec.generate.GenerationConfig;
 import io.specdec.io.LoadedModel;
 import io.specdec.model.LlamaModel;
@@ -13,6 +15,7 @@ import io.specdec.spec.CandidateLengthController;
 import io.specdec.spec.DrafterFactory;
 import io.specdec.spec.LengthControllers;
 import io.specdec.spec.SpeculativeDecoder;
+import io.specdec.spec.TreeSizing;
 import io.specdec.verify.Speculation;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -53,7 +56,11 @@ final class DrafterOptions implements AutoCloseable {
     private AdjacencyMatrix sharedMatrix;
     private Path matrixPath;
 
-    DrafterOptions(Args a, LoadedModel target, LlamaModel targetModel, PrintStream err) {
+    /**
+     * @param calibration prompts whose greedy continuations size the draft model under {@code --k auto} or
+     *     {@code --tree-budget auto}
+     */
+    DrafterOptions(Args a, LoadedModel target, LlamaModel targetModel, PrintStream err, List<String> calibration) {
         confidence = a.getFloat("confidence", 0.4f);
         String c = a.get("controller", "static");
         controllers = c.equals("all") ? List.of("static", "heuristic", "confidence", "goodput") : List.of(c.split(","));
@@ -78,7 +85,7 @@ final class DrafterOptions implements AutoCloseable {
         try {
             for (String d : drafters) {
                 switch (d) {
-                    case "draft-model" -> draftModel(a, target, targetModel, err);
+                    case "draft-model" -> draftModel(a, target, targetModel, err, calibration);
                     case "recycling" -> {
                         TreeTemplate t = template(a.get("template", "paper"));
                         factories.put(d, recycling(vocab, t, cold, a));
@@ -153,22 +160,40 @@ final class DrafterOptions implements AutoCloseable {
         return TreeTemplate.full(Integer.parseInt(dw[0].trim()), Integer.parseInt(dw[1].trim()));
     }
 
-    private void draftModel(Args a, LoadedModel target, LlamaModel targetModel, PrintStream err) {
+    private void draftModel(Args a, LoadedModel target, LlamaModel targetModel, PrintStream err,
+            List<String> calibration) throws IOException {
         String path = a.get("draft-model");
         if (path == null) {
             throw new Args.UsageException("--drafter draft-model needs --draft-model PATH");
         }
-        int k = a.getInt("k", 4);
-        int treeBudget = a.getInt("tree-budget", 0);
+        boolean autoK = "auto".equals(a.get("k"));
+        boolean autoTree = "auto".equals(a.get("tree-budget"));
+        int k = autoK ? 0 : a.getInt("k", 4);
+        int treeBudget = autoTree ? 0 : a.getInt("tree-budget", 0);
         int topK = a.getInt("tree-topk", 3);
         if (k < 0 || treeBudget < 0 || topK < 1) {
-            throw new Args.UsageException("--k and --tree-budget must be >= 0, --tree-topk >= 1");
+            throw new Args.UsageException("--k and --tree-budget must be >= 0 or auto, --tree-topk >= 1");
         }
         LoadedModel d = Progress.load(Path.of(path), err);
         // run the draft over the target's whole context (draft43K was trained at 128 positions)
         int ctx = Math.max(d.config().contextLength(), target.config().contextLength());
         LlamaModel draft = new LlamaModel(d.weights().withContextLength(ctx));
         owned.add(draft);
+        if (autoK || autoTree) {
+            DraftModelDrafter.checkCompatible(target.tokenizer(), d.tokenizer(), targetModel, draft);
+            err.println("sizing the draft from the measured cost curves (cached in " + BenchPaths.cache() + ")");
+            DraftSizing.Result sz = DraftSizing.calibrate(targetModel, target.tokenizer(), draft, calibration, 64,
+                    BenchPaths.cache());
+            TreeSizing.Plan plan = autoTree ? sz.tree() : sz.chain();
+            err.println("sized " + (autoTree ? "tree" : "chain") + ": " + plan + (plan.size() == 0
+                    ? " — no draft length beats plain decoding on this machine; using the smallest" : ""));
+            if (autoTree) {
+                treeBudget = Math.max(2, sz.treeBudget());
+                topK = sz.treeTopK();
+            } else {
+                k = Math.max(1, sz.chainLength());
+            }
+        }
         io.specdec.model.LlamaConfig dc = draft.config();
         memory.put("draft-model", 4L * dc.parameterCount()
                 + 2L * dc.layers() * Math.min(dc.contextLength(), 4096) * dc.kvDim() * 4);

@@ -56,7 +56,7 @@ final class GenerateCommand {
         if (lm.tokenizer() == null) {
             throw new IllegalArgumentException(model + ": the checkpoint has no tokenizer");
         }
-        try (LlamaModel m = new LlamaModel(lm.weights()); DrafterOptions d = new DrafterOptions(a, lm, m, err)) {
+        try (LlamaModel m = new LlamaModel(lm.weights()); DrafterOptions d = new DrafterOptions(a, lm, m, err, List.of(prompt))) {
             io.specdec.generate.TextGenerator gen = d.speculative()
                     ? d.decoder(m, lm, cfg, d.configurations().get(0))
                     : AutoregressiveGenerator.builder().setModel(m).setTokenizer(lm.tokenizer()).optConfig(cfg).build();

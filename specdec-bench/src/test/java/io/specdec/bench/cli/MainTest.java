@@ -75,6 +75,13 @@ class MainTest {
         Run tree = run("generate", "--model", model, "--prompt", "Lily and Ben were", "--max-tokens", "64", "--json",
                 "--drafter", "draft-model", "--draft-model", draft, "--tree-budget", "8");
         assertEquals(a.get("ids"), JsonParser.parseString(tree.out().trim()).getAsJsonObject().get("ids"));
+        for (String[] auto : new String[][] {{"--k", "auto"}, {"--tree-budget", "auto"}}) {
+            Run sized = run("generate", "--model", model, "--prompt", "Lily and Ben were", "--max-tokens", "64",
+                    "--json", "--drafter", "draft-model", "--draft-model", draft, auto[0], auto[1]);
+            assertEquals(0, sized.code(), sized.err());
+            assertTrue(sized.err().contains(auto[0].equals("--k") ? "sized chain: " : "sized tree: "), sized.err());
+            assertEquals(a.get("ids"), JsonParser.parseString(sized.out().trim()).getAsJsonObject().get("ids"));
+        }
         Run bad = run("generate", "--model", model, "--drafter", "draft-model");
         assertEquals(2, bad.code());
         assertTrue(bad.err().contains("--draft-model PATH"), bad.err());

@@ -1,10 +1,17 @@
 package io.specdec.drafters.sizing;
 
+import io.specdec.generate.AutoregressiveGenerator;
+import io.specdec.generate.GenerationConfig;
+import io.specdec.generate.GenerationResult;
 import io.specdec.model.CausalLM;
+import io.specdec.sampling.SamplingConfig;
 import io.specdec.spec.CostCurve;
 import io.specdec.spec.TreeSizing;
+import io.specdec.tokenizer.Tokenizer;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -45,6 +52,31 @@ public final class DraftSizing {
         public int treeTopK() {
             return Math.max(2, Math.min(RANKS, tree.maxRank() + 1));
         }
+    }
+
+    /**
+     * Sizes {@code draft} for {@code target} from the target's greedy continuations ({@code tokens} new tokens) of
+     * {@code prompts} — typically the first prompts of the workload.
+     */
+    public static Result calibrate(CausalLM target, Tokenizer tokenizer, CausalLM draft, List<String> prompts,
+            int tokens, Path cacheDir) throws IOException {
+        if (prompts.isEmpty() || tokens < 1) {
+            throw new IllegalArgumentException("calibration needs at least one prompt and one token");
+        }
+        GenerationConfig cfg = GenerationConfig.builder().optMaxNewTokens(tokens).optStopAtEos(false)
+                .optSampling(SamplingConfig.GREEDY).build();
+        AutoregressiveGenerator ar = AutoregressiveGenerator.builder().setModel(target).setTokenizer(tokenizer)
+                .optConfig(cfg).build();
+        List<int[]> seqs = new ArrayList<>();
+        List<Integer> lens = new ArrayList<>();
+        for (String p : prompts) {
+            GenerationResult r = ar.generate(p);
+            int[] all = Arrays.copyOf(r.promptIds(), r.promptIds().length + r.ids().length);
+            System.arraycopy(r.ids(), 0, all, r.promptIds().length, r.ids().length);
+            seqs.add(all);
+            lens.add(r.promptIds().length);
+        }
+        return of(target, draft, seqs, lens, cacheDir);
     }
 
     /**
