@@ -81,7 +81,10 @@ public final class CostCurve {
         return new CostCurve(us);
     }
 
-    /** The cached curve for this model shape and machine, measuring and caching it when absent. */
+    /**
+     * The cached curve for this model shape and machine, measuring and caching it when absent or unreadable (a
+     * damaged file is measured again and overwritten).
+     */
     public static CostCurve cached(CausalLM model, Path cacheDir, int repeats) throws IOException {
         var c = model.config();
         String key = String.format(Locale.ROOT, "%d-%d-%d-%d-%d-%d-%d-%s-%dcpu-%s", c.dim(), c.hiddenDim(),
@@ -93,10 +96,16 @@ public final class CostCurve {
             String[] parts = Files.readString(f, StandardCharsets.UTF_8).trim().split("\\s+");
             if (parts.length == SIZES.length) {
                 double[] us = new double[parts.length];
-                for (int i = 0; i < us.length; i++) {
-                    us[i] = Double.parseDouble(parts[i]);
+                try {
+                    for (int i = 0; i < us.length; i++) {
+                        us[i] = Double.parseDouble(parts[i]);
+                    }
+                    if (Arrays.stream(us).allMatch(u -> u > 0 && Double.isFinite(u))) {
+                        return new CostCurve(us);
+                    }
+                } catch (NumberFormatException e) {
+                    // a damaged cache file: measure again and overwrite it
                 }
-                return new CostCurve(us);
             }
         }
         CostCurve curve = measure(model, repeats);

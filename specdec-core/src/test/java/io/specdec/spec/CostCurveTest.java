@@ -7,7 +7,8 @@ import org.junit.jupiter.api.Test;
 
 /** Cost-curve interpolation, ideal speedup and Sequoia-style chain sizing on hand-made curves. */
 class CostCurveTest {
-    private static CostCurve linear(double base, double perToken) {
+    /** c(T) = base + perToken·(T − 1) µs. */
+    static CostCurve linear(double base, double perToken) {
         double[] us = new double[CostCurve.SIZES.length];
         for (int i = 0; i < us.length; i++) {
             us[i] = base + perToken * (CostCurve.SIZES[i] - 1);
@@ -35,5 +36,23 @@ class CostCurveTest {
         assertEquals(0, linear(1000, 1000).bestChainLength(0.9, 20, 16));
         // expensive drafts and poor acceptance: no speculation either
         assertEquals(0, linear(1000, 50).bestChainLength(0.2, 900, 16));
+    }
+
+    @Test
+    void damagedCacheFileIsMeasuredAgainAndOverwritten(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        io.specdec.model.LlamaConfig c = io.specdec.testing.TestModels.tiny(40).withContextLength(160);
+        try (io.specdec.model.LlamaModel m = new io.specdec.model.LlamaModel(
+                io.specdec.testing.TestModels.random(c, 1, 0.1f))) {
+            CostCurve first = CostCurve.cached(m, dir, 2);
+            java.nio.file.Path f;
+            try (var files = java.nio.file.Files.list(dir)) {
+                f = files.findFirst().orElseThrow();
+            }
+            java.nio.file.Files.writeString(f, "1 2 x 4 5 6 7 8 9 10 11 12\n");
+            CostCurve again = CostCurve.cached(m, dir, 2);
+            assertTrue(again.micros(1) > 0 && first.micros(1) > 0);
+            assertTrue(!java.nio.file.Files.readString(f).contains("x"), "the damaged file was rewritten");
+        }
     }
 }
