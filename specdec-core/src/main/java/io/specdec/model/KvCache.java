@@ -131,6 +131,14 @@ public final class KvCache implements AutoCloseable {
         }
     }
 
+    /**
+     * Bytes a cache of {@code capacity} positions for a model of config {@code c} holds: keys and values, F32,
+     * {@code 2 · layers · capacity · kvDim · 4}.
+     */
+    public static long bytes(LlamaConfig c, int capacity) {
+        return 2L * c.layers() * capacity * c.kvDim() * 4;
+    }
+
     /** Bytes of native memory held. */
     public long bytes() {
         return 2L * keys.length * keys[0].getShape().size() * 4;

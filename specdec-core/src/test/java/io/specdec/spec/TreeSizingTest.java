@@ -18,11 +18,7 @@ import org.junit.jupiter.api.Test;
  */
 class TreeSizingTest {
     private static CostCurve linear(double base, double perToken) {
-        double[] us = new double[CostCurve.SIZES.length];
-        for (int i = 0; i < us.length; i++) {
-            us[i] = base + perToken * (CostCurve.SIZES[i] - 1);
-        }
-        return CostCurve.of(us);
+        return CostCurveTest.linear(base, perToken);
     }
 
     private static double expected(List<int[]> tree, double[] p) {

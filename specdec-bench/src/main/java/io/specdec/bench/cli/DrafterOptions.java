@@ -10,6 +10,7 @@ import io.specdec.drafters.recycling.TreeTemplate;
 import io.specdec.drafters.sizing.DraftSizing;
 import io.specdec.generate.GenerationConfig;
 import io.specdec.io.LoadedModel;
+import io.specdec.model.KvCache;
 import io.specdec.model.LlamaModel;
 import io.specdec.spec.CandidateLengthController;
 import io.specdec.spec.DrafterFactory;
@@ -109,7 +110,7 @@ final class DrafterOptions implements AutoCloseable {
                                 conf));
                         budgets.put(d, a.getInt("k", 4));
                         io.specdec.model.LlamaConfig tc = targetModel.config();
-                        memory.put(d, 2L * tc.layers() * Math.min(tc.contextLength(), 4096) * tc.kvDim() * 4);
+                        memory.put(d, KvCache.bytes(tc, Math.min(tc.contextLength(), 4096)));
                         shapes.put(d, (exit > 0 ? "exit layer " + exit : "dynamic (DEL)") + ", confidence " + conf);
                     }
                     default -> {
@@ -196,7 +197,7 @@ final class DrafterOptions implements AutoCloseable {
         }
         io.specdec.model.LlamaConfig dc = draft.config();
         memory.put("draft-model", 4L * dc.parameterCount()
-                + 2L * dc.layers() * Math.min(dc.contextLength(), 4096) * dc.kvDim() * 4);
+                + KvCache.bytes(dc, Math.min(dc.contextLength(), 4096)));
         DraftModelDrafter.checkCompatible(target.tokenizer(), d.tokenizer(), targetModel, draft);
         boolean tree = treeBudget > 0;
         factories.put("draft-model", DraftModelDrafter.factory(draft, tree ? DraftModelDrafter.Mode.TREE

@@ -15,6 +15,7 @@ import io.specdec.generate.GenerationResult;
 import io.specdec.io.LoadedModel;
 import io.specdec.io.ModelLoader;
 import io.specdec.model.Inflation;
+import io.specdec.model.KvCache;
 import io.specdec.model.LlamaConfig;
 import io.specdec.model.LlamaModel;
 import io.specdec.sampling.SamplingConfig;
@@ -31,10 +32,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.function.Supplier;
 
@@ -106,7 +105,7 @@ public final class Suite {
             Map<String, String> shapes, Map<String, Long> memory) {}
 
     private record Config(Supplier<DrafterFactory> factory, Supplier<CandidateLengthController> controller,
-            int maxDraft) {}
+            int maxDraft, String shape, long memoryBytes) {}
 
     private final Options opt;
     private final PrintStream log;
@@ -201,9 +200,7 @@ public final class Suite {
             double trDraftMicrosPerNode = 0;
             for (String p : calibration) {
                 GenerationResult r = ar.generate(p);
-                int[] all = Arrays.copyOf(r.promptIds(), r.promptIds().length + r.ids().length);
-                System.arraycopy(r.ids(), 0, all, r.promptIds().length, r.ids().length);
-                seqs.add(all);
+                seqs.add(r.allIds());
                 promptLens.add(r.promptIds().length);
                 GenerationResult t = paper.generate(p);
                 trDraftMicrosPerNode = t.speculation().draftSeconds() * 1e6 / Math.max(1, t.speculation().drafted());
@@ -232,48 +229,44 @@ public final class Suite {
             int topK = sizing.treeTopK();
             TreeTemplate sized = trPlan.size() == 0 ? TreeTemplate.full(1, 1) : TreeTemplate.of(trPlan.paths());
             Map<String, Config> configs = new LinkedHashMap<>();
-            Map<String, String> shapes = new LinkedHashMap<>();
-            Map<String, Long> memory = new LinkedHashMap<>();
             LlamaConfig dc = draft.config();
             LlamaConfig tc = target.config();
-            long draftBytes = 4L * dc.parameterCount() + 2L * dc.layers() * dc.contextLength() * dc.kvDim() * 4;
+            long draftBytes = 4L * dc.parameterCount() + KvCache.bytes(dc, Math.min(dc.contextLength(), 4096));
             configs.put("draft chain", new Config(() -> DraftModelDrafter.factory(draft,
-                    DraftModelDrafter.Mode.CHAIN, 1), () -> LengthControllers.fixed(chainK), chainK));
-            shapes.put("draft chain", chain.size() == 0 ? "K=1 (sizing predicts no chain beats AR; run to show it)"
-                    : "K=" + chainK + " (sized)");
-            memory.put("draft chain", draftBytes);
+                    DraftModelDrafter.Mode.CHAIN, 1), () -> LengthControllers.fixed(chainK), chainK,
+                    chain.size() == 0 ? "K=1 (sizing predicts no chain beats AR; run to show it)"
+                            : "K=" + chainK + " (sized)", draftBytes));
             configs.put("draft chain goodput", new Config(() -> DraftModelDrafter.factory(draft,
-                    DraftModelDrafter.Mode.CHAIN, 1), () -> LengthControllers.goodput(16), 16));
-            shapes.put("draft chain goodput", "K online (goodput controller, ≤ 16), not sized");
-            memory.put("draft chain goodput", draftBytes);
+                    DraftModelDrafter.Mode.CHAIN, 1), () -> LengthControllers.goodput(16), 16,
+                    "K online (goodput controller, ≤ 16), not sized", draftBytes));
             configs.put("draft tree", new Config(() -> DraftModelDrafter.factory(draft, DraftModelDrafter.Mode.TREE,
-                    topK), () -> LengthControllers.fixed(treeN), treeN));
-            shapes.put("draft tree", tree.size() == 0 ? "2 nodes, top-2 (sizing predicts no tree beats AR)"
-                    : treeN + " nodes, top-" + topK + " (sized)");
-            memory.put("draft tree", draftBytes);
+                    topK), () -> LengthControllers.fixed(treeN), treeN,
+                    tree.size() == 0 ? "2 nodes, top-2 (sizing predicts no tree beats AR)"
+                            : treeN + " nodes, top-" + topK + " (sized)", draftBytes));
             configs.put("recycling", new Config(() -> TokenRecyclingDrafter.factory(matrix, sized),
-                    () -> LengthControllers.fixed(sized.size()), sized.size()));
-            shapes.put("recycling", trPlan.size() == 0 ? "1 node (sizing predicts no tree beats AR)"
-                    : "template " + sized.size() + " nodes, depth " + trPlan.maxDepth() + " (sized)");
-            memory.put("recycling", matrix.bytes());
-            configs.put("recycling paper", new Config(() -> TokenRecyclingDrafter.factory(matrix, TreeTemplate.paper()),
-                    () -> LengthControllers.fixed(TreeTemplate.paper().size()), TreeTemplate.paper().size()));
-            shapes.put("recycling paper", "80-node template of the paper");
-            memory.put("recycling paper", matrix.bytes());
+                    () -> LengthControllers.fixed(sized.size()), sized.size(),
+                    trPlan.size() == 0 ? "1 node (sizing predicts no tree beats AR)"
+                            : "template " + sized.size() + " nodes, depth " + trPlan.maxDepth() + " (sized)",
+                    matrix.bytes()));
+            TreeTemplate paperTemplate = TreeTemplate.paper();
+            configs.put("recycling paper", new Config(() -> TokenRecyclingDrafter.factory(matrix, paperTemplate),
+                    () -> LengthControllers.fixed(paperTemplate.size()), paperTemplate.size(),
+                    "80-node template of the paper", matrix.bytes()));
             configs.put("prompt lookup", new Config(() -> PromptLookupDrafter.factory(vocab),
-                    () -> LengthControllers.fixed(10), 10));
-            shapes.put("prompt lookup", "n-gram 3..1, 10 tokens");
-            memory.put("prompt lookup", 0L);
+                    () -> LengthControllers.fixed(10), 10, "n-gram 3..1, 10 tokens", 0));
             int hybridBudget = sized.size() + 10;
             configs.put("hybrid", new Config(() -> HybridDrafter.factory(List.of(PromptLookupDrafter.factory(vocab),
                     TokenRecyclingDrafter.factory(matrix, sized))), () -> LengthControllers.fixed(hybridBudget),
-                    hybridBudget));
-            shapes.put("hybrid", "lookup + sized recycling, " + hybridBudget + " nodes");
-            memory.put("hybrid", matrix.bytes());
+                    hybridBudget, "lookup + sized recycling, " + hybridBudget + " nodes", matrix.bytes()));
             DrafterFactory del = EarlyExitDrafter.factory(target, 0, 0.3f);
-            configs.put("DEL", new Config(() -> del, () -> LengthControllers.fixed(4), 4));
-            shapes.put("DEL", "dynamic exit layer, ≤ 4 tokens");
-            memory.put("DEL", 2L * tc.layers() * tc.contextLength() * tc.kvDim() * 4);
+            configs.put("DEL", new Config(() -> del, () -> LengthControllers.fixed(4), 4,
+                    "dynamic exit layer, ≤ 4 tokens", KvCache.bytes(tc, Math.min(tc.contextLength(), 4096))));
+            Map<String, String> shapes = new LinkedHashMap<>();
+            Map<String, Long> memory = new LinkedHashMap<>();
+            configs.forEach((k, c) -> {
+                shapes.put(k, c.shape());
+                memory.put(k, c.memoryBytes());
+            });
 
             boolean warmed = false;
             List<Double> arMs = new ArrayList<>();
@@ -315,19 +308,5 @@ public final class Suite {
 
     private GenerationConfig config(SamplingConfig s) {
         return GenerationConfig.builder().optMaxNewTokens(opt.maxTokens()).optStopAtEos(false).optSampling(s).build();
-    }
-
-    /** Short label of a cell's configuration including its shape on that target. */
-    String describe(Cell c) {
-        for (TargetInfo t : infos) {
-            if (t.name().equals(c.target())) {
-                return c.config() + " — " + t.shapes().get(c.config());
-            }
-        }
-        return c.config();
-    }
-
-    static String fmt(double v) {
-        return String.format(Locale.ROOT, "%.2f", v);
     }
 }

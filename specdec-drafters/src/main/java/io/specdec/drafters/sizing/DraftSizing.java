@@ -11,7 +11,6 @@ import io.specdec.tokenizer.Tokenizer;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -71,9 +70,7 @@ public final class DraftSizing {
         List<Integer> lens = new ArrayList<>();
         for (String p : prompts) {
             GenerationResult r = ar.generate(p);
-            int[] all = Arrays.copyOf(r.promptIds(), r.promptIds().length + r.ids().length);
-            System.arraycopy(r.ids(), 0, all, r.promptIds().length, r.ids().length);
-            seqs.add(all);
+            seqs.add(r.allIds());
             lens.add(r.promptIds().length);
         }
         return of(target, draft, seqs, lens, cacheDir);

@@ -12,7 +12,6 @@ import io.specdec.model.LlamaModel;
 import io.specdec.sampling.SamplingConfig;
 import io.specdec.spec.TreeSizing;
 import io.specdec.testing.SharedAssets;
-import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -44,8 +43,7 @@ class RankStatsTest {
                     .optSampling(SamplingConfig.GREEDY).build();
             GenerationResult r = AutoregressiveGenerator.builder().setModel(m).setTokenizer(lm.tokenizer())
                     .optConfig(cfg).build().generate("Once upon a time, there was a cat");
-            int[] all = Arrays.copyOf(r.promptIds(), r.promptIds().length + r.ids().length);
-            System.arraycopy(r.ids(), 0, all, r.promptIds().length, r.ids().length);
+            int[] all = r.allIds();
             RankStats s = RankStats.draftModel(m, List.of(all), List.of(r.promptIds().length), 4);
             assertEquals(40, s.total(), "one observation per generated token");
             assertTrue(s.counts()[0] >= 39, "the model's own greedy tokens are its argmax: " + s);
