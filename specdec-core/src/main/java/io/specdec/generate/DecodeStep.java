@@ -14,7 +14,7 @@ public interface DecodeStep extends AutoCloseable {
     int[] next(int max);
 
     /** Speculation metrics so far, or {@code null} for autoregressive decoding. */
-    default io.specdec.spec.SpeculationStats speculationStats() {
+    default io.specdec.speculation.SpeculationStats speculationStats() {
         return null;
     }
 

@@ -39,6 +39,12 @@ public record GenerationConfig(
         return new Builder();
     }
 
+    /** A builder starting from this config's values. */
+    public Builder toBuilder() {
+        return builder().optMaxNewTokens(maxNewTokens).optStopStrings(stopStrings).optStopAtEos(stopAtEos)
+                .optAddBos(addBos).optSampling(sampling);
+    }
+
     /** Builder; every field optional. */
     public static final class Builder {
         private int maxNewTokens = 256;

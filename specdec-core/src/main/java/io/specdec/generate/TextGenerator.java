@@ -6,7 +6,7 @@ import java.util.function.Consumer;
 /**
  * What autoregressive and speculative decoding have in common for a caller: start a streaming {@link Generation}
  * from ids, or use the text conveniences below. Implementations: {@link AutoregressiveGenerator},
- * {@code io.specdec.spec.SpeculativeDecoder}.
+ * {@code io.specdec.speculation.SpeculativeDecoder}.
  */
 public interface TextGenerator {
     /** Starts a streaming generation from encoded prompt ids (BOS included if wanted); close it when done. */
@@ -25,7 +25,9 @@ public interface TextGenerator {
 
     /** Generates to completion. */
     default GenerationResult generate(String prompt) {
-        return start(prompt).result();
+        try (Generation g = start(prompt)) {
+            return g.result();
+        }
     }
 
     /** Generates, calling {@code onToken} for each token as it is produced. */

@@ -2,14 +2,11 @@ package io.specdec.model;
 
 /**
  * A decoder-only language model that runs T new tokens against a {@link KvCache} and returns logits for every one
- * of them (a verifier needs all rows). Implementations own native weights: close them. A model may be shared by
- * several threads only if each uses its own cache and calls are serialised per cache; the implementation in this
+ * of them (a verifier needs all rows); it lends drafters its read-only parts through {@link TargetView}.
+ * Implementations own native weights: close them. A model may be shared by several threads only if each uses its own cache and calls are serialised per cache; the implementation in this
  * library ({@link LlamaModel}) is safe for concurrent forwards on different caches.
  */
-public interface CausalLM extends AutoCloseable {
-    /** The hyper-parameters. */
-    LlamaConfig config();
-
+public interface CausalLM extends TargetView, AutoCloseable {
     /** A new empty cache able to hold {@code capacity} positions (at most the context length). */
     KvCache newCache(int capacity);
 
@@ -30,12 +27,6 @@ public interface CausalLM extends AutoCloseable {
         }
         return forward(cache, tokens, pos, null, options);
     }
-
-    /**
-     * Final norm and LM head applied to hidden states {@code [T, dim]} taken after some layer (early-exit shadow
-     * tokens); returns logits {@code [T, vocab]}.
-     */
-    float[] logitsFromHidden(float[] hidden, int t);
 
     @Override
     void close();

@@ -1,24 +1,194 @@
 package io.specdec.model;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+
 /**
- * Host copies of what one forward produced.
- *
- * @param rows number of logit rows ({@code T}, or 1 when only the last row was asked for)
- * @param vocab row width
- * @param logits {@code [rows, vocab]} row-major, raw (before any logits processor)
- * @param lastHidden {@code [T, dim]} final-norm output, or null
- * @param layerHidden per requested layer, {@code [T, dim]}, in the order asked, or empty
+ * What one forward produced: logits of every returned row, optionally the final-norm hidden state and the residual
+ * stream after requested layers. Two forms:
+ * <ul>
+ *   <li><b>host</b> ({@link #ofHost}, and every forward run without {@link ForwardOptions#withDeviceOutputs()}): the
+ *       arrays were copied to the host by the forward; {@link #close()} does nothing;
+ *   <li><b>device</b> (forwards with {@link ForwardOptions#withDeviceOutputs()}): the outputs stay NDArrays in a
+ *       manager of their own, on the model's device, until someone asks: the host getters copy lazily, once, and
+ *       only what is asked for (a drafter that reads one hidden row never pays for the logits of the others).
+ *       {@link #close()} frees the native memory; the owner (the verifier's caller) must close it.
+ * </ul>
+ * Shapes: logits {@code [rows, vocab]}, hidden states {@code [T, dim]} (T = tokens of the forward; rows = T or 1),
+ * row-major on the host. Not thread-safe.
  */
-public record ForwardResult(int rows, int vocab, float[] logits, float[] lastHidden, float[][] layerHidden) {
+public final class ForwardResult implements AutoCloseable {
+    private final int rows;
+    private final int tokens;
+    private final int vocab;
+    private final int dim;
+    private final NDManager manager;
+    private final NDArray logitsNd;
+    private final NDArray lastHiddenNd;
+    private final NDArray[] layerNd;
+    private float[] logits;
+    private float[] lastHidden;
+    private final float[][] layerHidden;
+    private boolean closed;
+
+    private ForwardResult(int rows, int tokens, int vocab, int dim, NDManager manager, NDArray logitsNd,
+            NDArray lastHiddenNd, NDArray[] layerNd, float[] logits, float[] lastHidden, float[][] layerHidden) {
+        this.rows = rows;
+        this.tokens = tokens;
+        this.vocab = vocab;
+        this.dim = dim;
+        this.manager = manager;
+        this.logitsNd = logitsNd;
+        this.lastHiddenNd = lastHiddenNd;
+        this.layerNd = layerNd;
+        this.logits = logits;
+        this.lastHidden = lastHidden;
+        this.layerHidden = layerHidden;
+    }
+
+    /**
+     * Host outputs (tests, drafters with their own math).
+     *
+     * @param rows logit rows
+     * @param vocab row width
+     * @param logits {@code [rows, vocab]}
+     * @param lastHidden {@code [T, dim]} or null
+     * @param layerHidden per requested layer {@code [T, dim]}, or empty
+     */
+    public static ForwardResult ofHost(int rows, int vocab, float[] logits, float[] lastHidden, float[][] layerHidden) {
+        float[][] layers = layerHidden == null ? new float[0][] : layerHidden;
+        int dim = 0;
+        int t = rows;
+        float[] any = lastHidden != null ? lastHidden : layers.length > 0 ? layers[0] : null;
+        if (any != null && rows > 0) {
+            t = Math.max(rows, 1);
+            dim = any.length / t;
+        }
+        return new ForwardResult(rows, t, vocab, dim, null, null, null, new NDArray[layers.length], logits,
+                lastHidden, layers);
+    }
+
+    /** Device outputs owned by {@code manager} (closed with this result). */
+    static ForwardResult ofDevice(int rows, int tokens, int vocab, int dim, NDManager manager, NDArray logits,
+            NDArray lastHidden, NDArray[] layers) {
+        return new ForwardResult(rows, tokens, vocab, dim, manager, logits, lastHidden, layers, null, null,
+                new float[layers.length][]);
+    }
+
+    private void open() {
+        if (closed) {
+            throw new IllegalStateException("forward outputs used after close (copy what must outlive the round)");
+        }
+    }
+
+    /** Number of logit rows ({@code T}, or 1 when only the last row was asked for). */
+    public int rows() {
+        return rows;
+    }
+
+    /** Logit row width. */
+    public int vocab() {
+        return vocab;
+    }
+
+    /** Hidden width (0 when no hidden state was returned). */
+    public int dim() {
+        return dim;
+    }
+
+    /** Raw logits {@code [rows, vocab]} row-major (copied from the device on first use; do not modify). */
+    public float[] logits() {
+        open();
+        if (logits == null) {
+            logits = logitsNd.toFloatArray();
+        }
+        return logits;
+    }
+
     /** A copy of logit row {@code r}. */
     public float[] row(int r) {
         float[] out = new float[vocab];
-        System.arraycopy(logits, r * vocab, out, 0, vocab);
+        System.arraycopy(logits(), r * vocab, out, 0, vocab);
         return out;
     }
 
     /** Index of the largest logit in row {@code r} (first on ties). */
     public int argmax(int r) {
-        return io.specdec.sampling.Distributions.argmax(logits, r * vocab, vocab);
+        return io.specdec.sampling.Distributions.argmax(logits(), r * vocab, vocab);
+    }
+
+    /** The final-norm output (the LM head's input), {@code [T, dim]}, or null if it was not asked for. */
+    public float[] lastHidden() {
+        open();
+        if (lastHidden == null && lastHiddenNd != null) {
+            lastHidden = lastHiddenNd.toFloatArray();
+        }
+        return lastHidden;
+    }
+
+    /** Row {@code r} of {@link #lastHidden()}, {@code [dim]}. */
+    public float[] lastHiddenRow(int r) {
+        float[] h = lastHidden();
+        if (h == null) {
+            throw new IllegalStateException("the last hidden state was not requested for this forward");
+        }
+        float[] out = new float[dim];
+        System.arraycopy(h, r * dim, out, 0, dim);
+        return out;
+    }
+
+    /** Residual stream after the {@code k}-th requested layer, {@code [T, dim]}. */
+    public float[] layerHidden(int k) {
+        open();
+        if (layerHidden[k] == null) {
+            layerHidden[k] = layerNd[k].toFloatArray();
+        }
+        return layerHidden[k];
+    }
+
+    /** All requested layers' residual streams, in the order asked (copies every one to the host). */
+    public float[][] layerHidden() {
+        float[][] out = new float[layerHidden.length][];
+        for (int k = 0; k < out.length; k++) {
+            out[k] = layerHidden(k);
+        }
+        return out;
+    }
+
+    /** Number of requested hidden layers. */
+    public int hiddenLayerCount() {
+        return layerHidden.length;
+    }
+
+    /** Logits as an NDArray {@code [rows, vocab]} on the model's device, or null for host results. */
+    public NDArray logitsArray() {
+        open();
+        return logitsNd;
+    }
+
+    /** The final-norm hidden state as an NDArray {@code [T, dim]}, or null (host result, or not requested). */
+    public NDArray lastHiddenArray() {
+        open();
+        return lastHiddenNd;
+    }
+
+    /** The {@code k}-th requested layer as an NDArray {@code [T, dim]}, or null for host results. */
+    public NDArray layerHiddenArray(int k) {
+        open();
+        return layerNd[k];
+    }
+
+    /** Whether the outputs are device arrays (see the class comment). */
+    public boolean onDevice() {
+        return manager != null;
+    }
+
+    /** Frees the device outputs (no-op for host results); later calls to getters throw. Idempotent. */
+    @Override
+    public void close() {
+        if (!closed && manager != null) {
+            closed = true;
+            manager.close();
+        }
     }
 }

@@ -250,7 +250,14 @@ public final class LlamaModel implements CausalLM {
         int qd = c.qDim();
         int kd = c.kvDim();
         int[] hiddenLayers = options.hiddenLayers();
-        float[][] layerHidden = new float[hiddenLayers.length][];
+        for (int hl : hiddenLayers) {
+            if (hl < 1 || hl > exit) {
+                throw new IllegalArgumentException("hidden layer " + hl + " outside 1.." + exit);
+            }
+        }
+        NDArray[] layerHidden = new NDArray[hiddenLayers.length];
+        NDManager out = manager.newSubManager(); // the outputs; handed to a device result or closed here
+        boolean handedOver = false;
         try (NDManager m = manager.newSubManager()) {
             NDArrayEx ex = embedding.getNDArrayInternal();
             NDArray x;                                                                               // [T, D]
@@ -323,25 +330,41 @@ public final class LlamaModel implements CausalLM {
                 x = x.addi(ex.linear(act, wdown[l], null).singletonOrThrow());
                 for (int k = 0; k < hiddenLayers.length; k++) {
                     if (hiddenLayers[k] == l + 1) {
-                        layerHidden[k] = x.toFloatArray();
+                        // x is updated in place by later layers: keep a device copy, not a host one
+                        layerHidden[k] = x.duplicate();
+                        layerHidden[k].attach(out);
                     }
-                }
-            }
-            for (int k = 0; k < hiddenLayers.length; k++) {
-                if (layerHidden[k] == null) {
-                    throw new IllegalArgumentException("hidden layer " + hiddenLayers[k] + " outside 1.." + exit);
                 }
             }
             cache.advance(t);
             NDArray hf = rmsNorm(x, lastAxis).muli(finalNorm);                                        // [T, D]
-            float[] lastHidden = options.lastHidden() ? hf.toFloatArray() : null;
+            NDArray lastHidden = null;
+            if (options.lastHidden()) {
+                lastHidden = hf;
+                lastHidden.attach(out);
+            }
             int rows = t;
+            NDArray head = hf;
             if (options.logitRows() == 1 && t > 1) {
-                hf = hf.get(m, new NDIndex().addSliceDim(t - 1, t));
+                head = hf.get(m, new NDIndex().addSliceDim(t - 1, t));
                 rows = 1;
             }
-            float[] logits = ex.linear(hf, lmHead, null).singletonOrThrow().toFloatArray();          // [rows, V]
-            return new ForwardResult(rows, c.vocabSize(), logits, lastHidden, layerHidden);
+            NDArray logits = ex.linear(head, lmHead, null).singletonOrThrow();                       // [rows, V]
+            logits.attach(out);
+            if (options.deviceOutputs()) {
+                handedOver = true;
+                return ForwardResult.ofDevice(rows, t, c.vocabSize(), c.dim(), out, logits, lastHidden, layerHidden);
+            }
+            float[][] layers = new float[layerHidden.length][];
+            for (int k = 0; k < layers.length; k++) {
+                layers[k] = layerHidden[k].toFloatArray();
+            }
+            return ForwardResult.ofHost(rows, c.vocabSize(), logits.toFloatArray(),
+                    lastHidden == null ? null : lastHidden.toFloatArray(), layers);
+        } finally {
+            if (!handedOver) {
+                out.close();
+            }
         }
     }
 
@@ -359,10 +382,45 @@ public final class LlamaModel implements CausalLM {
      */
     @Override
     public float[] logitsFromHidden(float[] hidden, int t) {
+        if (hidden.length != (long) t * c.dim()) {
+            throw new IllegalArgumentException("hidden states hold " + hidden.length + " floats, expected " + t
+                    + " x " + c.dim());
+        }
         try (NDManager m = manager.newSubManager()) {
-            NDArray x = m.create(hidden, new Shape(t, c.dim()));
-            NDArray hf = rmsNorm(x, new int[] {-1}).mul(finalNorm);
-            return hf.getNDArrayInternal().linear(hf, lmHead, null).singletonOrThrow().toFloatArray();
+            return lmHead(finalNorm(m.create(hidden, new Shape(t, c.dim())))).toFloatArray();
+        }
+    }
+
+    @Override
+    public NDArray embed(NDManager m, int[] tokens) {
+        long[] ids = new long[tokens.length];
+        for (int i = 0; i < ids.length; i++) {
+            if (tokens[i] < 0 || tokens[i] >= c.vocabSize()) {
+                throw new IllegalArgumentException("token id " + tokens[i] + " outside vocabulary 0.."
+                        + (c.vocabSize() - 1));
+            }
+            ids[i] = tokens[i];
+        }
+        return embedding.getNDArrayInternal().embedding(m.create(ids), embedding, SparseFormat.DENSE)
+                .singletonOrThrow();
+    }
+
+    @Override
+    public NDArray finalNorm(NDArray hidden) {
+        checkWidth(hidden);
+        return rmsNorm(hidden, new int[] {-1}).muli(finalNorm);
+    }
+
+    @Override
+    public NDArray lmHead(NDArray normed) {
+        checkWidth(normed);
+        return normed.getNDArrayInternal().linear(normed, lmHead, null).singletonOrThrow();
+    }
+
+    private void checkWidth(NDArray x) {
+        Shape s = x.getShape();
+        if (s.dimension() == 0 || s.get(s.dimension() - 1) != c.dim()) {
+            throw new IllegalArgumentException("hidden states of shape " + s + ", expected [..., " + c.dim() + "]");
         }
     }
 

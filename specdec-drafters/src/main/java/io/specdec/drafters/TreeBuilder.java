@@ -1,6 +1,6 @@
 package io.specdec.drafters;
 
-import io.specdec.spec.DraftTree;
+import io.specdec.speculation.DraftTree;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;

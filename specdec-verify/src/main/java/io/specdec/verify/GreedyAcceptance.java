@@ -1,8 +1,8 @@
 package io.specdec.verify;
 
 import io.specdec.sampling.Distributions;
-import io.specdec.spec.AcceptancePolicy;
-import io.specdec.spec.DraftTree;
+import io.specdec.speculation.AcceptancePolicy;
+import io.specdec.speculation.DraftTree;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import java.util.function.IntFunction;
@@ -37,6 +37,12 @@ public final class GreedyAcceptance implements AcceptancePolicy {
     @Override
     public boolean isLossless() {
         return true;
+    }
+
+    /** Greedy acceptance keeps only greedy requests exact (it compares with the target's argmax). */
+    @Override
+    public boolean supports(io.specdec.sampling.SamplingConfig sampling) {
+        return sampling.isGreedy();
     }
 
     @Override

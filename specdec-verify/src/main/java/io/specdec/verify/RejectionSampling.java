@@ -1,8 +1,8 @@
 package io.specdec.verify;
 
 import io.specdec.sampling.Distributions;
-import io.specdec.spec.AcceptancePolicy;
-import io.specdec.spec.DraftTree;
+import io.specdec.speculation.AcceptancePolicy;
+import io.specdec.speculation.DraftTree;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import java.util.function.IntFunction;

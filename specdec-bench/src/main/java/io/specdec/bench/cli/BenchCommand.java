@@ -12,7 +12,9 @@ import io.specdec.generate.GenerationConfig;
 import io.specdec.io.LoadedModel;
 import io.specdec.model.LlamaModel;
 import io.specdec.sampling.SamplingConfig;
-import io.specdec.spec.SpeculativeDecoder;
+import io.specdec.speculation.DrafterSetup;
+import io.specdec.speculation.SpeculativeDecoder;
+import io.specdec.verify.Speculation;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -20,142 +22,232 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /**
- * {@code bench}: every prompt decoded autoregressively and with each speculative configuration, interleaved in the
- * same JVM after a warm-up, so that every speedup is a ratio measured in one run (BENCHMARKING.md). Prints a table
- * per prompt and the median, and writes a Markdown and a JSON report.
+ * {@code bench}: every prompt decoded autoregressively and with each speculative configuration (drafter ×
+ * controller), interleaved in the same JVM after a warm-up, so that every speedup is a ratio measured in one run
+ * (BENCHMARKING.md). Prints a table per prompt and the median, and writes a Markdown and a JSON report. With
+ * {@code --suite quick|full}: the benchmark suite ({@link Suite}) over every registered drafter.
  */
-final class BenchCommand {
-    private final PrintStream out;
-    private final PrintStream err;
+@Command(name = "bench", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "AR vs speculative decoding per prompt, interleaved in one JVM; or the whole suite (--suite).")
+final class BenchCommand implements Callable<Integer> {
+    @CommandLine.ParentCommand
+    Main main;
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+    @Mixin
+    CommonOptions common;
+    @Mixin
+    DrafterCli drafting = new DrafterCli();
 
-    BenchCommand(PrintStream out, PrintStream err) {
-        this.out = out;
-        this.err = err;
-    }
+    @Option(names = "--model", paramLabel = "PATH", description = "the target checkpoint")
+    Path model;
+    @Option(names = "--prompts", paramLabel = "FILE", description = "one prompt per line")
+    Path promptsFile;
+    @Option(names = "--copy-from", paramLabel = "STORIES", description = "copy workload built from a story file")
+    Path copyFrom;
+    @Option(names = "--max-tokens", paramLabel = "N", description = "new tokens per generation; default 128"
+            + " (suite: the preset's)")
+    Integer maxTokens;
+    @Option(names = "--temperature", paramLabel = "T", description = "0 = greedy (default)")
+    float temperature;
+    @Option(names = "--top-p", paramLabel = "P", description = "default 1")
+    float topP = 1f;
+    @Option(names = "--seed", paramLabel = "S", description = "default 42")
+    long seed = 42;
+    @Option(names = "--warmup", paramLabel = "N", description = "warm-up prompts through every configuration;"
+            + " default 3")
+    int warmup = 3;
+    @Option(names = "--limit", paramLabel = "N", description = "at most N prompts (suite: per workload)")
+    Integer limit;
+    @Option(names = "--report", paramLabel = "FILE.md", description = "default: bench-report.md in"
+            + " $SPECDEC_CACHE/reports")
+    Path report;
 
-    int run(String[] argv) throws IOException {
-        if (Arrays.asList(argv).contains("--suite")) {
-            return suite(argv);
+    @Option(names = "--suite", paramLabel = "quick|full", description = "run the benchmark suite")
+    String suite;
+    @Option(names = "--targets", split = ",", paramLabel = "LIST", description = "suite targets: ${sys:specdec.suite.targets}")
+    List<String> targets;
+    @Option(names = "--workloads", split = ",", paramLabel = "LIST", description = "suite workloads: story, copy")
+    List<String> workloads;
+    @Option(names = "--decodings", split = ",", paramLabel = "LIST", description = "suite decodings: greedy, T=0.7")
+    List<String> decodings;
+    @Option(names = "--calibration", paramLabel = "N", description = "suite calibration prompts per target")
+    Integer calibration;
+    @Option(names = "--out", paramLabel = "DIR", description = "suite report folder; default"
+            + " $SPECDEC_CACHE/reports (docs/benchmarks holds the committed ones)")
+    Path outDir;
+
+    @Override
+    public Integer call() throws IOException {
+        CommandLine cl = spec.commandLine();
+        common.apply(cl);
+        PrintStream out = main.out;
+        PrintStream err = main.err;
+        if (suite != null) {
+            return suite(cl, out, err);
         }
-        Set<String> opts = new HashSet<>(Set.of("model", "prompts", "max-tokens", "temperature", "top-p", "seed",
-                "warmup", "limit", "report", "threads"));
-        opts.addAll(DrafterOptions.OPTIONS);
-        Set<String> flags = new HashSet<>(Set.of("verbose"));
-        flags.addAll(DrafterOptions.FLAGS);
-        opts.add("copy-from");
-        Args a = new Args(argv, 1, opts, flags);
-        String model = a.get("model");
-        String promptsFile = a.get("prompts");
-        if (model == null || (promptsFile == null) == (a.get("copy-from") == null) || a.get("drafter") == null) {
-            throw new Args.UsageException("bench needs --model PATH --drafter ... and one of --prompts FILE"
-                    + " (one prompt per line) or --copy-from STORIES (copy workload)");
+        if (targets != null || workloads != null || decodings != null || calibration != null || outDir != null) {
+            throw new CommandLine.ParameterException(cl, "--targets, --workloads, --decodings, --calibration and"
+                    + " --out are suite options (--suite quick|full)");
         }
+        List<String> drafters = drafting.chosen(cl);
+        if (model == null || (promptsFile == null) == (copyFrom == null) || drafters.isEmpty()) {
+            throw new CommandLine.ParameterException(cl, "bench needs --model PATH, --drafter NAME[,NAME...] and one"
+                    + " of --prompts FILE (one prompt per line) or --copy-from STORIES (copy workload)");
+        }
+        List<String> controllers = drafting.controllers(cl, true);
         List<String> prompts = new ArrayList<>();
+        String promptsName;
         if (promptsFile != null) {
-            for (String line : Files.readAllLines(Path.of(promptsFile), StandardCharsets.UTF_8)) {
+            for (String line : Files.readAllLines(promptsFile, StandardCharsets.UTF_8)) {
                 if (!line.isBlank()) {
                     prompts.add(line.strip());
                 }
             }
+            promptsName = String.valueOf(promptsFile.getFileName());
         } else {
-            promptsFile = a.get("copy-from") + " (copy workload)";
-            prompts.addAll(CopyWorkload.of(Path.of(a.get("copy-from"))));
+            promptsName = copyFrom.getFileName() + " (copy workload)";
+            prompts.addAll(CopyWorkload.of(copyFrom));
         }
-        int limit = a.getInt("limit", prompts.size());
-        prompts = prompts.subList(0, Math.min(limit, prompts.size()));
-        int maxTokens = a.getInt("max-tokens", 128);
-        float temperature = a.getFloat("temperature", 0f);
-        SamplingConfig sampling = SamplingConfig.builder().optTemperature(temperature)
-                .optTopP(a.getFloat("top-p", 1f)).optSeed(a.getInt("seed", 42)).build();
-        GenerationConfig cfg = GenerationConfig.builder().optMaxNewTokens(maxTokens).optStopAtEos(false)
+        if (prompts.isEmpty()) {
+            throw new IllegalArgumentException((promptsFile != null ? promptsFile : copyFrom) + ": no prompts");
+        }
+        int n0 = limit == null ? prompts.size() : limit;
+        if (n0 < 1 || warmup < 0) {
+            throw new CommandLine.ParameterException(cl, "--limit must be >= 1 and --warmup >= 0");
+        }
+        prompts = prompts.subList(0, Math.min(n0, prompts.size()));
+        int tokens = maxTokens == null ? 128 : maxTokens;
+        if (tokens < 1) {
+            throw new CommandLine.ParameterException(cl, "--max-tokens must be >= 1, found " + tokens);
+        }
+        SamplingConfig sampling;
+        try {
+            sampling = SamplingConfig.builder().optTemperature(temperature).optTopP(topP).optSeed(seed).build();
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(cl, e.getMessage());
+        }
+        GenerationConfig cfg = GenerationConfig.builder().optMaxNewTokens(tokens).optStopAtEos(false)
                 .optSampling(sampling).build();
         boolean greedy = sampling.isGreedy();
-        LoadedModel lm = Progress.load(Path.of(model), err);
-        try (LlamaModel m = new LlamaModel(lm.weights()); DrafterOptions d = new DrafterOptions(a, lm, m, err,
-                prompts.subList(0, Math.min(2, prompts.size())))) {
-            AutoregressiveGenerator ar = AutoregressiveGenerator.builder().setModel(m).setTokenizer(lm.tokenizer())
-                    .optConfig(cfg).build();
-            Map<String, SpeculativeDecoder> decoders = new LinkedHashMap<>();
-            for (DrafterOptions.Config c : d.configurations()) {
-                decoders.put(d.label(c), d.decoder(m, lm, cfg, c));
+        LoadedModel lm = Progress.load(model, err);
+        try (LlamaModel m = new LlamaModel(lm.weights())) {
+            List<DrafterSetup> setups = drafting.setups(cl, drafters, m, lm.tokenizer(),
+                    prompts.subList(0, Math.min(2, prompts.size())), BenchPaths.cache(), err);
+            try {
+                AutoregressiveGenerator ar = AutoregressiveGenerator.builder().setModel(m)
+                        .setTokenizer(lm.tokenizer()).optConfig(cfg).build();
+                Map<String, SpeculativeDecoder> decoders = new LinkedHashMap<>();
+                for (DrafterSetup s : setups) {
+                    for (String c : controllers) {
+                        var controller = drafting.controller(c, s);
+                        decoders.put(s.name() + " " + s.shape() + " " + controller.name(),
+                                Speculation.decoder(m, lm.tokenizer(), s.factory(), cfg).optController(controller)
+                                        .optMaxDraft(Math.max(16, s.budget())).build());
+                    }
+                }
+                try (Progress p = Progress.start(err, "warm-up", (long) warmup * (1 + decoders.size()), null)) {
+                    for (int i = 0; i < warmup; i++) {
+                        String pr = prompts.get(i % prompts.size());
+                        ar.generate(pr);
+                        p.step();
+                        for (SpeculativeDecoder d : decoders.values()) {
+                            d.generate(pr);
+                            p.step();
+                        }
+                    }
+                }
+                err.println("measuring the target's cost curve c(T) (cached per model shape and machine)");
+                io.specdec.speculation.CostCurve curve = io.specdec.speculation.CostCurve.cached(m,
+                        BenchPaths.cache(), 5);
+                Map<String, List<PromptRun>> runs;
+                try (Progress p = Progress.start(err, "prompts", prompts.size(), null)) {
+                    runs = Interleaved.measure(ar, decoders, prompts, p::stepTo);
+                }
+                String md = report(lm, String.valueOf(model.getFileName()), promptsName, tokens, sampling, setups,
+                        runs, greedy, curve);
+                out.print(md);
+                Path reportPath = (report != null ? report : BenchPaths.reports().resolve("bench-report.md"))
+                        .toAbsolutePath();
+                Path dir = reportPath.getParent();
+                Files.createDirectories(dir);
+                Files.writeString(reportPath, md, StandardCharsets.UTF_8);
+                Path jsonPath = dir.resolve(reportPath.getFileName().toString().replaceFirst("\\.md$", "") + ".json");
+                Files.writeString(jsonPath, Json.GSON.toJson(toJson(runs)), StandardCharsets.UTF_8);
+                err.println("report: " + reportPath + " and " + jsonPath);
+            } finally {
+                setups.forEach(DrafterSetup::close);
             }
-            List<String> names = new ArrayList<>(decoders.keySet());
-            int warm = a.getInt("warmup", 3);
-            err.printf("warm-up: %d prompts x (AR + %d configurations)%n", warm, names.size());
-            for (int i = 0; i < warm; i++) {
-                String p = prompts.get(i % prompts.size());
-                ar.generate(p);
-                decoders.values().forEach(x -> x.generate(p));
-            }
-            err.println("measuring the target's cost curve c(T) (cached per model shape and machine)");
-            io.specdec.spec.CostCurve curve = io.specdec.spec.CostCurve.cached(m, BenchPaths.cache(), 5);
-            int n = prompts.size();
-            Map<String, List<PromptRun>> runs = Interleaved.measure(ar, decoders, prompts,
-                    i -> err.printf("\rprompt %d/%d", i, n));
-            err.println();
-            String md = report(lm, model, promptsFile, maxTokens, sampling, d, runs, greedy, curve);
-            out.print(md);
-            Path reportPath = Path.of(a.get("report", "bench-report.md"));
-            Path dir = reportPath.toAbsolutePath().getParent();
-            Files.createDirectories(dir);
-            Files.writeString(reportPath, md, StandardCharsets.UTF_8);
-            Path json = dir.resolve(reportPath.getFileName().toString().replaceFirst("\\.md$", "") + ".json");
-            Files.writeString(json, Json.GSON.toJson(toJson(runs, d)), StandardCharsets.UTF_8);
-            err.println("report: " + reportPath + " and " + json);
         }
         return 0;
     }
 
-    /**
-     * {@code bench --suite quick|full [--targets LIST] [--workloads story,copy] [--decodings greedy,T=0.7]
-     * [--limit PROMPTS] [--max-tokens N] [--calibration N] [--out DIR]}: the whole benchmark suite ({@link Suite}),
-     * written by {@link SuiteReport} to {@code DIR} (default {@code docs/benchmarks}).
-     */
-    private int suite(String[] argv) throws IOException {
-        Args a = new Args(argv, 1, Set.of("suite", "targets", "workloads", "decodings", "limit", "max-tokens",
-                "calibration", "out", "threads"), Set.of("verbose"));
-        Suite.Options p = Suite.Options.preset(a.get("suite"), BenchPaths.shared(), BenchPaths.cache());
-        Suite.Options o = new Suite.Options(p.preset(), list(a.get("targets"), p.targets(), Suite.TARGETS),
-                list(a.get("workloads"), p.workloads(), Suite.WORKLOADS),
-                list(a.get("decodings"), p.decodings(), Suite.DECODINGS), a.getInt("limit", p.prompts()),
-                a.getInt("max-tokens", p.maxTokens()), a.getInt("calibration", p.calibration()), p.shared(),
-                p.cacheDir());
+    private int suite(CommandLine cl, PrintStream out, PrintStream err) throws IOException {
+        if (model != null || promptsFile != null || copyFrom != null || report != null || !drafting.values.isEmpty()
+                || drafting.controller != null) {
+            throw new CommandLine.ParameterException(cl, "--suite runs its own targets, prompts and drafters; use"
+                    + " --targets, --workloads, --decodings, --limit, --max-tokens, --calibration, --out, --drafter");
+        }
+        Suite.Options p;
+        try {
+            p = Suite.Options.preset(suite, BenchPaths.shared(), BenchPaths.cache());
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(cl, e.getMessage());
+        }
+        Suite.Options o = new Suite.Options(p.preset(), list(cl, targets, p.targets(), Suite.TARGETS),
+                list(cl, workloads, p.workloads(), Suite.WORKLOADS),
+                list(cl, decodings, p.decodings(), Suite.DECODINGS), limit == null ? p.prompts() : limit,
+                maxTokens == null ? p.maxTokens() : maxTokens, calibration == null ? p.calibration() : calibration,
+                p.shared(), p.cacheDir(), drafting.drafters == null ? List.of() : drafting.drafters);
         if (o.prompts() < 1 || o.maxTokens() < 1 || o.calibration() < 1) {
-            throw new Args.UsageException("--limit, --max-tokens and --calibration must be >= 1");
+            throw new CommandLine.ParameterException(cl, "--limit, --max-tokens and --calibration must be >= 1");
         }
         long t0 = System.nanoTime();
         Suite s = new Suite(o, err).run();
-        String command = "java -jar specdec-bench/target/specdec.jar " + String.join(" ", argv);
-        Path md = SuiteReport.write(s, Path.of(a.get("out", "docs/benchmarks")), command,
-                (System.nanoTime() - t0) / 1e9);
+        StringBuilder command = new StringBuilder("java -jar specdec-bench/target/specdec.jar bench --suite " + suite);
+        for (String[] kv : new String[][] {{"targets", targets == null ? null : String.join(",", targets)},
+            {"workloads", workloads == null ? null : String.join(",", workloads)},
+            {"decodings", decodings == null ? null : String.join(",", decodings)},
+            {"drafter", drafting.drafters == null ? null : String.join(",", drafting.drafters)},
+            {"limit", limit == null ? null : limit.toString()},
+            {"max-tokens", maxTokens == null ? null : maxTokens.toString()},
+            {"calibration", calibration == null ? null : calibration.toString()}}) {
+            if (kv[1] != null) {
+                command.append(" --").append(kv[0]).append(' ').append(kv[1]);
+            }
+        }
+        Path dir = (outDir != null ? outDir : BenchPaths.reports()).toAbsolutePath();
+        Path md = SuiteReport.write(s, dir, command.toString(), (System.nanoTime() - t0) / 1e9);
         out.println(Files.readString(md, StandardCharsets.UTF_8));
         err.println("report: " + md);
         return 0;
     }
 
-    private static List<String> list(String value, List<String> def, List<String> allowed) {
+    private static List<String> list(CommandLine cl, List<String> value, List<String> def, List<String> allowed) {
         if (value == null) {
             return def;
         }
-        List<String> out = List.of(value.split(","));
-        for (String v : out) {
+        for (String v : value) {
             if (!allowed.contains(v)) {
-                throw new Args.UsageException("'" + v + "' is not one of " + allowed);
+                throw new CommandLine.ParameterException(cl, "'" + v + "' is not one of " + allowed);
             }
         }
-        return out;
+        return value;
     }
 
     private String report(LoadedModel lm, String model, String prompts, int maxTokens, SamplingConfig s,
-            DrafterOptions d, Map<String, List<PromptRun>> runs, boolean greedy, io.specdec.spec.CostCurve curve) {
+            List<DrafterSetup> setups, Map<String, List<PromptRun>> runs, boolean greedy,
+            io.specdec.speculation.CostCurve curve) {
         StringBuilder sb = new StringBuilder();
         Runtime rt = Runtime.getRuntime();
         sb.append("# specdec bench — ").append(LocalDate.now()).append("\n\n");
@@ -181,9 +273,8 @@ final class BenchCommand {
                     100 * x.bookkeepingFraction(), greedy ? x.identical() + "/" + x.prompts() : "n/a (sampling)"));
         }
         sb.append("\nExtra memory per drafter (bytes): ");
-        for (String dn : new java.util.LinkedHashSet<>(d.configurations().stream().map(DrafterOptions.Config::drafter)
-                .toList())) {
-            sb.append(dn).append(" ").append(String.format("%,d", d.memoryBytes(dn))).append("; ");
+        for (DrafterSetup d : setups) {
+            sb.append(d.name()).append(" ").append(String.format("%,d", d.memoryBytes())).append("; ");
         }
         sb.append("(recycling/hybrid: the V·k int32 adjacency matrix; draft-model: weights + KV cache at capacity;"
                 + " del: its own KV cache at capacity (it shares the target's weights); prompt lookup keeps nothing"
@@ -191,8 +282,11 @@ final class BenchCommand {
         sb.append("\nIdeal speedup = τ·c(1) / (c(T_verify) + draft time per round), from the cost curve below (mean"
                 + " tree size + 1 tokens per verify); achieved/ideal compares total tokens/s ratios.\n\n");
         sb.append("## Target cost curve c(T)\n\n").append(curve.table());
-        if (d.delSummary() != null) {
-            sb.append("\n## DEL: per-layer acceptance learned from shadow tokens\n\n").append(d.delSummary());
+        for (DrafterSetup d : setups) {
+            for (Map.Entry<String, String> e : d.notes().get().entrySet()) {
+                sb.append("\n## ").append(d.name()).append(": ").append(e.getKey()).append("\n\n").append(e.getValue())
+                        .append('\n');
+            }
         }
         sb.append("\n## Per prompt\n\n| prompt | configuration | speedup | τ | acceptance | identical |\n");
         sb.append("| --- | --- | --- | --- | --- | --- |\n");
@@ -207,7 +301,7 @@ final class BenchCommand {
         return sb.toString();
     }
 
-    private static Map<String, Object> toJson(Map<String, List<PromptRun>> runs, DrafterOptions d) {
+    private static Map<String, Object> toJson(Map<String, List<PromptRun>> runs) {
         Map<String, Object> o = new LinkedHashMap<>();
         for (Map.Entry<String, List<PromptRun>> e : runs.entrySet()) {
             List<Map<String, Object>> list = new ArrayList<>();

@@ -7,53 +7,68 @@ import io.specdec.model.Inflation;
 import io.specdec.model.LlamaWeights;
 import io.specdec.tokenizer.SentencePieceBpeTokenizer;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.file.Path;
-import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 /**
  * {@code convert inflate --model PATH --shape 25M|150M|DIM,HEADS,KV,HEADDIM,FFN,LAYERS --out FILE.gguf|DIR}: builds a
  * function-preserving cost twin ({@link Inflation}) and writes it as GGUF (with the original's SentencePiece
  * vocabulary) or, for a directory, as a Hugging Face safetensors directory.
  */
-final class ConvertCommand {
-    private final PrintStream out;
-    private final PrintStream err;
+@Command(name = "convert", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "convert inflate: write a function-preserving cost twin (same logits, bigger compute).")
+final class ConvertCommand implements Callable<Integer> {
+    @CommandLine.ParentCommand
+    Main main;
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+    @Mixin
+    CommonOptions common;
 
-    ConvertCommand(PrintStream out, PrintStream err) {
-        this.out = out;
-        this.err = err;
-    }
+    @Parameters(index = "0", paramLabel = "ACTION", description = "inflate")
+    String action;
+    @Option(names = "--model", required = true, paramLabel = "PATH", description = "the original checkpoint")
+    Path model;
+    @Option(names = "--shape", paramLabel = "SHAPE", description = "25M, 150M or DIM,HEADS,KV,HEADDIM,FFN,LAYERS;"
+            + " default 25M")
+    String shape = "25M";
+    @Option(names = "--out", required = true, paramLabel = "FILE.gguf|DIR", description = "where to write the twin")
+    Path out;
+    @Option(names = "--seed", paramLabel = "S", description = "seed of the inflation's random parts; default 1")
+    long seed = 1;
 
-    int run(String[] argv) throws IOException {
-        if (argv.length < 2 || !argv[1].equals("inflate")) {
-            throw new Args.UsageException("convert supports: convert inflate --model PATH --shape 25M|150M|"
-                    + "DIM,HEADS,KV,HEADDIM,FFN,LAYERS --out FILE.gguf|DIR [--seed S]");
+    @Override
+    public Integer call() throws IOException {
+        CommandLine cl = spec.commandLine();
+        if (!action.equals("inflate")) {
+            throw new CommandLine.ParameterException(cl, "convert supports one action, inflate; found '" + action
+                    + "'");
         }
-        Args a = new Args(argv, 2, Set.of("model", "shape", "out", "seed", "threads"), Set.of("verbose"));
-        if (a.get("model") == null || a.get("out") == null) {
-            throw new Args.UsageException("convert inflate needs --model PATH and --out PATH");
-        }
-        Inflation.Shape shape = shape(a.get("shape", "25M"));
-        LoadedModel lm = Progress.load(Path.of(a.get("model")), err);
+        Inflation.Shape s = shape(cl, shape);
+        common.apply(cl);
+        LoadedModel lm = Progress.load(model, main.err);
         long t0 = System.nanoTime();
-        LlamaWeights twin = Inflation.inflate(lm.weights(), shape, a.getInt("seed", 1));
-        Path dst = Path.of(a.get("out"));
-        if (dst.toString().endsWith(".gguf")) {
+        LlamaWeights twin = Inflation.inflate(lm.weights(), s, seed);
+        if (out.toString().endsWith(".gguf")) {
             if (!(lm.tokenizer() instanceof SentencePieceBpeTokenizer spm)) {
                 throw new IllegalArgumentException("GGUF output needs a SentencePiece vocabulary; write a directory"
                         + " (HF layout) instead");
             }
-            CheckpointWriter.writeGguf(twin, spm, dst);
+            CheckpointWriter.writeGguf(twin, spm, out);
         } else {
-            CheckpointWriter.writeHf(twin, dst, GgmlType.F32);
+            CheckpointWriter.writeHf(twin, out, GgmlType.F32);
         }
-        out.printf("wrote %s: %,d parameters (%s) in %.1f s%n", dst, twin.config().parameterCount(), shape,
+        main.out.printf("wrote %s: %,d parameters (%s) in %.1f s%n", out, twin.config().parameterCount(), s,
                 (System.nanoTime() - t0) / 1e9);
         return 0;
     }
 
-    static Inflation.Shape shape(String s) {
+    static Inflation.Shape shape(CommandLine cl, String s) {
         switch (s) {
             case "25M":
                 return Inflation.TWIN_25M;
@@ -62,11 +77,16 @@ final class ConvertCommand {
             default:
                 String[] p = s.split(",");
                 if (p.length != 6) {
-                    throw new Args.UsageException("--shape must be 25M, 150M or DIM,HEADS,KV,HEADDIM,FFN,LAYERS");
+                    throw new CommandLine.ParameterException(cl, "--shape must be 25M, 150M or"
+                            + " DIM,HEADS,KV,HEADDIM,FFN,LAYERS; found '" + s + "'");
                 }
                 int[] v = new int[6];
                 for (int i = 0; i < 6; i++) {
-                    v[i] = Integer.parseInt(p[i].trim());
+                    try {
+                        v[i] = Integer.parseInt(p[i].trim());
+                    } catch (NumberFormatException e) {
+                        throw new CommandLine.ParameterException(cl, "--shape needs six integers; found '" + s + "'");
+                    }
                 }
                 return new Inflation.Shape(v[0], v[1], v[2], v[3], v[4], v[5]);
         }

@@ -1,100 +1,185 @@
 package io.specdec.bench.cli;
 
+import io.specdec.bench.suite.BenchPaths;
 import io.specdec.generate.AutoregressiveGenerator;
 import io.specdec.generate.GeneratedToken;
 import io.specdec.generate.Generation;
 import io.specdec.generate.GenerationConfig;
 import io.specdec.generate.GenerationResult;
+import io.specdec.generate.TextGenerator;
 import io.specdec.io.LoadedModel;
 import io.specdec.model.LlamaModel;
 import io.specdec.sampling.SamplingConfig;
+import io.specdec.speculation.CandidateLengthController;
+import io.specdec.speculation.DrafterSetup;
+import io.specdec.speculation.SpeculationStats;
+import io.specdec.verify.Speculation;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
-/** {@code generate}: autoregressive generation with streaming text and stats. */
-final class GenerateCommand {
-    private final PrintStream out;
-    private final PrintStream err;
+/** {@code generate}: streams a completion, autoregressive or speculative, with stats explained in words. */
+@Command(name = "generate", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "Stream a completion; with a drafter, speculative decoding (the same tokens as plain decoding"
+                + " when greedy, the same distribution when sampling).")
+final class GenerateCommand implements Callable<Integer> {
+    @CommandLine.ParentCommand
+    Main main;
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+    @Mixin
+    CommonOptions common;
+    @Mixin
+    SamplingOptions samplingOptions;
+    @Mixin
+    DrafterCli drafting = new DrafterCli();
 
-    GenerateCommand(PrintStream out, PrintStream err) {
-        this.out = out;
-        this.err = err;
-    }
+    @Option(names = "--model", required = true, paramLabel = "PATH", description = "GGUF file, Hugging Face"
+            + " directory or llama2.c .bin")
+    Path model;
 
-    int run(String[] argv) {
-        java.util.Set<String> opts = new java.util.HashSet<>(Set.of("model", "prompt", "max-tokens", "temperature",
-                "top-k", "top-p", "min-p", "repetition-penalty", "seed", "stop", "warmup", "threads"));
-        opts.addAll(DrafterOptions.OPTIONS);
-        java.util.Set<String> flags = new java.util.HashSet<>(Set.of("json", "verbose", "no-bos"));
-        flags.addAll(DrafterOptions.FLAGS);
-        Args a = new Args(argv, 1, opts, flags);
-        String model = a.get("model");
-        if (model == null) {
-            throw new Args.UsageException("generate needs --model PATH");
+    @Option(names = "--prompt", paramLabel = "TEXT", description = "default: empty (BOS only)")
+    String prompt = "";
+
+    @Option(names = "--max-tokens", paramLabel = "N", description = "new tokens at most; default 256")
+    int maxTokens = 256;
+
+    @Option(names = "--stop", paramLabel = "TEXT", description = "stop when the output contains this")
+    String stop;
+
+    @Option(names = "--no-bos", description = "do not prepend BOS")
+    boolean noBos;
+
+    @Option(names = "--warmup", paramLabel = "N", description = "untimed generations first (JIT, caches); default 0")
+    int warmup;
+
+    @Option(names = "--json", description = "print one JSON object (ids, text, finish reason, stats)")
+    boolean json;
+
+    @Option(names = "--compare", description = "also run plain decoding on the same prompt and print the measured"
+            + " speedup and whether the outputs are identical")
+    boolean compare;
+
+    @Override
+    public Integer call() throws Exception {
+        CommandLine cl = spec.commandLine();
+        common.apply(cl);
+        if (maxTokens < 1) {
+            throw new CommandLine.ParameterException(cl, "--max-tokens must be >= 1, found " + maxTokens);
         }
-        SamplingConfig sampling = SamplingConfig.builder()
-                .optTemperature(a.getFloat("temperature", 0f))
-                .optTopK(a.getInt("top-k", 0))
-                .optTopP(a.getFloat("top-p", 1f))
-                .optMinP(a.getFloat("min-p", 0f))
-                .optRepetitionPenalty(a.getFloat("repetition-penalty", 1f))
-                .optSeed(a.getInt("seed", 42))
+        if (warmup < 0) {
+            throw new CommandLine.ParameterException(cl, "--warmup must be >= 0, found " + warmup);
+        }
+        List<String> drafters = drafting.chosen(cl);
+        if (drafters.size() > 1) {
+            throw new CommandLine.ParameterException(cl, "generate runs one drafter; bench compares several");
+        }
+        if (compare && drafters.isEmpty()) {
+            throw new CommandLine.ParameterException(cl, "--compare compares speculative with plain decoding: it"
+                    + " needs a drafter");
+        }
+        String ctrl = drafters.isEmpty() ? null : drafting.controllers(cl, false).get(0);
+        SamplingConfig sampling = samplingOptions.build(cl);
+        GenerationConfig cfg = GenerationConfig.builder().optMaxNewTokens(maxTokens)
+                .optStopStrings(stop == null ? List.of() : List.of(stop)).optAddBos(!noBos).optSampling(sampling)
                 .build();
-        GenerationConfig cfg = GenerationConfig.builder()
-                .optMaxNewTokens(a.getInt("max-tokens", 256))
-                .optStopStrings(a.get("stop") == null ? List.of() : List.of(a.get("stop")))
-                .optAddBos(!a.flag("no-bos"))
-                .optSampling(sampling)
-                .build();
-        String prompt = a.get("prompt", "");
-        boolean json = a.flag("json");
-        LoadedModel lm = Progress.load(Path.of(model), err);
+        PrintStream out = main.out;
+        PrintStream err = main.err;
+        LoadedModel lm = Progress.load(model, err);
         if (lm.tokenizer() == null) {
             throw new IllegalArgumentException(model + ": the checkpoint has no tokenizer");
         }
-        try (LlamaModel m = new LlamaModel(lm.weights()); DrafterOptions d = new DrafterOptions(a, lm, m, err, List.of(prompt))) {
-            io.specdec.generate.TextGenerator gen = d.speculative()
-                    ? d.decoder(m, lm, cfg, d.configurations().get(0))
-                    : AutoregressiveGenerator.builder().setModel(m).setTokenizer(lm.tokenizer()).optConfig(cfg).build();
-            for (int i = 0; i < a.getInt("warmup", 0); i++) {
-                gen.generate(prompt);
-            }
-            GenerationResult r;
-            try (Generation g = gen.start(prompt)) {
-                if (!json) {
-                    out.print(prompt);
-                    out.flush();
+        try (LlamaModel m = new LlamaModel(lm.weights())) {
+            AutoregressiveGenerator plain = AutoregressiveGenerator.builder().setModel(m).setTokenizer(lm.tokenizer())
+                    .optConfig(cfg).build();
+            List<DrafterSetup> setups = drafting.setups(cl, drafters, m, lm.tokenizer(), List.of(prompt),
+                    BenchPaths.cache(), err);
+            try {
+                TextGenerator gen = plain;
+                DrafterSetup setup = setups.isEmpty() ? null : setups.get(0);
+                CandidateLengthController controller = null;
+                if (setup != null) {
+                    controller = drafting.controller(ctrl, setup);
+                    gen = Speculation.decoder(m, lm.tokenizer(), setup.factory(), cfg).optController(controller)
+                            .optMaxDraft(Math.max(16, setup.budget())).build();
                 }
-                while (g.hasNext()) {
-                    GeneratedToken t = g.next();
-                    if (!json) {
-                        out.print(t.text());
-                        out.flush();
+                for (int i = 0; i < warmup; i++) {
+                    gen.generate(prompt);
+                    if (compare) {
+                        plain.generate(prompt);
                     }
                 }
-                r = g.result();
-            }
-            if (json) {
-                out.println(Json.GSON.toJson(toJson(prompt, r)));
-            } else {
-                out.println();
-                err.printf("[%d prompt tokens, %d generated in %.3f s (prefill %.3f s): %.1f tokens/s, finish: %s]%n",
-                        r.stats().promptTokens(), r.stats().generatedTokens(), r.stats().totalSeconds(),
-                        r.stats().prefillSeconds(), r.stats().tokensPerSecond(), r.finishReason());
-                if (r.speculation() != null) {
-                    io.specdec.spec.SpeculationStats s = r.speculation();
-                    err.printf("[speculation: %d rounds, %d drafted, %d accepted, tau %.2f, acceptance %.2f;"
-                            + " time draft %.4f s, verify %.4f s, bookkeeping %.4f s]%n", s.rounds(), s.drafted(),
-                            s.accepted(), s.tau(), s.acceptanceRate(), s.draftSeconds(), s.verifySeconds(),
-                            s.bookkeepingSeconds());
+                GenerationResult r = stream(gen, out);
+                GenerationResult base = compare ? plain.generate(prompt) : null;
+                if (json) {
+                    Map<String, Object> o = toJson(prompt, r);
+                    if (base != null) {
+                        o.put("plain", toJson(prompt, base).get("stats"));
+                        o.put("speedup", r.stats().tokensPerSecond() / base.stats().tokensPerSecond());
+                        o.put("identical", Arrays.equals(r.ids(), base.ids()));
+                    }
+                    out.println(Json.GSON.toJson(o));
+                } else {
+                    out.println();
+                    err.printf(Locale.ROOT, "[%d prompt tokens, %d generated in %.3f s (prefill %.3f s): %.1f"
+                            + " tokens/s, finish: %s]%n", r.stats().promptTokens(), r.stats().generatedTokens(),
+                            r.stats().totalSeconds(), r.stats().prefillSeconds(), r.stats().tokensPerSecond(),
+                            r.finishReason());
+                    if (setup != null) {
+                        err.println(explain(setup, controller, r.speculation()));
+                    }
+                    if (base != null) {
+                        err.printf(Locale.ROOT, "[plain decoding of the same prompt: %d tokens in %.3f s, %.1f"
+                                + " tokens/s; speculative %.1f tokens/s: speedup %.2fx; outputs identical: %s]%n",
+                                base.stats().generatedTokens(), base.stats().totalSeconds(),
+                                base.stats().tokensPerSecond(), r.stats().tokensPerSecond(),
+                                r.stats().tokensPerSecond() / base.stats().tokensPerSecond(),
+                                Arrays.equals(r.ids(), base.ids()) ? "yes" : sampling.isGreedy() ? "NO"
+                                        : "no (sampling: same distribution, other draws)");
+                    }
                 }
+            } finally {
+                setups.forEach(DrafterSetup::close);
             }
         }
         return 0;
+    }
+
+    private GenerationResult stream(TextGenerator gen, PrintStream out) {
+        try (Generation g = gen.start(prompt)) {
+            if (!json) {
+                out.print(prompt);
+                out.flush();
+            }
+            while (g.hasNext()) {
+                GeneratedToken t = g.next();
+                if (!json) {
+                    out.print(t.text());
+                    out.flush();
+                }
+            }
+            return g.result();
+        }
+    }
+
+    /** The speculation stats in words. */
+    static String explain(DrafterSetup setup, CandidateLengthController controller, SpeculationStats s) {
+        double perRound = s.rounds() == 0 ? 0 : (double) s.drafted() / s.rounds();
+        return String.format(Locale.ROOT, "[speculation with %s (%s), controller %s: %d target forwards (rounds)"
+                + " produced %d tokens, τ = %.2f tokens per target forward (accepted draft tokens + 1 from the target"
+                + " itself); %.1f tokens drafted per round, %d of %d accepted (acceptance %.2f); time: draft %.3f s,"
+                + " verify %.3f s, bookkeeping %.3f s]", setup.name(), setup.shape(), controller.name(), s.rounds(),
+                s.emitted(), s.tau(), perRound, s.accepted(), s.drafted(), s.acceptanceRate(), s.draftSeconds(),
+                s.verifySeconds(), s.bookkeepingSeconds());
     }
 
     static Map<String, Object> toJson(String prompt, GenerationResult r) {
@@ -103,7 +188,7 @@ final class GenerateCommand {
         o.put("prompt_ids", r.promptIds());
         o.put("ids", r.ids());
         o.put("text", r.text());
-        o.put("finish_reason", r.finishReason().name().toLowerCase(java.util.Locale.ROOT));
+        o.put("finish_reason", r.finishReason().name().toLowerCase(Locale.ROOT));
         Map<String, Object> s = new LinkedHashMap<>();
         s.put("prompt_tokens", r.stats().promptTokens());
         s.put("tokens", r.stats().generatedTokens());
@@ -112,7 +197,7 @@ final class GenerateCommand {
         s.put("decode_seconds", r.stats().decodeSeconds());
         s.put("tokens_per_s", r.stats().tokensPerSecond());
         if (r.speculation() != null) {
-            io.specdec.spec.SpeculationStats sp = r.speculation();
+            SpeculationStats sp = r.speculation();
             s.put("rounds", sp.rounds());
             s.put("drafted", sp.drafted());
             s.put("accepted", sp.accepted());

@@ -11,23 +11,27 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Map;
-import java.util.Set;
 
 /** {@code inspect PATH}: format, config, metadata and tensor table of a checkpoint, without loading weights. */
-final class InspectCommand {
-    private final PrintStream out;
+@picocli.CommandLine.Command(name = "inspect", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "Print a checkpoint's format, config, metadata and tensors (GGUF, HF directory, llama2.c .bin).")
+final class InspectCommand implements java.util.concurrent.Callable<Integer> {
+    @picocli.CommandLine.ParentCommand
+    Main main;
+    @picocli.CommandLine.Mixin
+    CommonOptions common;
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+    @picocli.CommandLine.Parameters(index = "0", paramLabel = "PATH", description = "the checkpoint")
+    Path p;
+    @picocli.CommandLine.Option(names = "--all", description = "print long metadata arrays whole")
+    boolean all;
+    private PrintStream out;
 
-    InspectCommand(PrintStream out) {
-        this.out = out;
-    }
-
-    int run(String[] argv) {
-        Args a = new Args(argv, 1, Set.of("threads"), Set.of("all", "verbose"));
-        if (a.positional().size() != 1) {
-            throw new Args.UsageException("inspect needs exactly one PATH");
-        }
-        Path p = Path.of(a.positional().get(0));
-        boolean all = a.flag("all");
+    @Override
+    public Integer call() {
+        common.apply(spec.commandLine());
+        out = main.out;
         if (Files.isDirectory(p)) {
             out.println("format: Hugging Face directory");
             out.println("config: " + HfLoader.config(p.resolve("config.json")));

@@ -1,41 +1,39 @@
 package io.specdec.bench.cli;
 
-import io.specdec.engine.SpecdecEngine;
 import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
 
 /**
- * Entry point of {@code specdec.jar}: {@code generate}, {@code inspect}. Configures DJL offline (no network, no
- * telemetry) before any DJL class loads, keeps library logging at WARN, and turns failures into one-line errors
- * (stack traces with {@code --verbose}).
+ * Entry point of {@code specdec.jar} on picocli: {@code generate}, {@code bench}, {@code convert}, {@code inspect},
+ * {@code soak}, each with {@code --help}; {@code --version}. Keeps library logging at WARN (INFO with
+ * {@code --verbose}), configures DJL offline before any DJL class loads (in {@link CommonOptions#apply()}), and turns
+ * failures into one-line errors on their own line: exit 2 for bad usage, 1 for a failed run (stack traces with
+ * {@code --verbose}).
  */
-public final class Main {
-    private Main() {}
+@Command(name = "specdec", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "Speculative decoding for Llama-family models on DJL / PyTorch: the same text as the model"
+                + " alone, faster.",
+        subcommands = {GenerateCommand.class, BenchCommand.class, ConvertCommand.class, InspectCommand.class,
+            SoakCommand.class})
+public final class Main implements Runnable {
+    PrintStream out;
+    PrintStream err;
+    private CommandLine.Model.CommandSpec root;
 
-    static final String USAGE = String.join("\n",
-            "usage: java -jar specdec.jar <command> [options]",
-            "",
-            "commands:",
-            "  generate --model PATH [--prompt TEXT] [--max-tokens N] [--temperature T] [--top-k K] [--top-p P]",
-            "           [--min-p P] [--repetition-penalty R] [--seed S] [--stop STR] [--no-bos] [--warmup N] [--json]",
-            "           [--drafter draft-model --draft-model PATH [--k K | --controller static|heuristic|confidence|goodput]",
-            "            [--tree-budget N] [--tree-topk K]]",
-            "           stream a completion; --json prints one JSON object with ids, text and stats",
-            "  bench --model PATH --drafter draft-model --draft-model PATH --prompts FILE [--max-tokens N]",
-            "        [--temperature T] [--controller NAME[,NAME...]|all] [--k K] [--tree-budget N] [--report FILE.md]",
-            "           AR vs speculation per prompt, interleaved in one JVM; table + Markdown/JSON report",
-            "  bench --suite quick|full [--targets stories260K,twin-25M,twin-150M] [--workloads story,copy]",
-            "        [--decodings greedy,T=0.7] [--limit N] [--max-tokens N] [--calibration N] [--out DIR]",
-            "           the benchmark suite: every target x drafter x workload x decoding, sized from the measured",
-            "           cost curve; writes DIR/<date>-<machine>.md (default docs/benchmarks), .json and PNG charts",
-            "  convert inflate --model PATH --shape 25M|150M|DIM,HEADS,KV,HEADDIM,FFN,LAYERS --out FILE.gguf|DIR",
-            "           write a function-preserving cost twin (same logits, bigger compute) of a checkpoint",
-            "  soak --model PATH [--generations N] [--max-tokens N] [--temperature T]",
-            "           run N generations in one process and report resident memory (native memory must stay flat)",
-            "  inspect PATH [--all]",
-            "           print a checkpoint's format, config, metadata and tensors (GGUF, HF dir, llama2.c .bin)",
-            "",
-            "common options: --threads N (PyTorch intra-op threads, default 1), --verbose (stack traces)");
+    @CommandLine.Spec
+    void spec(CommandLine.Model.CommandSpec s) {
+        this.root = s;
+    }
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(root.commandLine(), "a command is needed (generate, bench, convert,"
+                + " inspect, soak)");
+    }
 
     public static void main(String[] argv) {
         System.exit(run(argv, System.out, System.err));
@@ -51,41 +49,51 @@ public final class Main {
             // "Failed to detect GPU count" on machines with CUDA libraries but no GPU: noise for a CLI user
             System.setProperty("org.slf4j.simpleLogger.log.ai.djl.util.cuda.CudaUtils", verbose ? "warn" : "error");
         }
-        for (int i = 0; i + 1 < argv.length; i++) {
-            if (argv[i].equals("--threads")) {
-                System.setProperty("specdec.threads", argv[i + 1]);
-            }
-        }
-        SpecdecEngine.configure();
-        if (argv.length == 0 || argv[0].equals("-h") || argv[0].equals("--help") || argv[0].equals("help")) {
-            out.println(USAGE);
-            return argv.length == 0 ? 2 : 0;
-        }
-        try {
-            switch (argv[0]) {
-                case "generate":
-                    return new GenerateCommand(out, err).run(argv);
-                case "inspect":
-                    return new InspectCommand(out).run(argv);
-                case "bench":
-                    return new BenchCommand(out, err).run(argv);
-                case "convert":
-                    return new ConvertCommand(out, err).run(argv);
-                case "soak":
-                    return new SoakCommand(out, err).run(argv);
-                default:
-                    throw new Args.UsageException("unknown command '" + argv[0] + "'");
-            }
-        } catch (Args.UsageException e) {
+        Main main = new Main();
+        main.out = out;
+        main.err = err;
+        System.setProperty("specdec.cli.drafters", String.join(", ", io.specdec.speculation.Drafters.names()));
+        CommandLine cl = new CommandLine(main);
+        DrafterCli.register(cl.getSubcommands().get("generate").getCommandSpec(),
+                ((GenerateCommand) cl.getSubcommands().get("generate").getCommand()).drafting);
+        DrafterCli.register(cl.getSubcommands().get("bench").getCommandSpec(),
+                ((BenchCommand) cl.getSubcommands().get("bench").getCommand()).drafting);
+        cl.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
+        cl.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
+        cl.setParameterExceptionHandler((e, args) -> {
+            Progress.endLine(err);
             err.println("error: " + e.getMessage());
-            err.println(USAGE);
+            CommandLine c = e.getCommandLine();
+            err.println("(see: java -jar specdec.jar " + (c.getParent() == null ? "" : c.getCommandName() + " ")
+                    + "--help)");
             return 2;
-        } catch (RuntimeException | OutOfMemoryError | java.io.IOException e) {
+        });
+        cl.setExecutionExceptionHandler((e, c, parsed) -> {
+            Progress.endLine(err);
+            if (e instanceof CommandLine.ParameterException pe) {
+                throw pe;
+            }
             err.println("error: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
             if (verbose) {
                 e.printStackTrace(err);
             }
             return 1;
+        });
+        if (argv.length == 0) {
+            cl.usage(err);
+            return 2;
+        }
+        return cl.execute(argv);
+    }
+
+    /** {@code --version}: this build's version and the engine it runs on. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Main.class.getPackage().getImplementationVersion();
+            return new String[] {"specdec " + (v == null ? "0.1.0-SNAPSHOT" : v),
+                "DJL 0.36.0, PyTorch 2.7.1 (natives from Maven Central; offline)",
+                "Java " + System.getProperty("java.version")};
         }
     }
 }

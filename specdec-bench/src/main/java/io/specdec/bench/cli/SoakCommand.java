@@ -8,44 +8,76 @@ import io.specdec.model.LlamaModel;
 import io.specdec.sampling.SamplingConfig;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryUsage;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /**
- * {@code soak}: runs many generations in one process and reports resident memory (VmRSS) over time, to check that
- * native memory stays flat (every forward frees its intermediates; caches are closed per request). Growth is
- * measured from the end of the warm-up (first 10% of generations) to the end.
+ * {@code soak}: runs many generations in one process and reports memory over time, the Java heap and native memory
+ * separately: native = resident set (VmRSS) minus the committed Java heap, which is what the heap can add to RSS —
+ * so heap growth (the collector choosing a larger heap) is not mistaken for a native leak. Growth is measured from the
+ * end of the warm-up (first 10% of generations) to the end; native growth above {@code --max-native-growth} MiB fails
+ * the command (exit 1).
  */
-final class SoakCommand {
-    private final PrintStream out;
-    private final PrintStream err;
+@Command(name = "soak", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "Many generations in one process; reports heap and native memory; fails if native memory grows.")
+final class SoakCommand implements Callable<Integer> {
+    @CommandLine.ParentCommand
+    Main main;
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+    @Mixin
+    CommonOptions common;
 
-    SoakCommand(PrintStream out, PrintStream err) {
-        this.out = out;
-        this.err = err;
+    @Option(names = "--model", required = true, paramLabel = "PATH", description = "the checkpoint")
+    Path model;
+    @Option(names = "--generations", paramLabel = "N", description = "default 1000")
+    int generations = 1000;
+    @Option(names = "--max-tokens", paramLabel = "N", description = "per generation; default 128")
+    int maxTokens = 128;
+    @Option(names = "--temperature", paramLabel = "T", description = "default 0.8")
+    float temperature = 0.8f;
+    @Option(names = "--max-native-growth", paramLabel = "MiB", description = "native growth after warm-up that"
+            + " fails the soak; default 64")
+    double maxNativeGrowth = 64;
+
+    /** One memory reading, in KiB. */
+    record Memory(long rss, long heapUsed, long heapCommitted) {
+        long nativeKb() {
+            return Math.max(0, rss - heapCommitted);
+        }
+
+        static Memory now() {
+            MemoryUsage h = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
+            return new Memory(rssKb(), h.getUsed() / 1024, h.getCommitted() / 1024);
+        }
     }
 
-    int run(String[] argv) {
-        Args a = new Args(argv, 1, Set.of("model", "generations", "max-tokens", "temperature", "threads"),
-                Set.of("verbose"));
-        String model = a.get("model");
-        if (model == null) {
-            throw new Args.UsageException("soak needs --model PATH");
+    @Override
+    public Integer call() {
+        CommandLine cl = spec.commandLine();
+        if (generations < 1 || maxTokens < 1) {
+            throw new CommandLine.ParameterException(cl, "--generations and --max-tokens must be >= 1; found "
+                    + generations + ", " + maxTokens);
         }
-        int n = a.getInt("generations", 1000);
-        int maxTokens = a.getInt("max-tokens", 128);
-        float temperature = a.getFloat("temperature", 0.8f);
-        LoadedModel lm = Progress.load(Path.of(model), err);
+        common.apply(cl);
+        PrintStream out = main.out;
+        LoadedModel lm = Progress.load(model, main.err);
         String[] prompts = {"Once upon a time", "Lily and Ben were", "The little dog", "One day, a girl named Sue"};
+        Memory start = Memory.now();
+        Memory warm = null;
+        long maxNative = start.nativeKb();
+        long tokens = 0;
+        long t0 = System.nanoTime();
+        int warmAt = Math.max(1, generations / 10);
         try (LlamaModel m = new LlamaModel(lm.weights())) {
-            long warmRss = 0;
-            long startRss = rssKb();
-            long maxRss = startRss;
-            long tokens = 0;
-            long t0 = System.nanoTime();
-            int warm = Math.max(1, n / 10);
-            for (int i = 1; i <= n; i++) {
+            for (int i = 1; i <= generations; i++) {
                 SamplingConfig s = SamplingConfig.builder().optTemperature(temperature).optSeed(i).build();
                 AutoregressiveGenerator g = AutoregressiveGenerator.builder().setModel(m).setTokenizer(lm.tokenizer())
                         .optConfig(GenerationConfig.builder().optMaxNewTokens(maxTokens).optStopAtEos(false)
@@ -53,20 +85,31 @@ final class SoakCommand {
                         .build();
                 GenerationResult r = g.generate(prompts[i % prompts.length]);
                 tokens += r.ids().length;
-                long rss = rssKb();
-                maxRss = Math.max(maxRss, rss);
-                if (i == warm) {
-                    warmRss = rss;
+                Memory now = Memory.now();
+                maxNative = Math.max(maxNative, now.nativeKb());
+                if (i == warmAt) {
+                    warm = now;
                 }
-                if (i % Math.max(1, n / 10) == 0 || i == n) {
-                    out.printf("generation %5d: RSS %,d KiB, %,d tokens, %.1f tokens/s%n", i, rss, tokens,
-                            tokens / ((System.nanoTime() - t0) / 1e9));
+                if (i % warmAt == 0 || i == generations) {
+                    out.printf("generation %5d: native %,d KiB, heap %,d KiB used / %,d committed, RSS %,d KiB;"
+                            + " %,d tokens, %.1f tokens/s%n", i, now.nativeKb(), now.heapUsed(), now.heapCommitted(),
+                            now.rss(), tokens, tokens / ((System.nanoTime() - t0) / 1e9));
                 }
             }
-            long end = rssKb();
-            out.printf("RSS at start %,d KiB, after warm-up (%d generations) %,d KiB, at end %,d KiB, max %,d KiB;"
-                    + " growth after warm-up: %.1f MiB over %d generations of %d tokens%n", startRss, warm, warmRss,
-                    end, maxRss, (end - warmRss) / 1024.0, n - warm, maxTokens);
+        }
+        Memory end = Memory.now();
+        double nativeGrowth = (end.nativeKb() - warm.nativeKb()) / 1024.0;
+        out.printf("native memory (RSS - committed heap): start %,d KiB, after warm-up (%d generations) %,d KiB, end"
+                + " %,d KiB, max %,d KiB; growth after warm-up %.1f MiB over %d generations of %d tokens%n",
+                start.nativeKb(), warmAt, warm.nativeKb(), end.nativeKb(), maxNative, nativeGrowth,
+                generations - warmAt, maxTokens);
+        out.printf("Java heap: used %,d -> %,d KiB, committed %,d -> %,d KiB (the collector's choice, not a leak)%n",
+                warm.heapUsed(), end.heapUsed(), warm.heapCommitted(), end.heapCommitted());
+        if (rssKb() == 0) {
+            out.println("(no /proc/self/status here: native memory cannot be measured)");
+        } else if (nativeGrowth > maxNativeGrowth) {
+            throw new IllegalStateException(String.format("native memory grew by %.1f MiB after warm-up (limit %.0f"
+                    + " MiB): a leak", nativeGrowth, maxNativeGrowth));
         }
         return 0;
     }

@@ -10,10 +10,10 @@ import io.specdec.model.ForwardResult;
 import io.specdec.model.LlamaModel;
 import io.specdec.sampling.LogitsProcessors;
 import io.specdec.sampling.SamplingConfig;
-import io.specdec.spec.DraftContext;
-import io.specdec.spec.DraftTree;
-import io.specdec.spec.Drafter;
-import io.specdec.spec.LengthControllers;
+import io.specdec.speculation.DraftContext;
+import io.specdec.speculation.DraftTree;
+import io.specdec.speculation.Drafter;
+import io.specdec.speculation.LengthControllers;
 import io.specdec.verify.TreeVerifier;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
@@ -82,7 +82,7 @@ public class SpeculationBenchmark {
         for (int i = 0; i < PREFIX; i++) {
             sequence[i] = 3 + (i * 37) % (v - 3);
         }
-        verifier.prefill(java.util.Arrays.copyOf(sequence, PREFIX - 1));
+        verifier.prefill(java.util.Arrays.copyOf(sequence, PREFIX - 1), io.specdec.speculation.OutputRequest.LOGITS).close();
         int[] toks = new int[8];
         for (int i = 0; i < 8; i++) {
             toks[i] = 3 + (i * 11) % (v - 3);
@@ -99,19 +99,22 @@ public class SpeculationBenchmark {
             }
             m.update(t, row, 0);
         }
-        recycling = TokenRecyclingDrafter.factory(m, TreeTemplate.paper()).create();
-        lookup = PromptLookupDrafter.factory(v).create();
+        recycling = TokenRecyclingDrafter.builder().setMatrix(m).optTemplate(TreeTemplate.paper()).build().create();
+        lookup = PromptLookupDrafter.builder().setVocabSize(v).build().create();
         SamplingConfig g = SamplingConfig.GREEDY;
         ctx = new DraftContext(sequence, PREFIX, g, LogitsProcessors.of(g), new SplittableRandom(2), 80,
                 LengthControllers.fixed(80));
         recyclingTree = recycling.propose(ctx);
         draft = BenchModels.load("draft43K");
-        draftChain = DraftModelDrafter.factory(draft, DraftModelDrafter.Mode.CHAIN, 1).create();
-        draftChain.begin(sequence);
-        draftTree = DraftModelDrafter.factory(draft, DraftModelDrafter.Mode.TREE, 3).create();
-        draftTree.begin(sequence);
-        earlyExit = EarlyExitDrafter.factory(target, 1, 0f).create();
-        earlyExit.begin(sequence);
+        io.specdec.speculation.PromptContext start = new io.specdec.speculation.PromptContext(sequence, null, target,
+                PREFIX + 128, g);
+        draftChain = DraftModelDrafter.builder().setModel(draft).build().create();
+        draftChain.begin(start);
+        draftTree = DraftModelDrafter.builder().setModel(draft).optMode(DraftModelDrafter.Mode.TREE).optTopK(3).build()
+                .create();
+        draftTree.begin(start);
+        earlyExit = EarlyExitDrafter.builder().setTarget(target).optExitLayer(1).optConfidence(0f).build().create();
+        earlyExit.begin(start);
         ctx4 = new DraftContext(sequence, PREFIX, g, LogitsProcessors.of(g), new SplittableRandom(3), 4,
                 LengthControllers.fixed(4));
         ctx16 = new DraftContext(sequence, PREFIX, g, LogitsProcessors.of(g), new SplittableRandom(4), 16,
@@ -128,32 +131,35 @@ public class SpeculationBenchmark {
         target.close();
     }
 
-    private ForwardResult verify(DraftTree t) {
+    private float[] verify(DraftTree t) {
         verifier.cache().truncate(PREFIX - 1);
-        return verifier.verify(sequence[PREFIX - 1], t, new int[0]);
+        try (ForwardResult r = verifier.verify(new io.specdec.speculation.RoundLayout(sequence[PREFIX - 1], t,
+                PREFIX - 1), io.specdec.speculation.OutputRequest.LOGITS)) {
+            return r.logits();
+        }
     }
 
     /** Baseline: one autoregressive step through the verifier (root only). */
     @Benchmark
-    public ForwardResult verifyRootOnly() {
+    public float[] verifyRootOnly() {
         return verify(DraftTree.empty());
     }
 
     /** An 8-token chain (causal mask). */
     @Benchmark
-    public ForwardResult verifyChain8() {
+    public float[] verifyChain8() {
         return verify(chain8);
     }
 
     /** The 80-node Token Recycling template (tree attention). */
     @Benchmark
-    public ForwardResult verifyRecyclingTemplate80() {
+    public float[] verifyRecyclingTemplate80() {
         return verify(recyclingTree);
     }
 
     /** Verification of a 5-node tree alone: the baseline for {@link #verifyAndCommitTreePath}. */
     @Benchmark
-    public ForwardResult verifyTree5() {
+    public float[] verifyTree5() {
         return verify(path4);
     }
 

@@ -18,4 +18,9 @@ public final class BenchPaths {
         return env != null && !env.isBlank() ? Path.of(env)
                 : Path.of(System.getProperty("user.home"), ".cache", "specdec");
     }
+
+    /** Where reports go unless {@code --out}/{@code --report} says otherwise: {@code <cache>/reports}. */
+    public static Path reports() {
+        return cache().resolve("reports");
+    }
 }

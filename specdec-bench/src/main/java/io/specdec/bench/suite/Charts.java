@@ -123,7 +123,7 @@ public final class Charts {
         for (Suite.TargetInfo t : suite.targets()) {
             List<Double> xs = new ArrayList<>();
             List<Double> ys = new ArrayList<>();
-            for (int s : io.specdec.spec.CostCurve.SIZES) {
+            for (int s : io.specdec.speculation.CostCurve.SIZES) {
                 xs.add((double) s);
                 ys.add(t.curve().micros(s) / t.curve().micros(1));
             }

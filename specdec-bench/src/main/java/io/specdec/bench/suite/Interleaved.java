@@ -2,7 +2,7 @@ package io.specdec.bench.suite;
 
 import io.specdec.generate.GenerationResult;
 import io.specdec.generate.TextGenerator;
-import io.specdec.spec.SpeculativeDecoder;
+import io.specdec.speculation.SpeculativeDecoder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;

@@ -1,6 +1,6 @@
 package io.specdec.bench.suite;
 
-import io.specdec.spec.SpeculationStats;
+import io.specdec.speculation.SpeculationStats;
 
 /**
  * One prompt decoded autoregressively and then speculatively, back to back in one JVM.

@@ -1,7 +1,6 @@
 package io.specdec.bench.suite;
 
 import com.google.gson.GsonBuilder;
-import io.specdec.spec.TreeSizing;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -114,17 +113,18 @@ public final class SuiteReport {
 
         for (Suite.TargetInfo t : suite.targets()) {
             sb.append("## ").append(t.name()).append("\n\n");
-            sb.append(String.format(Locale.ROOT, "%,d parameters; AR %.2f ms/token. Draft model (draft43K) c(1) ="
-                    + " %.0f µs.%n%n", t.parameters(), t.arMsPerToken(), t.draftCurve().micros(1)));
-            sb.append("Per-rank acceptance — draft model: ").append(t.draftRanks()).append("; recycling: ")
-                    .append(t.recyclingRanks()).append(".\n\nSizing (TreeSizing):\n\n");
-            for (Map.Entry<String, TreeSizing.Plan> e : t.plans().entrySet()) {
-                sb.append("- ").append(e.getKey()).append(": ").append(e.getValue()).append('\n');
-            }
-            sb.append("\nConfigurations and extra memory:\n\n");
-            for (Map.Entry<String, String> e : t.shapes().entrySet()) {
-                sb.append(String.format(Locale.ROOT, "- %s: %s; %,d bytes%n", e.getKey(), e.getValue(),
-                        t.memory().get(e.getKey())));
+            sb.append(String.format(Locale.ROOT, "%,d parameters; AR %.2f ms/token.%n%n", t.parameters(),
+                    t.arMsPerToken()));
+            sb.append("Configurations (as their drafters built them) and extra memory:\n\n");
+            for (Map.Entry<String, Suite.ConfigInfo> e : t.configs().entrySet()) {
+                Suite.ConfigInfo c = e.getValue();
+                sb.append(String.format(Locale.ROOT, "- %s (`%s`): %s; %,d bytes%n", e.getKey(), c.drafter(),
+                        c.shape(), c.memoryBytes()));
+                for (Map.Entry<String, String> n : c.notes().entrySet()) {
+                    String v = n.getValue().strip();
+                    sb.append(v.contains("\n") ? "  - " + n.getKey() + ":\n\n" + v.indent(4) + "\n"
+                            : "  - " + n.getKey() + ": " + v + "\n");
+                }
             }
             sb.append("\nCost curve:\n\n").append(t.curve().table()).append('\n');
             sb.append("| workload | decoding | configuration | speedup median (min–max) | ideal | achieved/ideal |"

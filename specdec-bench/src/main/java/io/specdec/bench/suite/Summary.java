@@ -1,6 +1,6 @@
 package io.specdec.bench.suite;
 
-import io.specdec.spec.CostCurve;
+import io.specdec.speculation.CostCurve;
 import java.util.Arrays;
 import java.util.List;
 

@@ -84,7 +84,7 @@ class MainTest {
         }
         Run bad = run("generate", "--model", model, "--drafter", "draft-model");
         assertEquals(2, bad.code());
-        assertTrue(bad.err().contains("--draft-model PATH"), bad.err());
+        assertTrue(bad.err().contains("needs --draft-model PATH"), bad.err());
     }
 
     @Test
@@ -179,9 +179,95 @@ class MainTest {
         assertFalse(r.err().contains("\tat "), "no stack trace without --verbose");
         Run u = run("generate", "--bogus", "1");
         assertEquals(2, u.code());
-        assertTrue(u.err().contains("unknown option --bogus"));
+        assertTrue(u.err().contains("Unknown option: '--bogus'"), u.err());
         Run n = run("generate", "--model", "x", "--max-tokens", "many");
         assertEquals(2, n.code());
-        assertTrue(n.err().contains("--max-tokens must be an integer"));
+        assertTrue(n.err().contains("'--max-tokens'") && n.err().contains("'many' is not an int"), n.err());
+    }
+
+    @Test
+    void misusesAreWorkingOrOneLineErrors() {
+        String model = SharedAssets.require("models/stories260K.gguf").toString();
+        String draft = SharedAssets.require("models/draft43K.gguf").toString();
+        // --draft-model alone selects the draft-model drafter (llama.cpp's -md)
+        Run md = run("generate", "--model", model, "--prompt", "Once upon a time", "--max-tokens", "24",
+                "--draft-model", draft);
+        assertEquals(0, md.code(), md.err());
+        assertTrue(md.err().contains("[speculation with draft-model"), md.err());
+        assertTrue(md.err().contains("τ = "), "stats explained in words: " + md.err());
+        // --k without a drafter is an error, not silently plain decoding
+        Run k = run("generate", "--model", model, "--k", "4");
+        assertEquals(2, k.code());
+        assertTrue(k.err().contains("--k is an option of") && k.err().contains("--drafter"), k.err());
+        // an option of another drafter
+        Run other = run("generate", "--model", model, "--drafter", "prompt-lookup", "--template", "paper");
+        assertEquals(2, other.code());
+        assertTrue(other.err().contains("--template does not apply to drafter prompt-lookup"), other.err());
+        Run unknown = run("generate", "--model", model, "--drafter", "nope");
+        assertEquals(2, unknown.code());
+        assertTrue(unknown.err().contains("unknown drafter 'nope'") && unknown.err().contains("recycling"),
+                unknown.err());
+        // per-command help and version
+        Run help = run("generate", "--help");
+        assertEquals(0, help.code());
+        for (String opt : new String[] {"--model", "--draft-model", "--template", "--lookup-max", "--exit-layer",
+            "--repeat-n", "--compare"}) {
+            assertTrue(help.out().contains(opt), "generate --help lists " + opt);
+        }
+        Run version = run("--version");
+        assertEquals(0, version.code());
+        assertTrue(version.out().startsWith("specdec "), version.out());
+        // --threads 0: a usage error, no stack trace
+        Run threads = run("generate", "--model", model, "--threads", "0");
+        assertEquals(2, threads.code());
+        assertTrue(threads.err().contains("--threads must be >= 1"), threads.err());
+        assertFalse(threads.err().contains("\tat "), threads.err());
+        // recycling templates are bounded
+        Run huge = run("generate", "--model", model, "--drafter", "recycling", "--template", "1000,1000");
+        assertEquals(1, huge.code());
+        assertTrue(huge.err().contains("DEPTH, WIDTH <= 16"), huge.err());
+        // errors on their own line, after the progress bar's line
+        Run missing = run("generate", "--model", model, "--draft-model", "/nonexistent/d.gguf");
+        assertEquals(1, missing.code());
+        String last = missing.err().strip().lines().reduce((a, b) -> b).orElse("");
+        assertTrue(last.startsWith("error: ") && last.contains("/nonexistent/d.gguf"), missing.err());
+    }
+
+    @Test
+    void compareRunsPlainDecodingAndReportsTheSpeedup() {
+        String model = SharedAssets.require("models/stories260K.gguf").toString();
+        String draft = SharedAssets.require("models/draft43K.gguf").toString();
+        Run r = run("generate", "--model", model, "--prompt", "The little dog", "--max-tokens", "32", "--draft-model",
+                draft, "--compare");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("[plain decoding of the same prompt: 32 tokens"), r.err());
+        assertTrue(r.err().contains("speedup") && r.err().contains("outputs identical: yes"), r.err());
+        Run j = run("generate", "--model", model, "--prompt", "The little dog", "--max-tokens", "32", "--draft-model",
+                draft, "--compare", "--json");
+        JsonObject o = JsonParser.parseString(j.out().trim()).getAsJsonObject();
+        assertTrue(o.get("identical").getAsBoolean());
+        assertTrue(o.get("speedup").getAsDouble() > 0);
+    }
+
+    @Test
+    void aDrafterRegisteredOnlyInTestCodeWorksInGenerateAndBench(@org.junit.jupiter.api.io.TempDir
+            java.nio.file.Path dir) throws Exception {
+        String model = SharedAssets.require("models/stories260K.gguf").toString();
+        Run ar = run("generate", "--model", model, "--prompt", "Once upon a time", "--max-tokens", "40", "--json");
+        Run sp = run("generate", "--model", model, "--prompt", "Once upon a time", "--max-tokens", "40", "--json",
+                "--drafter", "repeat-last", "--repeat-n", "3");
+        assertEquals(0, sp.code(), sp.err());
+        JsonObject a = JsonParser.parseString(ar.out().trim()).getAsJsonObject();
+        JsonObject s = JsonParser.parseString(sp.out().trim()).getAsJsonObject();
+        assertEquals(a.get("ids"), s.get("ids"));
+        assertTrue(s.getAsJsonObject("stats").get("drafted").getAsInt() > 0);
+        java.nio.file.Path prompts = dir.resolve("p.txt");
+        java.nio.file.Files.writeString(prompts, "Once upon a time\n");
+        Run b = run("bench", "--model", model, "--drafter", "repeat-last,prompt-lookup", "--prompts",
+                prompts.toString(), "--max-tokens", "16", "--warmup", "1", "--report", dir.resolve("r.md").toString());
+        assertEquals(0, b.code(), b.err());
+        String md = java.nio.file.Files.readString(dir.resolve("r.md"));
+        assertTrue(md.contains("repeat-last last 3 tokens") || md.contains("repeat-last last 2 tokens"), md);
+        assertFalse(md.contains(dir.getParent().toString()), "no absolute paths in the report");
     }
 }

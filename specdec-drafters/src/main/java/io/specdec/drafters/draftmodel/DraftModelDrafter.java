@@ -5,13 +5,12 @@ import io.specdec.model.CausalLM;
 import io.specdec.model.ForwardOptions;
 import io.specdec.model.ForwardResult;
 import io.specdec.model.KvCache;
-import io.specdec.sampling.Distributions;
 import io.specdec.sampling.TokenSampler;
-import io.specdec.spec.CandidateLengthController.DraftStep;
-import io.specdec.spec.DraftContext;
-import io.specdec.spec.DraftTree;
-import io.specdec.spec.Drafter;
-import io.specdec.spec.DrafterFactory;
+import io.specdec.speculation.CandidateLengthController.DraftStep;
+import io.specdec.speculation.DraftContext;
+import io.specdec.speculation.DraftTree;
+import io.specdec.speculation.Drafter;
+import io.specdec.speculation.DrafterFactory;
 import io.specdec.tokenizer.Tokenizer;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -32,66 +31,111 @@ import java.util.List;
  *       masses), which the lossless tree rule requires for top-k expansion.
  * </ul>
  * After a tree round the cache is truncated to the root; chain tokens that were fed stay and are reused when
- * accepted. One instance per request (see {@link #factory}); not thread-safe.
+ * accepted. One instance per request (see {@link #builder()}); not thread-safe.
  */
 public final class DraftModelDrafter implements Drafter {
     /** Drafting shape. */
     public enum Mode { CHAIN, TREE }
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(DraftModelDrafter.class);
+
     private final CausalLM draft;
+    private final Tokenizer tokenizer;
     private final Mode mode;
     private final int topK;
     private KvCache cache;
     private final io.specdec.drafters.CachedSequence seen = new io.specdec.drafters.CachedSequence();
 
-    private DraftModelDrafter(CausalLM draft, Mode mode, int topK) {
-        this.draft = draft;
-        this.mode = mode;
-        this.topK = topK;
+    private DraftModelDrafter(Builder b) {
+        this.draft = b.model;
+        this.tokenizer = b.tokenizer;
+        this.mode = b.mode;
+        this.topK = b.topK;
     }
 
-    /**
-     * Drafters over {@code draft}, one per request.
-     *
-     * @param topK children expanded per node in tree mode (ignored for chains)
-     */
-    public static DrafterFactory factory(CausalLM draft, Mode mode, int topK) {
-        if (topK < 1) {
-            throw new IllegalArgumentException("topK must be >= 1");
-        }
-        return () -> new DraftModelDrafter(draft, mode, topK);
+    /** A builder: {@code set*} required, {@code opt*} optional. */
+    public static Builder builder() {
+        return new Builder();
     }
 
-    /**
-     * Checks that draft and target share a vocabulary (same size and the same token strings) — speculation is
-     * meaningless otherwise. Throws naming the first difference.
-     */
-    public static void checkCompatible(Tokenizer target, Tokenizer draftTok, CausalLM targetModel,
-            CausalLM draftModel) {
-        if (targetModel.config().vocabSize() != draftModel.config().vocabSize()) {
-            throw new IllegalArgumentException("draft/target vocabulary mismatch: the draft model has "
-                    + draftModel.config().vocabSize() + " embedding rows, the target " + targetModel.config().vocabSize());
+    /** Builds a {@link DrafterFactory} (one drafter per request over the same draft model). */
+    public static final class Builder {
+        private CausalLM model;
+        private Tokenizer tokenizer;
+        private Mode mode = Mode.CHAIN;
+        private int topK = 3;
+
+        /** The draft model (required; not closed by the drafters). */
+        public Builder setModel(CausalLM m) {
+            this.model = m;
+            return this;
         }
-        if (target.vocabSize() != draftTok.vocabSize()) {
-            throw new IllegalArgumentException("draft/target vocabulary mismatch: draft tokenizer has "
-                    + draftTok.vocabSize() + " tokens, target " + target.vocabSize());
+
+        /**
+         * The draft's tokenizer; the decoder then checks every token against the target's. Default: none (the draft
+         * is trusted to use the target's token ids).
+         */
+        public Builder optTokenizer(Tokenizer t) {
+            this.tokenizer = t;
+            return this;
         }
-        for (int i = 0; i < target.vocabSize(); i++) {
-            if (!target.piece(i).equals(draftTok.piece(i))) {
-                throw new IllegalArgumentException("draft/target vocabulary mismatch at token " + i + ": target '"
-                        + target.piece(i) + "', draft '" + draftTok.piece(i) + "'");
+
+        /** Chain or tree; default {@link Mode#CHAIN}. */
+        public Builder optMode(Mode m) {
+            this.mode = java.util.Objects.requireNonNull(m, "mode");
+            return this;
+        }
+
+        /** Children expanded per node in tree mode; default 3; ignored for chains. */
+        public Builder optTopK(int k) {
+            if (k < 1) {
+                throw new IllegalArgumentException("topK must be >= 1, found " + k);
             }
+            this.topK = k;
+            return this;
         }
+
+        public DrafterFactory build() {
+            java.util.Objects.requireNonNull(model, "draft model is required (setModel)");
+            return () -> new DraftModelDrafter(this);
+        }
+    }
+
+    /**
+     * Runs the draft over {@code capacity} positions: a draft trained on a shorter context is run past it (RoPE
+     * positions extend; quality past the trained length is the draft's), with an INFO note. Returns the weights to
+     * load.
+     */
+    public static io.specdec.model.LlamaWeights forContext(io.specdec.model.LlamaWeights draft, int capacity,
+            String name) {
+        if (draft.config().contextLength() >= capacity) {
+            return draft;
+        }
+        LOG.info("{}: draft context {} is shorter than the target's {}; RoPE extended to {} positions", name,
+                draft.config().contextLength(), capacity, capacity);
+        return draft.withContextLength(capacity);
     }
 
     @Override
-    public void begin(int[] prompt) {
-        cache = draft.newCache(Math.min(draft.config().contextLength(), 4096));
+    public void begin(io.specdec.speculation.PromptContext p) {
+        int ctx = draft.config().contextLength();
+        if (ctx < p.capacity()) {
+            throw new IllegalArgumentException("draft model context " + ctx + " is shorter than this request's "
+                    + p.capacity() + " positions (prompt + new tokens + draft): load the draft with"
+                    + " DraftModelDrafter.forContext(weights, " + p.capacity() + ", name) or lower the request's"
+                    + " maxNewTokens");
+        }
+        cache = draft.newCache(p.capacity());
     }
 
     @Override
     public int vocabSize() {
         return draft.config().vocabSize();
+    }
+
+    @Override
+    public Tokenizer tokenizer() {
+        return tokenizer;
     }
 
     /** Feeds what the cache lacks of {@code ctx}'s sequence; returns the logits after its last token. */
@@ -115,7 +159,6 @@ public final class DraftModelDrafter implements Drafter {
     }
 
     private DraftTree chain(DraftContext ctx, ForwardResult first) {
-        boolean greedy = ctx.sampling().isGreedy();
         int n = ctx.length();
         int[] hist = Arrays.copyOf(ctx.tokens(), n + ctx.budget());
         int[] toks = new int[ctx.budget()];
@@ -124,8 +167,8 @@ public final class DraftModelDrafter implements Drafter {
         float[] hidden = first.lastHidden();
         int k = 0;
         while (k < ctx.budget()) {
-            float[] q = TokenSampler.distribution(logits, hist, n + k, ctx.processor(), greedy);
-            int x = greedy ? Distributions.argmax(q) : Distributions.sample(q, ctx.rng());
+            float[] q = ctx.chainDistribution(logits, hist, n + k);
+            int x = ctx.pick(q);
             float top = 0;
             for (float v : q) {
                 top = Math.max(top, v);
@@ -134,7 +177,7 @@ public final class DraftModelDrafter implements Drafter {
                 break;
             }
             toks[k] = x;
-            qs[k] = greedy ? null : q;
+            qs[k] = ctx.stored(q);
             hist[n + k] = x;
             k++;
             if (k < ctx.budget()) {
@@ -148,7 +191,6 @@ public final class DraftModelDrafter implements Drafter {
     }
 
     private DraftTree tree(DraftContext ctx, ForwardResult rootResult) {
-        boolean greedy = ctx.sampling().isGreedy();
         int n = ctx.length();
         int base = cache.length(); // root included
         List<Integer> tokens = new ArrayList<>();

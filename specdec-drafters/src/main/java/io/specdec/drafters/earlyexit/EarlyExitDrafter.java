@@ -6,12 +6,14 @@ import io.specdec.model.ForwardResult;
 import io.specdec.model.KvCache;
 import io.specdec.sampling.Distributions;
 import io.specdec.sampling.TokenSampler;
-import io.specdec.spec.CandidateLengthController.DraftStep;
-import io.specdec.spec.DraftContext;
-import io.specdec.spec.DraftTree;
-import io.specdec.spec.Drafter;
-import io.specdec.spec.DrafterFactory;
-import io.specdec.spec.RoundResult;
+import io.specdec.speculation.CandidateLengthController.DraftStep;
+import io.specdec.speculation.DraftContext;
+import io.specdec.speculation.DraftTree;
+import io.specdec.speculation.Drafter;
+import io.specdec.speculation.DrafterFactory;
+import io.specdec.speculation.RoundResult;
+import io.specdec.speculation.OutputRequest;
+import io.specdec.speculation.PromptContext;
 import java.util.Arrays;
 
 /**
@@ -56,42 +58,76 @@ public final class EarlyExitDrafter implements Drafter {
         this.confidence = confidence;
     }
 
-    /**
-     * @param exitLayer fixed exit layer (1..L−1), or 0 for DEL's dynamic choice
-     * @param confidence stop drafting below this top probability (0 = never)
-     */
-    public static DrafterFactory factory(CausalLM target, int exitLayer, float confidence) {
-        int layers = target.config().layers();
-        if (layers < 2) {
-            throw new IllegalArgumentException("early exit needs a model with at least 2 layers, found " + layers);
-        }
-        if (exitLayer < 0 || exitLayer >= layers) {
-            throw new IllegalArgumentException("exit layer must be in 1.." + (layers - 1) + " (or 0 = dynamic), found "
-                    + exitLayer);
-        }
-        LayerAcceptance acc = new LayerAcceptance(layers);
-        return new DrafterFactory() {
-            @Override
-            public Drafter create() {
-                return new EarlyExitDrafter(target, acc, exitLayer, confidence);
-            }
+    /** A builder: {@code set*} required, {@code opt*} optional. */
+    public static Builder builder() {
+        return new Builder();
+    }
 
-            @Override
-            public String toString() {
-                return acc.toString();
+    /** Builds a {@link DrafterFactory}; its drafters share one {@link LayerAcceptance}. */
+    public static final class Builder {
+        private CausalLM target;
+        private int exitLayer;
+        private float confidence = 0.3f;
+
+        /** The target whose first layers draft (required; at least 2 layers). */
+        public Builder setTarget(CausalLM t) {
+            this.target = t;
+            return this;
+        }
+
+        /** Fixed exit layer in 1..L−1 (LayerSkip); default 0 = DEL's dynamic choice. */
+        public Builder optExitLayer(int layer) {
+            this.exitLayer = layer;
+            return this;
+        }
+
+        /** Stop drafting below this top probability; default 0.3; 0 = never. */
+        public Builder optConfidence(float c) {
+            if (!(c >= 0f && c <= 1f)) {
+                throw new IllegalArgumentException("confidence must be in [0, 1], found " + c);
             }
-        };
+            this.confidence = c;
+            return this;
+        }
+
+        public DrafterFactory build() {
+            java.util.Objects.requireNonNull(target, "target is required (setTarget)");
+            int layers = target.config().layers();
+            if (layers < 2) {
+                throw new IllegalArgumentException("early exit needs a model with at least 2 layers, found " + layers);
+            }
+            if (exitLayer < 0 || exitLayer >= layers) {
+                throw new IllegalArgumentException("exit layer must be in 1.." + (layers - 1) + " (or 0 = dynamic),"
+                        + " found " + exitLayer);
+            }
+            LayerAcceptance acc = new LayerAcceptance(layers);
+            CausalLM t = target;
+            int exit = exitLayer;
+            float conf = confidence;
+            return new DrafterFactory() {
+                @Override
+                public Drafter create() {
+                    return new EarlyExitDrafter(t, acc, exit, conf);
+                }
+
+                @Override
+                public String toString() {
+                    return acc.toString();
+                }
+            };
+        }
     }
 
     /** The α estimates shared by a factory's drafters (for reports). */
     public static LayerAcceptance acceptanceOf(DrafterFactory f) {
-        Drafter d = f.create();
-        return d instanceof EarlyExitDrafter e ? e.acceptance : null;
+        try (Drafter d = f.create()) {
+            return d instanceof EarlyExitDrafter e ? e.acceptance : null;
+        }
     }
 
     @Override
-    public void begin(int[] prompt) {
-        cache = target.newCache(Math.min(target.config().contextLength(), 4096));
+    public void begin(PromptContext p) {
+        cache = target.newCache(p.capacity());
         cacheExit = Integer.MAX_VALUE;
     }
 
@@ -101,15 +137,15 @@ public final class EarlyExitDrafter implements Drafter {
     }
 
     @Override
-    public int[] verifyHiddenLayers() {
+    public OutputRequest targetOutputs() {
         if (fixedExit > 0) {
-            return new int[0];
+            return OutputRequest.LOGITS;
         }
         int[] l = new int[target.config().layers() - 1];
         for (int i = 0; i < l.length; i++) {
             l[i] = i + 1;
         }
-        return l;
+        return OutputRequest.layers(l);
     }
 
     @Override
@@ -143,15 +179,15 @@ public final class EarlyExitDrafter implements Drafter {
         int lcp = seen.sync(cache, tokens, length);
         ForwardResult r = target.forward(cache, Arrays.copyOfRange(tokens, lcp, length), opts);
         seen.record(tokens, lcp, length);
-        boolean greedy = ctx.sampling().isGreedy();
+        boolean greedy = ctx.greedy();
         int[] hist = Arrays.copyOf(tokens, length + depth);
         int[] out = new int[depth];
         float[][] qs = new float[depth][];
         int k = 0;
         float[] logits = r.row(0);
         while (k < depth) {
-            float[] q = TokenSampler.distribution(logits, hist, length + k, ctx.processor(), greedy);
-            int x = greedy ? Distributions.argmax(q) : Distributions.sample(q, ctx.rng());
+            float[] q = ctx.chainDistribution(logits, hist, length + k);
+            int x = ctx.pick(q);
             float top = 0;
             if (greedy) {
                 // confidence needs the unprocessed-softmax top probability even for greedy requests
@@ -168,7 +204,7 @@ public final class EarlyExitDrafter implements Drafter {
                 break;
             }
             out[k] = x;
-            qs[k] = greedy ? null : q;
+            qs[k] = ctx.stored(q);
             hist[length + k] = x;
             k++;
             if (k < depth) {
@@ -182,32 +218,34 @@ public final class EarlyExitDrafter implements Drafter {
 
     @Override
     public void observe(RoundResult r) {
-        float[][] hidden = r.layerHidden();
-        if (hidden == null || hidden.length == 0) {
+        ForwardResult out = r.outputs();
+        int layersAsked = out.hiddenLayerCount();
+        if (layersAsked == 0) {
             return;
         }
-        int v = r.vocab();
-        int rows = 1 + r.tree().size();
-        // positions with a known target token: the root (row 0) and the accepted path
-        int[] known = new int[1 + r.accepted()];
+        int v = out.vocab();
+        int dim = target.config().dim();
+        // positions with a known target token: the root and the accepted path
+        int n = 1 + r.accepted();
+        int[] known = new int[n];
+        known[0] = r.layout().row(-1);
         for (int i = 0; i < r.accepted(); i++) {
-            known[1 + i] = r.acceptedNodes()[i] + 1;
+            known[1 + i] = r.layout().row(r.acceptedNode(i));
         }
-        int[] finalTok = new int[known.length];
-        for (int i = 0; i < known.length; i++) {
-            finalTok[i] = Distributions.argmax(r.targetLogits(), known[i] * v, v);
+        int[] finalTok = new int[n];
+        for (int i = 0; i < n; i++) {
+            finalTok[i] = out.argmax(known[i]);
         }
-        int dim = hidden[0].length / rows;
         // all layers' shadow tokens in one head call: rows (layer, position)
-        int n = known.length;
-        float[] h = new float[hidden.length * n * dim];
-        for (int l = 0; l < hidden.length; l++) {
+        float[] h = new float[layersAsked * n * dim];
+        for (int l = 0; l < layersAsked; l++) {
+            float[] layer = out.layerHidden(l);
             for (int i = 0; i < n; i++) {
-                System.arraycopy(hidden[l], known[i] * dim, h, (l * n + i) * dim, dim);
+                System.arraycopy(layer, known[i] * dim, h, (l * n + i) * dim, dim);
             }
         }
-        float[] shadow = target.logitsFromHidden(h, hidden.length * n);
-        for (int l = 0; l < hidden.length; l++) {
+        float[] shadow = target.logitsFromHidden(h, layersAsked * n);
+        for (int l = 0; l < layersAsked; l++) {
             int hit = 0;
             for (int i = 0; i < n; i++) {
                 hit += Distributions.argmax(shadow, (l * n + i) * v, v) == finalTok[i] ? 1 : 0;

@@ -1,11 +1,11 @@
 package io.specdec.drafters.hybrid;
 
 import io.specdec.drafters.TreeBuilder;
-import io.specdec.spec.DraftContext;
-import io.specdec.spec.DraftTree;
-import io.specdec.spec.Drafter;
-import io.specdec.spec.DrafterFactory;
-import io.specdec.spec.RoundResult;
+import io.specdec.speculation.DraftContext;
+import io.specdec.speculation.DraftTree;
+import io.specdec.speculation.Drafter;
+import io.specdec.speculation.DrafterFactory;
+import io.specdec.speculation.RoundResult;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -25,7 +25,7 @@ public final class HybridDrafter implements Drafter {
     }
 
     /** A hybrid over {@code factories}, highest priority first; all must share one vocabulary. */
-    public static DrafterFactory factory(List<DrafterFactory> factories) {
+    public static DrafterFactory of(List<DrafterFactory> factories) {
         if (factories.isEmpty()) {
             throw new IllegalArgumentException("a hybrid drafter needs at least one sub-drafter");
         }
@@ -46,8 +46,37 @@ public final class HybridDrafter implements Drafter {
     }
 
     @Override
-    public void begin(int[] prompt) {
+    public void begin(io.specdec.speculation.PromptContext prompt) {
         parts.forEach(d -> d.begin(prompt));
+    }
+
+    /** Everything any sub-drafter asked for. */
+    @Override
+    public io.specdec.speculation.OutputRequest targetOutputs() {
+        boolean last = false;
+        java.util.TreeSet<Integer> layers = new java.util.TreeSet<>();
+        for (Drafter d : parts) {
+            io.specdec.speculation.OutputRequest r = d.targetOutputs();
+            last |= r.lastHidden();
+            for (int l : r.hiddenLayers()) {
+                layers.add(l);
+            }
+        }
+        if (!last && layers.isEmpty()) {
+            return io.specdec.speculation.OutputRequest.LOGITS;
+        }
+        return new io.specdec.speculation.OutputRequest(last, layers.stream().mapToInt(Integer::intValue).toArray());
+    }
+
+    /** The first sub-drafter's own token table, if any. */
+    @Override
+    public io.specdec.tokenizer.Tokenizer tokenizer() {
+        for (Drafter d : parts) {
+            if (d.tokenizer() != null) {
+                return d.tokenizer();
+            }
+        }
+        return null;
     }
 
     @Override

@@ -1,10 +1,10 @@
 package io.specdec.drafters.lookup;
 
 import io.specdec.drafters.TreeBuilder;
-import io.specdec.spec.DraftContext;
-import io.specdec.spec.DraftTree;
-import io.specdec.spec.Drafter;
-import io.specdec.spec.DrafterFactory;
+import io.specdec.speculation.DraftContext;
+import io.specdec.speculation.DraftTree;
+import io.specdec.speculation.Drafter;
+import io.specdec.speculation.DrafterFactory;
 import java.util.Arrays;
 
 /**
@@ -31,27 +31,69 @@ public final class PromptLookupDrafter implements Drafter {
         this.maxMatches = maxMatches;
     }
 
-    /**
-     * @param vocab the target's vocabulary size
-     * @param maxNgram longest n-gram matched (default 3)
-     * @param minNgram shortest (default 1)
-     * @param numTokens tokens proposed per match (default 10; the round's budget caps it)
-     * @param maxMatches matches merged into the tree (1 = chain)
-     */
-    public static DrafterFactory factory(int vocab, int maxNgram, int minNgram, int numTokens, int maxMatches) {
-        if (minNgram < 1 || maxNgram < minNgram || numTokens < 1 || maxMatches < 1) {
-            throw new IllegalArgumentException("need 1 <= minNgram <= maxNgram, numTokens >= 1, maxMatches >= 1");
-        }
-        return () -> new PromptLookupDrafter(vocab, maxNgram, minNgram, numTokens, maxMatches);
+    /** A builder: {@code set*} required, {@code opt*} optional. */
+    public static Builder builder() {
+        return new Builder();
     }
 
-    /** Defaults: n-grams 3..1, 10 tokens, chain. */
-    public static DrafterFactory factory(int vocab) {
-        return factory(vocab, 3, 1, 10, 1);
+    /** Builds a (stateless) {@link DrafterFactory}. */
+    public static final class Builder {
+        private int vocab;
+        private int maxNgram = 3;
+        private int minNgram = 1;
+        private int numTokens = 10;
+        private int maxMatches = 1;
+
+        /** The target's vocabulary size (required). */
+        public Builder setVocabSize(int v) {
+            this.vocab = v;
+            return this;
+        }
+
+        /** Longest n-gram matched; default 3. */
+        public Builder optMaxNgram(int n) {
+            this.maxNgram = n;
+            return this;
+        }
+
+        /** Shortest n-gram matched; default 1. */
+        public Builder optMinNgram(int n) {
+            this.minNgram = n;
+            return this;
+        }
+
+        /** Tokens proposed per match; default 10 (the round's budget caps it). */
+        public Builder optNumTokens(int n) {
+            this.numTokens = n;
+            return this;
+        }
+
+        /** Matches merged into a tree; default 1 (a chain). */
+        public Builder optMaxMatches(int n) {
+            this.maxMatches = n;
+            return this;
+        }
+
+        public DrafterFactory build() {
+            if (vocab < 1) {
+                throw new IllegalArgumentException("prompt lookup needs the vocabulary size (setVocabSize)");
+            }
+            if (minNgram < 1 || maxNgram < minNgram || numTokens < 1 || maxMatches < 1) {
+                throw new IllegalArgumentException("prompt lookup needs 1 <= min n-gram <= max n-gram, tokens >= 1,"
+                        + " matches >= 1; found n-gram " + minNgram + ".." + maxNgram + ", tokens " + numTokens
+                        + ", matches " + maxMatches);
+            }
+            int v = vocab;
+            int max = maxNgram;
+            int min = minNgram;
+            int tokens = numTokens;
+            int matches = maxMatches;
+            return () -> new PromptLookupDrafter(v, max, min, tokens, matches);
+        }
     }
 
     @Override
-    public void begin(int[] prompt) {}
+    public void begin(io.specdec.speculation.PromptContext p) {}
 
     @Override
     public DraftTree propose(DraftContext ctx) {

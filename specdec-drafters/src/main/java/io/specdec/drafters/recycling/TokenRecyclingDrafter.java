@@ -1,10 +1,10 @@
 package io.specdec.drafters.recycling;
 
-import io.specdec.spec.DraftContext;
-import io.specdec.spec.DraftTree;
-import io.specdec.spec.Drafter;
-import io.specdec.spec.DrafterFactory;
-import io.specdec.spec.RoundResult;
+import io.specdec.speculation.DraftContext;
+import io.specdec.speculation.DraftTree;
+import io.specdec.speculation.Drafter;
+import io.specdec.speculation.DrafterFactory;
+import io.specdec.speculation.RoundResult;
 import java.util.Arrays;
 
 /**
@@ -27,17 +27,55 @@ public final class TokenRecyclingDrafter implements Drafter {
         this.template = template;
     }
 
-    /** Drafters sharing {@code matrix} (which must keep at least {@code template.width()} candidates per row). */
-    public static DrafterFactory factory(AdjacencyMatrix matrix, TreeTemplate template) {
-        if (template.width() > matrix.k()) {
-            throw new IllegalArgumentException("template needs " + template.width() + " candidates per row, the"
-                    + " matrix keeps " + matrix.k());
+    /** A builder: {@code set*} required, {@code opt*} optional. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Builds a {@link DrafterFactory} whose drafters share one matrix. */
+    public static final class Builder {
+        private AdjacencyMatrix matrix;
+        private int vocab;
+        private TreeTemplate template = TreeTemplate.paper();
+
+        /** A shared (possibly warm or loaded) matrix; it must keep at least {@code template.width()} candidates. */
+        public Builder setMatrix(AdjacencyMatrix m) {
+            this.matrix = m;
+            return this;
         }
-        return () -> new TokenRecyclingDrafter(matrix, template);
+
+        /** Or: a fresh matrix for the target's vocabulary of {@code vocab} tokens (sized to the template). */
+        public Builder setVocabSize(int vocab) {
+            this.vocab = vocab;
+            return this;
+        }
+
+        /** The static tree; default {@link TreeTemplate#paper()} (80 nodes, depth 6). */
+        public Builder optTemplate(TreeTemplate t) {
+            this.template = java.util.Objects.requireNonNull(t, "template");
+            return this;
+        }
+
+        public DrafterFactory build() {
+            AdjacencyMatrix m = matrix;
+            if (m == null) {
+                if (vocab < 1) {
+                    throw new IllegalArgumentException("Token Recycling needs setMatrix or setVocabSize");
+                }
+                m = new AdjacencyMatrix(vocab, Math.max(8, template.width()));
+            }
+            if (template.width() > m.k()) {
+                throw new IllegalArgumentException("template needs " + template.width() + " candidates per row, the"
+                        + " matrix keeps " + m.k());
+            }
+            AdjacencyMatrix shared = m;
+            TreeTemplate t = template;
+            return () -> new TokenRecyclingDrafter(shared, t);
+        }
     }
 
     @Override
-    public void begin(int[] prompt) {}
+    public void begin(io.specdec.speculation.PromptContext p) {}
 
     @Override
     public DraftTree propose(DraftContext ctx) {
@@ -69,9 +107,10 @@ public final class TokenRecyclingDrafter implements Drafter {
 
     @Override
     public void observe(RoundResult r) {
-        int v = r.vocab();
+        int v = r.outputs().vocab();
+        float[] logits = r.outputs().logits();
         for (int j = -1; j < r.tree().size(); j++) {
-            matrix.update(r.tokenAt(j), r.targetLogits(), (j + 1) * v);
+            matrix.update(r.tokenAt(j), logits, r.layout().logitsOffset(j, v));
         }
     }
 

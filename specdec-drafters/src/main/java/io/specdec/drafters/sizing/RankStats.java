@@ -4,12 +4,12 @@ import io.specdec.model.CausalLM;
 import io.specdec.model.ForwardOptions;
 import io.specdec.model.ForwardResult;
 import io.specdec.model.KvCache;
-import io.specdec.spec.DraftContext;
-import io.specdec.spec.DraftTree;
-import io.specdec.spec.Drafter;
-import io.specdec.spec.DrafterFactory;
-import io.specdec.spec.RoundResult;
-import io.specdec.spec.TreeSizing;
+import io.specdec.speculation.DraftContext;
+import io.specdec.speculation.DraftTree;
+import io.specdec.speculation.Drafter;
+import io.specdec.speculation.DrafterFactory;
+import io.specdec.speculation.RoundResult;
+import io.specdec.speculation.TreeSizing;
 import java.util.List;
 import java.util.Locale;
 
@@ -129,7 +129,7 @@ public record RankStats(long[] counts, long total, int[][] sequences) {
                 Drafter d = f.create();
                 return new Drafter() {
                     @Override
-                    public void begin(int[] prompt) {
+                    public void begin(io.specdec.speculation.PromptContext prompt) {
                         d.begin(prompt);
                     }
 
@@ -145,8 +145,13 @@ public record RankStats(long[] counts, long total, int[][] sequences) {
                     }
 
                     @Override
-                    public int[] verifyHiddenLayers() {
-                        return d.verifyHiddenLayers();
+                    public io.specdec.speculation.OutputRequest targetOutputs() {
+                        return d.targetOutputs();
+                    }
+
+                    @Override
+                    public io.specdec.tokenizer.Tokenizer tokenizer() {
+                        return d.tokenizer();
                     }
 
                     @Override
@@ -167,10 +172,10 @@ public record RankStats(long[] counts, long total, int[][] sequences) {
                 return;
             }
             total++;
-            if (r.acceptedNodes().length > 0) {
+            if (r.accepted() > 0) {
                 int[] first = r.tree().children(-1);
                 for (int i = 0; i < first.length && i < counts.length; i++) {
-                    if (first[i] == r.acceptedNodes()[0]) {
+                    if (first[i] == r.acceptedNode(0)) {
                         counts[i]++;
                     }
                 }

@@ -3,7 +3,7 @@ package io.specdec.drafters.draftmodel;
 import io.specdec.io.LoadedModel;
 import io.specdec.io.ModelLoader;
 import io.specdec.model.LlamaModel;
-import io.specdec.spec.DrafterFactory;
+import io.specdec.speculation.DrafterFactory;
 import io.specdec.testing.SharedAssets;
 import io.specdec.verify.contract.DrafterContract;
 import org.junit.jupiter.api.AfterAll;
@@ -12,6 +12,7 @@ import org.junit.jupiter.api.AfterAll;
 abstract class DraftModelContract extends DrafterContract {
     private LlamaModel draft;
     private LlamaModel tinyDraft;
+    private io.specdec.tokenizer.Tokenizer draftTokenizer;
 
     /** Chain or tree, and top-k for trees. */
     abstract DraftModelDrafter.Mode mode();
@@ -24,10 +25,12 @@ abstract class DraftModelContract extends DrafterContract {
     protected DrafterFactory drafter(LlamaModel target, LoadedModel loaded) {
         if (draft == null) {
             LoadedModel d = ModelLoader.load(SharedAssets.require("models/draft43K.gguf"));
-            draft = new LlamaModel(d.weights().withContextLength(target.config().contextLength()));
-            DraftModelDrafter.checkCompatible(loaded.tokenizer(), d.tokenizer(), target, draft);
+            draft = new LlamaModel(DraftModelDrafter.forContext(d.weights(), target.config().contextLength(),
+                    "draft43K"));
+            draftTokenizer = d.tokenizer();
         }
-        return DraftModelDrafter.factory(draft, mode(), topK());
+        return DraftModelDrafter.builder().setModel(draft).optTokenizer(draftTokenizer).optMode(mode()).optTopK(topK())
+                .build();
     }
 
     @Override
@@ -35,7 +38,7 @@ abstract class DraftModelContract extends DrafterContract {
         if (tinyDraft == null) {
             tinyDraft = new LlamaModel(tinyDraftWeights(0.5f));
         }
-        return DraftModelDrafter.factory(tinyDraft, mode(), topK());
+        return DraftModelDrafter.builder().setModel(tinyDraft).optMode(mode()).optTopK(topK()).build();
     }
 
     @AfterAll

@@ -1,7 +1,7 @@
 package io.specdec.drafters.draftmodel;
 
-import io.specdec.spec.CandidateLengthController;
-import io.specdec.spec.LengthControllers;
+import io.specdec.speculation.CandidateLengthController;
+import io.specdec.speculation.LengthControllers;
 
 /** Tree mode: top-3 expansion under an 8-node budget, point-mass candidates. */
 class DraftModelTreeContractTest extends DraftModelContract {

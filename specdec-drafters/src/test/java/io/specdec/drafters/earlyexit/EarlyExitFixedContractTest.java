@@ -3,7 +3,7 @@ package io.specdec.drafters.earlyexit;
 import io.specdec.io.LoadedModel;
 import io.specdec.model.LlamaConfig;
 import io.specdec.model.LlamaModel;
-import io.specdec.spec.DrafterFactory;
+import io.specdec.speculation.DrafterFactory;
 import io.specdec.verify.contract.DrafterContract;
 
 /** LayerSkip-style fixed exit (stories260K: layer 4 of 5; tiny target: layer 2 of 3) through the drafter contract. */
@@ -17,11 +17,11 @@ class EarlyExitFixedContractTest extends DrafterContract {
 
     @Override
     protected DrafterFactory drafter(LlamaModel target, LoadedModel loaded) {
-        return EarlyExitDrafter.factory(target, 4, 0f);
+        return EarlyExitDrafter.builder().setTarget(target).optExitLayer(4).optConfidence(0f).build();
     }
 
     @Override
     protected DrafterFactory tinyDrafter(LlamaModel tinyTarget) {
-        return EarlyExitDrafter.factory(tinyTarget, 2, 0f);
+        return EarlyExitDrafter.builder().setTarget(tinyTarget).optExitLayer(2).optConfidence(0f).build();
     }
 }

@@ -6,17 +6,18 @@ import io.specdec.drafters.recycling.TokenRecyclingDrafter;
 import io.specdec.drafters.recycling.TreeTemplate;
 import io.specdec.io.LoadedModel;
 import io.specdec.model.LlamaModel;
-import io.specdec.spec.CandidateLengthController;
-import io.specdec.spec.DrafterFactory;
-import io.specdec.spec.LengthControllers;
+import io.specdec.speculation.CandidateLengthController;
+import io.specdec.speculation.DrafterFactory;
+import io.specdec.speculation.LengthControllers;
 import io.specdec.verify.contract.DrafterContract;
 import java.util.List;
 
 /** Prompt lookup + Token Recycling merged under one 32-node budget, through the drafter contract. */
 class HybridContractTest extends DrafterContract {
     private static DrafterFactory hybrid(int vocab) {
-        return HybridDrafter.factory(List.of(PromptLookupDrafter.factory(vocab),
-                TokenRecyclingDrafter.factory(new AdjacencyMatrix(vocab, 8), TreeTemplate.paper())));
+        return HybridDrafter.of(List.of(PromptLookupDrafter.builder().setVocabSize(vocab).build(),
+                TokenRecyclingDrafter.builder().setMatrix(new AdjacencyMatrix(vocab, 8)).optTemplate(TreeTemplate.paper())
+                        .build()));
     }
 
     @Override

@@ -8,11 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.specdec.drafters.lookup.PromptLookupDrafter;
 import io.specdec.sampling.LogitsProcessors;
 import io.specdec.sampling.SamplingConfig;
-import io.specdec.spec.DraftContext;
-import io.specdec.spec.DraftTree;
-import io.specdec.spec.Drafter;
-import io.specdec.spec.LengthControllers;
-import io.specdec.spec.RoundResult;
+import io.specdec.speculation.DraftContext;
+import io.specdec.speculation.DraftTree;
+import io.specdec.speculation.Drafter;
+import io.specdec.speculation.LengthControllers;
+import io.specdec.speculation.RoundResult;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -54,7 +54,7 @@ class RecyclingUnitTest {
     void draftFollowsTheMatrixAndObserveUpdatesEveryVerifiedNode() {
         AdjacencyMatrix m = new AdjacencyMatrix(10, 2);
         TreeTemplate t = TreeTemplate.parse("0;1;0,0;0,1;1,0");
-        Drafter d = TokenRecyclingDrafter.factory(m, t).create();
+        Drafter d = TokenRecyclingDrafter.builder().setMatrix(m).optTemplate(t).build().create();
         assertEquals(0, d.propose(ctx(new int[] {1, 4}, 10)).size(), "cold matrix: nothing to propose");
         float[] row4 = {0, 0, 0, 0, 0, 0, 0, 5, 6, 0}; // after 4: 8 then 7
         float[] row8 = {0, 0, 9, 8, 0, 0, 0, 0, 0, 0}; // after 8: 2 then 3
@@ -70,7 +70,8 @@ class RecyclingUnitTest {
         logits[9] = 1; // root (4) → 9 first
         logits[10 + 1] = 1; // node 0 (8) → 1 first
         logits[40 + 6] = 1; // node 3 (3) → 6 first
-        d.observe(new RoundResult(4, tree, new int[] {0}, new int[] {8, 1}, logits, 10, new float[0][], 0, 0));
+        d.observe(new RoundResult(new io.specdec.speculation.RoundLayout(4, tree, 1), new int[] {0}, new int[] {8, 1},
+                io.specdec.model.ForwardResult.ofHost(5, 10, logits, null, null), 0, 0));
         assertEquals(9, m.get(4, 0));
         assertEquals(1, m.get(8, 0));
         assertEquals(6, m.get(3, 0), "rejected nodes update the matrix too");
@@ -96,13 +97,13 @@ class RecyclingUnitTest {
 
     @Test
     void promptLookupMatchesTheLongestNgramLeftmostFirst() {
-        Drafter d = PromptLookupDrafter.factory(20, 3, 1, 4, 1).create();
+        Drafter d = PromptLookupDrafter.builder().setVocabSize(20).optNumTokens(4).build().create();
         // ... 5 6 7 [8 9] ... 5 6 7 → continuation after the 3-gram "5 6 7" is "8 9 10 5"
         int[] seq = {1, 5, 6, 7, 8, 9, 10, 5, 6, 7};
         assertArrayEquals(new int[] {8, 9, 10, 5}, d.propose(ctx(seq, 10)).tokens());
         assertArrayEquals(new int[] {8, 9}, d.propose(ctx(seq, 2)).tokens(), "budget caps the continuation");
         assertEquals(0, d.propose(ctx(new int[] {1, 2, 3}, 10)).size(), "no match, no draft");
-        Drafter tree = PromptLookupDrafter.factory(20, 1, 1, 2, 3).create();
+        Drafter tree = PromptLookupDrafter.builder().setVocabSize(20).optMaxNgram(1).optNumTokens(2).optMaxMatches(3).build().create();
         DraftTree t = tree.propose(ctx(new int[] {1, 4, 2, 4, 3, 4}, 10));
         // matches of "4" at 1 and 3: continuations [2,4] and [3,4] → a two-branch tree
         assertArrayEquals(new int[] {2, 4, 3, 4}, t.tokens());

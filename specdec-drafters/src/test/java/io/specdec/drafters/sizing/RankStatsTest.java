@@ -10,7 +10,7 @@ import io.specdec.io.LoadedModel;
 import io.specdec.io.ModelLoader;
 import io.specdec.model.LlamaModel;
 import io.specdec.sampling.SamplingConfig;
-import io.specdec.spec.TreeSizing;
+import io.specdec.speculation.TreeSizing;
 import io.specdec.testing.SharedAssets;
 import java.util.List;
 import org.junit.jupiter.api.Test;

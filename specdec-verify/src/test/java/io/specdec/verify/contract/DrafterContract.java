@@ -15,14 +15,14 @@ import io.specdec.model.LlamaConfig;
 import io.specdec.model.LlamaModel;
 import io.specdec.model.LlamaWeights;
 import io.specdec.sampling.SamplingConfig;
-import io.specdec.spec.AcceptancePolicy;
-import io.specdec.spec.CandidateLengthController;
-import io.specdec.spec.DraftTree;
-import io.specdec.spec.DrafterFactory;
-import io.specdec.spec.LengthControllers;
-import io.specdec.spec.SpeculativeDecoder;
-import io.specdec.spec.Verifier;
-import io.specdec.spec.VerifierFactory;
+import io.specdec.speculation.AcceptancePolicy;
+import io.specdec.speculation.CandidateLengthController;
+import io.specdec.speculation.DraftTree;
+import io.specdec.speculation.DrafterFactory;
+import io.specdec.speculation.LengthControllers;
+import io.specdec.speculation.SpeculativeDecoder;
+import io.specdec.speculation.Verifier;
+import io.specdec.speculation.VerifierFactory;
 import io.specdec.testing.SharedAssets;
 import io.specdec.tokenizer.SentencePieceBpeTokenizer;
 import io.specdec.tokenizer.Tokenizer;
@@ -110,7 +110,7 @@ public abstract class DrafterContract {
 
     /** Acceptance policy for a config (default: the lossless one). */
     protected AcceptancePolicy policy(GenerationConfig cfg) {
-        return Speculation.losslessPolicy(cfg);
+        return Speculation.losslessPolicy(cfg.sampling());
     }
 
     /** The tiny target's config (default {@link #TINY}; early-exit drafters need more than one layer). */
@@ -138,7 +138,7 @@ public abstract class DrafterContract {
     private SpeculativeDecoder decoder(LlamaModel target, Tokenizer tok, DrafterFactory d, GenerationConfig cfg,
             VerifierFactory verifier) {
         return SpeculativeDecoder.builder().setVerifier(verifier).setTokenizer(tok).setDrafter(d)
-                .setPolicy(policy(cfg)).optController(controller()).optConfig(cfg).build();
+                .optController(controller()).optConfig(cfg).optPolicy(policy(cfg)).build();
     }
 
     @Test
@@ -188,9 +188,13 @@ public abstract class DrafterContract {
                     .optTopK(s.topK()).optSeed(1_000_003L * i + 17).build();
             GenerationConfig ci = GenerationConfig.builder().optMaxNewTokens(3).optStopAtEos(false).optSampling(si)
                     .build();
-            GenerationResult r = SpeculativeDecoder.builder().setVerifier(TreeVerifier.factory(target))
-                    .setTokenizer(tok).setDrafter(drafter).setPolicy(policy.apply(ci)).optController(controller)
-                    .optConfig(ci).build().start(prompt).result();
+            SpeculativeDecoder.Builder b = SpeculativeDecoder.builder().setVerifier(TreeVerifier.factory(target))
+                    .setTokenizer(tok).setDrafter(drafter).optController(controller).optConfig(ci);
+            AcceptancePolicy p = policy.apply(ci);
+            GenerationResult r;
+            try (var g = (p.isLossless() ? b.optPolicy(p) : b.optLossyPolicy(p)).build().start(prompt)) {
+                r = g.result();
+            }
             int[] ids = r.ids();
             assertEquals(3, ids.length);
             counts.merge(ids[0] * v * v + ids[1] * v + ids[2], 1, Integer::sum);
@@ -237,6 +241,16 @@ public abstract class DrafterContract {
                 public int contextLength() {
                     return storiesModel.config().contextLength();
                 }
+
+                @Override
+                public io.specdec.model.TargetView target() {
+                    return storiesModel;
+                }
+
+                @Override
+                public AcceptancePolicy losslessPolicy(SamplingConfig sampling) {
+                    return Speculation.losslessPolicy(sampling);
+                }
             };
             decoder(storiesModel, stories.tokenizer(), drafter(storiesModel, stories), cfg, checking)
                     .generate("Once upon a time");
@@ -250,7 +264,7 @@ public abstract class DrafterContract {
         private final LlamaModel model;
         private final int[] rounds;
         private int[] committed = new int[0];
-        private int[] pending;
+        private io.specdec.speculation.RoundLayout pending;
 
         CheckingVerifier(TreeVerifier inner, LlamaModel model, int[] rounds) {
             this.inner = inner;
@@ -259,19 +273,16 @@ public abstract class DrafterContract {
         }
 
         @Override
-        public void prefill(int[] p) {
-            inner.prefill(p);
+        public io.specdec.model.ForwardResult prefill(int[] p, io.specdec.speculation.OutputRequest out) {
             committed = p.clone();
+            return inner.prefill(p, out);
         }
 
         @Override
-        public io.specdec.model.ForwardResult verify(int root, DraftTree tree, int[] hiddenLayers) {
-            pending = new int[1 + tree.size()];
-            pending[0] = root;
-            for (int j = 0; j < tree.size(); j++) {
-                pending[1 + j] = tree.token(j);
-            }
-            return inner.verify(root, tree, hiddenLayers);
+        public io.specdec.model.ForwardResult verify(io.specdec.speculation.RoundLayout layout,
+                io.specdec.speculation.OutputRequest out) {
+            pending = layout;
+            return inner.verify(layout, out);
         }
 
         @Override
@@ -279,9 +290,9 @@ public abstract class DrafterContract {
             inner.commit(accepted);
             int n = committed.length;
             committed = Arrays.copyOf(committed, n + 1 + accepted.length);
-            committed[n] = pending[0];
+            committed[n] = pending.root();
             for (int i = 0; i < accepted.length; i++) {
-                committed[n + 1 + i] = pending[1 + accepted[i]];
+                committed[n + 1 + i] = pending.tree().token(accepted[i]);
             }
             try (KvCache ref = model.newCache(committed.length)) {
                 model.forward(ref, committed, ForwardOptions.LAST_ROW);
@@ -313,6 +324,11 @@ public abstract class DrafterContract {
         @Override
         public int vocabSize() {
             return inner.vocabSize();
+        }
+
+        @Override
+        public io.specdec.model.TargetView target() {
+            return inner.target();
         }
 
         @Override

@@ -1,9 +1,9 @@
 package io.specdec.verify.contract;
 
 import io.specdec.sampling.Distributions;
-import io.specdec.spec.DraftContext;
-import io.specdec.spec.DraftTree;
-import io.specdec.spec.Drafter;
+import io.specdec.speculation.DraftContext;
+import io.specdec.speculation.DraftTree;
+import io.specdec.speculation.Drafter;
 import java.util.Arrays;
 
 /**
@@ -19,7 +19,7 @@ public final class UniformDrafter implements Drafter {
     }
 
     @Override
-    public void begin(int[] prompt) {}
+    public void begin(io.specdec.speculation.PromptContext prompt) {}
 
     @Override
     public DraftTree propose(DraftContext ctx) {

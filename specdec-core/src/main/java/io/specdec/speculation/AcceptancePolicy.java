@@ -1,0 +1,39 @@
+package io.specdec.speculation;
+
+import java.util.SplittableRandom;
+import java.util.function.IntFunction;
+
+/**
+ * Walks a verified draft tree and decides what to emit: the accepted path plus one corrected or bonus token.
+ * Lossless policies (greedy, rejection sampling) emit tokens distributed exactly as the target's; lossy ones say so
+ * in {@link #isLossless()}. Implementations are stateless and thread-safe.
+ */
+public interface AcceptancePolicy {
+    /**
+     * @param tree the candidates
+     * @param p target distribution after the request's processors: {@code p.apply(-1)} at the root,
+     *     {@code p.apply(j)} at node j (computed lazily: only visited nodes are asked for)
+     * @param rng the request's RNG
+     */
+    Acceptance walk(DraftTree tree, IntFunction<float[]> p, SplittableRandom rng);
+
+    /** False for policies that change the output distribution (typical acceptance). */
+    boolean isLossless();
+
+    /**
+     * Whether this policy keeps requests sampled with {@code sampling} exact (lossless policies) or applies to them
+     * at all (lossy ones). Default true; greedy acceptance supports only greedy requests.
+     */
+    default boolean supports(io.specdec.sampling.SamplingConfig sampling) {
+        return true;
+    }
+
+    /** Name for reports. */
+    String name();
+
+    /**
+     * @param acceptedNodes the accepted path (node indices)
+     * @param nextToken the corrected token (at the first rejection) or the bonus token (after a leaf)
+     */
+    record Acceptance(int[] acceptedNodes, int nextToken) {}
+}

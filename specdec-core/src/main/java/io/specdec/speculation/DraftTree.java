@@ -1,0 +1,138 @@
+package io.specdec.speculation;
+
+import java.util.Arrays;
+
+/**
+ * Candidate tokens proposed by a {@link Drafter} for one round, as a tree in topological order. The root is
+ * implicit: the last emitted token, whose target distribution the verifier computes first. A chain is a tree of
+ * width 1.
+ *
+ * <p>Per node: its token, its parent ({@code -1} = the root), its depth (1 = child of the root), and how it was
+ * chosen — either sampled from a draft distribution {@code q} (stored, {@code [vocab]}, after the request's logits
+ * processors; siblings with a {@code q} were drawn i.i.d. from their parent's {@code q}) or chosen deterministically
+ * ({@code q == null}: greedy, top-k, a lookup), which acceptance treats as a point mass (ALGORITHMS.md §0, §2).
+ * Immutable.
+ */
+public final class DraftTree {
+    private static final DraftTree EMPTY = new DraftTree(new int[0], new int[0], new float[0][]);
+
+    private final int[] tokens;
+    private final int[] parents;
+    private final int[] depths;
+    private final float[][] q;
+
+    /**
+     * @param tokens token per node
+     * @param parents parent index per node ({@code -1} for children of the root); {@code parents[j] < j}
+     * @param q per node the distribution its token was sampled from, or {@code null} for a deterministic choice
+     */
+    public DraftTree(int[] tokens, int[] parents, float[][] q) {
+        if (tokens.length != parents.length || q.length != tokens.length) {
+            throw new IllegalArgumentException("tokens, parents and q must have one entry per node");
+        }
+        this.tokens = tokens.clone();
+        this.parents = parents.clone();
+        this.q = q.clone();
+        this.depths = new int[tokens.length];
+        for (int j = 0; j < tokens.length; j++) {
+            int p = parents[j];
+            if (p < -1 || p >= j) {
+                throw new IllegalArgumentException("node " + j + " has parent " + p + ": nodes must be in topological"
+                        + " order");
+            }
+            depths[j] = p < 0 ? 1 : depths[p] + 1;
+        }
+    }
+
+    /** No candidates (plain autoregressive step). */
+    public static DraftTree empty() {
+        return EMPTY;
+    }
+
+    /** A chain {@code x1 → x2 → ...} with per-token draft distributions (or nulls for deterministic tokens). */
+    public static DraftTree chain(int[] tokens, float[][] q) {
+        int[] parents = new int[tokens.length];
+        for (int i = 0; i < parents.length; i++) {
+            parents[i] = i - 1;
+        }
+        return new DraftTree(tokens, parents, q);
+    }
+
+    /** Number of nodes (drafted tokens). */
+    public int size() {
+        return tokens.length;
+    }
+
+    public int token(int j) {
+        return tokens[j];
+    }
+
+    public int parent(int j) {
+        return parents[j];
+    }
+
+    /** Depth of node j: 1 for a child of the root. */
+    public int depth(int j) {
+        return depths[j];
+    }
+
+    /** The draft distribution node j was sampled from, or {@code null} (point mass). */
+    public float[] q(int j) {
+        return q[j];
+    }
+
+    /** True when the node was chosen deterministically. */
+    public boolean isPointMass(int j) {
+        return q[j] == null;
+    }
+
+    /** Largest depth (0 for an empty tree). */
+    public int maxDepth() {
+        int d = 0;
+        for (int x : depths) {
+            d = Math.max(d, x);
+        }
+        return d;
+    }
+
+    /** True when every node has at most one child (a chain). */
+    public boolean isChain() {
+        for (int j = 0; j < parents.length; j++) {
+            if (parents[j] != j - 1) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Children of {@code node} ({@code -1} = root), in draft order. */
+    public int[] children(int node) {
+        int n = 0;
+        int[] c = new int[tokens.length];
+        for (int j = 0; j < tokens.length; j++) {
+            if (parents[j] == node) {
+                c[n++] = j;
+            }
+        }
+        return Arrays.copyOf(c, n);
+    }
+
+    /** Tokens of the path root → node (excluding the root), length {@code depth(node)}. */
+    public int[] pathTokens(int node) {
+        int[] p = new int[node < 0 ? 0 : depths[node]];
+        for (int x = node, i = p.length - 1; x >= 0; x = parents[x], i--) {
+            p[i] = tokens[x];
+        }
+        return p;
+    }
+
+    /** Parent indices (copy). */
+    public int[] parents() {
+        return parents.clone();
+    }
+
+    /** Tokens (copy). */
+    public int[] tokens() {
+        return tokens.clone();
+    }
+}

@@ -1,0 +1,148 @@
+package io.specdec.speculation;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Option values for one drafter, checked against its {@link DrafterOption}s when built: every name must be one of the
+ * drafter's options, every value must parse as its kind, every required option must be present. Errors are one line
+ * naming the option, the drafter and expected vs found. Immutable.
+ */
+public final class DrafterParams {
+    private final String drafter;
+    private final Map<String, DrafterOption> options = new LinkedHashMap<>();
+    private final Map<String, String> values = new LinkedHashMap<>();
+
+    /**
+     * @param drafter the drafter's name (for messages)
+     * @param options its options
+     * @param given option name → value as text ({@code "true"} for flags)
+     */
+    public DrafterParams(String drafter, List<DrafterOption> options, Map<String, String> given) {
+        this.drafter = drafter;
+        for (DrafterOption o : options) {
+            this.options.put(o.name(), o);
+        }
+        for (Map.Entry<String, String> e : given.entrySet()) {
+            DrafterOption o = this.options.get(e.getKey());
+            if (o == null) {
+                throw new IllegalArgumentException("option --" + e.getKey() + " does not apply to drafter " + drafter
+                        + " (its options: " + (options.isEmpty() ? "none" : String.join(", ",
+                        options.stream().map(x -> "--" + x.name()).toList())) + ")");
+            }
+            check(o, e.getValue());
+            values.put(e.getKey(), e.getValue());
+        }
+        for (DrafterOption o : options) {
+            if (o.required() && !values.containsKey(o.name())) {
+                throw new IllegalArgumentException("drafter " + drafter + " needs --" + o.name() + " " + o.kind()
+                        + " (" + o.description() + ")");
+            }
+        }
+    }
+
+    private void check(DrafterOption o, String v) {
+        String what = "--" + o.name() + " (drafter " + drafter + ")";
+        if (v == null) {
+            throw new IllegalArgumentException(what + " needs a value");
+        }
+        switch (o.kind()) {
+            case INT -> {
+                if (!v.equals("auto")) {
+                    try {
+                        Integer.parseInt(v.trim());
+                    } catch (NumberFormatException e) {
+                        throw new IllegalArgumentException(what + " must be an integer, found '" + v + "'");
+                    }
+                }
+            }
+            case FLOAT -> {
+                try {
+                    float f = Float.parseFloat(v.trim());
+                    if (!Float.isFinite(f)) {
+                        throw new NumberFormatException();
+                    }
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException(what + " must be a finite number, found '" + v + "'");
+                }
+            }
+            case FLAG -> {
+                if (!v.equals("true") && !v.equals("false")) {
+                    throw new IllegalArgumentException(what + " is a flag (true/false), found '" + v + "'");
+                }
+            }
+            default -> {
+                if (v.isBlank()) {
+                    throw new IllegalArgumentException(what + " must not be empty");
+                }
+            }
+        }
+    }
+
+    /** The drafter these values are for. */
+    public String drafter() {
+        return drafter;
+    }
+
+    /** The value as given, else the default, else null. */
+    public String get(String name) {
+        DrafterOption o = options.get(name);
+        if (o == null) {
+            throw new IllegalArgumentException("drafter " + drafter + " has no option " + name);
+        }
+        String v = values.get(name);
+        return v != null ? v : o.defaultValue();
+    }
+
+    /** Whether the user gave the option. */
+    public boolean isSet(String name) {
+        return values.containsKey(name);
+    }
+
+    /** Whether the value is the word {@code auto}. */
+    public boolean isAuto(String name) {
+        return "auto".equals(get(name));
+    }
+
+    /** An INT option (not {@code auto}). */
+    public int getInt(String name) {
+        String v = get(name);
+        if (v == null || v.equals("auto")) {
+            throw new IllegalArgumentException("--" + name + " (drafter " + drafter + ") has no numeric value");
+        }
+        return Integer.parseInt(v.trim());
+    }
+
+    /** An INT option that must be at least {@code min}. */
+    public int getInt(String name, int min) {
+        int v = getInt(name);
+        if (v < min) {
+            throw new IllegalArgumentException("--" + name + " (drafter " + drafter + ") must be >= " + min
+                    + ", found " + v);
+        }
+        return v;
+    }
+
+    /** A FLOAT option. */
+    public float getFloat(String name) {
+        return Float.parseFloat(get(name).trim());
+    }
+
+    /** A FLAG option. */
+    public boolean flag(String name) {
+        return "true".equals(get(name));
+    }
+
+    /** A PATH option, or null when absent and without default. */
+    public Path getPath(String name) {
+        String v = get(name);
+        return v == null ? null : Path.of(v);
+    }
+
+    /** The values given (not the defaults). */
+    public Map<String, String> given() {
+        return Map.copyOf(values);
+    }
+}

@@ -1,0 +1,53 @@
+package io.specdec.speculation;
+
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * A configured drafter family for one target, as its {@link DrafterProvider} built it.
+ *
+ * @param name the drafter's registered name
+ * @param factory one drafter per request
+ * @param budget the nodes per round it is meant to run with (chain length or tree size; the controller's cap)
+ * @param controller its preferred length controller (a fresh one per decoder)
+ * @param memoryBytes extra memory it holds (draft weights and caches, matrices), in bytes
+ * @param shape a short description for reports, e.g. {@code "chain K=3 (sized)"}
+ * @param notes further facts for reports (sizing, learned statistics), label → text; may be empty
+ * @param resources what it owns (loaded draft models); closed with the setup
+ */
+public record DrafterSetup(String name, DrafterFactory factory, int budget, Supplier<CandidateLengthController> controller,
+        long memoryBytes, String shape, Supplier<Map<String, String>> notes, List<AutoCloseable> resources)
+        implements AutoCloseable {
+    public DrafterSetup {
+        if (budget < 1) {
+            throw new IllegalArgumentException(name + ": budget must be >= 1, found " + budget);
+        }
+        resources = List.copyOf(resources);
+        notes = notes == null ? Map::of : notes;
+    }
+
+    /** A setup with the static controller at {@code budget}, no notes and no resources. */
+    public static DrafterSetup of(String name, DrafterFactory factory, int budget, long memoryBytes, String shape) {
+        return new DrafterSetup(name, factory, budget, () -> LengthControllers.fixed(budget), memoryBytes, shape,
+                Map::of, List.of());
+    }
+
+    /** Closes the resources (each one even if another fails). */
+    @Override
+    public void close() {
+        RuntimeException first = null;
+        for (AutoCloseable r : resources) {
+            try {
+                r.close();
+            } catch (Exception e) {
+                if (first == null) {
+                    first = e instanceof RuntimeException re ? re : new IllegalStateException(e.getMessage(), e);
+                }
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
+    }
+}

@@ -1,0 +1,312 @@
+package io.specdec.speculation;
+
+import io.specdec.generate.DecodeStep;
+import io.specdec.generate.Generation;
+import io.specdec.generate.GenerationConfig;
+import io.specdec.sampling.LogitsProcessors;
+import io.specdec.sampling.TokenSampler;
+import io.specdec.tokenizer.Tokenizer;
+import java.util.Arrays;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import io.specdec.model.ForwardResult;
+import io.specdec.tokenizer.Vocabularies;
+
+/**
+ * Speculative decoding: each round a {@link Drafter} proposes a tree, the {@link Verifier} runs the target over it
+ * in one forward, the {@link AcceptancePolicy} keeps the accepted path plus one corrected/bonus token, and the
+ * target cache keeps exactly the accepted path (ALGORITHMS.md §1, §2). With a lossless policy the output equals
+ * autoregressive decoding: identical tokens when greedy, the identical distribution when sampling. Same streaming
+ * API and stop conditions as {@link io.specdec.generate.AutoregressiveGenerator}; the result carries
+ * {@link SpeculationStats}.
+ *
+ * <p>Thread safety: the decoder may start several requests concurrently (each gets its own drafter and cache) only if
+ * its {@link CandidateLengthController} is used by one request at a time; the built-in controllers are not
+ * thread-safe.
+ */
+public final class SpeculativeDecoder implements io.specdec.generate.TextGenerator {
+    private final VerifierFactory verifiers;
+    private final Tokenizer tokenizer;
+    private final DrafterFactory drafters;
+    private final AcceptancePolicy policy;
+    private final CandidateLengthController controller;
+    private final GenerationConfig config;
+    private final int maxDraft;
+
+    private final Set<Tokenizer> checkedVocabularies = ConcurrentHashMap.newKeySet();
+
+    private SpeculativeDecoder(Builder b) {
+        this.verifiers = Objects.requireNonNull(b.verifiers, "verifier is required (setVerifier)");
+        this.tokenizer = Objects.requireNonNull(b.tokenizer, "tokenizer is required (setTokenizer)");
+        this.drafters = Objects.requireNonNull(b.drafters, "drafter is required (setDrafter)");
+        this.config = Objects.requireNonNull(b.config, "config");
+        this.controller = b.controller;
+        this.maxDraft = b.maxDraft;
+        this.policy = choosePolicy(b);
+    }
+
+    /** The request's policy: lossless for its sampling unless a lossy one was opted into by name. */
+    private AcceptancePolicy choosePolicy(Builder b) {
+        io.specdec.sampling.SamplingConfig s = config.sampling();
+        if (b.lossyPolicy != null) {
+            if (b.policy != null) {
+                throw new IllegalArgumentException("optPolicy and optLossyPolicy are exclusive: choose one");
+            }
+            if (b.lossyPolicy.isLossless()) {
+                throw new IllegalArgumentException("optLossyPolicy is for lossy policies; " + b.lossyPolicy.name()
+                        + " is lossless: pass it to optPolicy");
+            }
+            if (!b.lossyPolicy.supports(s)) {
+                throw new IllegalArgumentException(b.lossyPolicy.name() + " does not apply to " + s);
+            }
+            return b.lossyPolicy;
+        }
+        if (b.policy == null) {
+            return verifiers.losslessPolicy(s);
+        }
+        if (!b.policy.isLossless()) {
+            throw new IllegalArgumentException(b.policy.name() + " changes the output distribution: opt in with"
+                    + " optLossyPolicy, or leave the policy to the decoder (lossless for the sampling config)");
+        }
+        if (!b.policy.supports(s)) {
+            throw new IllegalArgumentException(b.policy.name() + " cannot keep " + s + " lossless (it would emit"
+                    + " the target's argmax); leave the policy unset to get rejection sampling");
+        }
+        return b.policy;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    @Override
+    public GenerationConfig config() {
+        return config;
+    }
+
+    @Override
+    public Tokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    public AcceptancePolicy policy() {
+        return policy;
+    }
+
+    public CandidateLengthController controller() {
+        return controller;
+    }
+
+    @Override
+    public Generation start(int[] promptIds) {
+        int[] p = promptIds.clone();
+        return new Generation(tokenizer, p, config, () -> new SpecStep(p));
+    }
+
+    /** The per-request decode loop. */
+    private final class SpecStep implements DecodeStep {
+        private final Verifier verifier;
+        private final Drafter drafter;
+        private final TokenSampler sampler;
+        private final SpeculationStats.Recorder recorder = new SpeculationStats.Recorder();
+        private OutputRequest outputs;
+        private int[] history;
+        private int length;
+
+        SpecStep(int[] prompt) {
+            if (prompt.length == 0) {
+                throw new IllegalArgumentException("empty prompt: at least one token (e.g. BOS) is needed");
+            }
+            int ctx = verifiers.contextLength();
+            if (prompt.length > ctx) {
+                throw new IllegalArgumentException("prompt has " + prompt.length
+                        + " tokens but the model's context holds " + ctx);
+            }
+            int capacity = (int) Math.min(ctx, (long) prompt.length + config.maxNewTokens() + maxDraft + 1);
+            this.sampler = new TokenSampler(config.sampling());
+            this.history = Arrays.copyOf(prompt, prompt.length + 64);
+            this.length = prompt.length;
+            Verifier v = verifiers.create(capacity);
+            Drafter d = null;
+            try {
+                d = drafters.create();
+                if (d.vocabSize() != v.vocabSize()) {
+                    throw new IllegalArgumentException("draft/target vocabulary mismatch: drafter has " + d.vocabSize()
+                            + " tokens, target " + v.vocabSize());
+                }
+                Tokenizer dt = d.tokenizer();
+                if (dt != null && !checkedVocabularies.contains(dt)) {
+                    Vocabularies.requireSame(tokenizer, dt);
+                    checkedVocabularies.add(dt);
+                }
+                this.outputs = d.targetOutputs();
+                ForwardResult pre = v.prefill(Arrays.copyOf(prompt, prompt.length - 1), outputs);
+                try {
+                    d.begin(new PromptContext(prompt, pre, v.target(), capacity, config.sampling()));
+                } finally {
+                    if (pre != null) {
+                        pre.close();
+                    }
+                }
+            } catch (RuntimeException e) {
+                if (d != null) {
+                    d.close();
+                }
+                v.close();
+                throw e;
+            }
+            this.verifier = v;
+            this.drafter = d;
+        }
+
+        @Override
+        public int[] next(int max) {
+            if (verifier.remaining() < 1) {
+                return new int[0];
+            }
+            long t0 = System.nanoTime();
+            int budgetMax = Math.min(maxDraft, Math.min(verifier.remaining() - 1, max - 1));
+            int budget = budgetMax > 0 && controller != null ? controller.nextBudget(budgetMax) : 0;
+            DraftTree tree = DraftTree.empty();
+            if (budget > 0) {
+                DraftContext ctx = new DraftContext(history, length, config.sampling(),
+                        LogitsProcessors.of(config.sampling()), sampler.rng(), budget, controller);
+                tree = drafter.propose(ctx);
+                if (tree.size() > budget) {
+                    throw new IllegalStateException("drafter proposed " + tree.size() + " nodes for a budget of "
+                            + budget);
+                }
+            }
+            long t1 = System.nanoTime();
+            RoundLayout layout = new RoundLayout(history[length - 1], tree, verifier.length());
+            try (ForwardResult verified = verifier.verify(layout, outputs)) {
+                float[] logits = verified.logits();
+                long t2 = System.nanoTime();
+                int vocab = verifier.vocabSize();
+                AcceptancePolicy.Acceptance acc = policy.walk(tree,
+                        node -> distribution(logits, vocab, layout, node), sampler.rng());
+                verifier.commit(acc.acceptedNodes());
+                int[] emitted = new int[acc.acceptedNodes().length + 1];
+                for (int i = 0; i < acc.acceptedNodes().length; i++) {
+                    emitted[i] = tree.token(acc.acceptedNodes()[i]);
+                }
+                emitted[emitted.length - 1] = acc.nextToken();
+                for (int id : emitted) {
+                    if (length == history.length) {
+                        history = Arrays.copyOf(history, length * 2);
+                    }
+                    history[length++] = id;
+                }
+                RoundResult r = new RoundResult(layout, acc.acceptedNodes(), emitted, verified, t1 - t0, t2 - t1);
+                drafter.observe(r);
+                if (controller != null) {
+                    controller.observe(r);
+                }
+                recorder.record(r, System.nanoTime() - t0);
+                return emitted.length <= max ? emitted : Arrays.copyOf(emitted, max);
+            }
+        }
+
+        /** Target distribution at {@code node} (-1 = root) with the request's processors and the path as history. */
+        private float[] distribution(float[] logits, int vocab, RoundLayout layout, int node) {
+            DraftTree tree = layout.tree();
+            int off = layout.logitsOffset(node, vocab);
+            float[] row = Arrays.copyOfRange(logits, off, off + vocab);
+            if (config.sampling().repetitionPenalty() == 1f) {
+                return sampler.distribution(row, history, length);
+            }
+            int[] path = tree.pathTokens(node);
+            int[] h = Arrays.copyOf(history, length + path.length);
+            System.arraycopy(path, 0, h, length, path.length);
+            return sampler.distribution(row, h, h.length);
+        }
+
+        @Override
+        public SpeculationStats speculationStats() {
+            return recorder.snapshot();
+        }
+
+        @Override
+        public void close() {
+            try {
+                drafter.close();
+            } finally {
+                verifier.close();
+            }
+        }
+    }
+
+    /** Builder: {@code set*} required, {@code opt*} optional. */
+    public static final class Builder {
+        private VerifierFactory verifiers;
+        private Tokenizer tokenizer;
+        private DrafterFactory drafters;
+        private AcceptancePolicy policy;
+        private AcceptancePolicy lossyPolicy;
+        private CandidateLengthController controller = LengthControllers.fixed(4);
+        private GenerationConfig config = GenerationConfig.defaults();
+        private int maxDraft = 128;
+
+        /** How the target verifies (e.g. {@code TreeVerifier.factory(model)}). */
+        public Builder setVerifier(VerifierFactory v) {
+            this.verifiers = v;
+            return this;
+        }
+
+        public Builder setTokenizer(Tokenizer t) {
+            this.tokenizer = t;
+            return this;
+        }
+
+        /** A factory making one drafter per request. */
+        public Builder setDrafter(DrafterFactory d) {
+            this.drafters = d;
+            return this;
+        }
+
+        /**
+         * A lossless acceptance policy to use instead of the default; default: derived from the config's sampling
+         * (greedy acceptance when greedy, rejection sampling otherwise). {@link #build()} fails if the policy is
+         * lossy or cannot keep the config's sampling lossless (greedy acceptance under T &gt; 0).
+         */
+        public Builder optPolicy(AcceptancePolicy p) {
+            this.policy = p;
+            return this;
+        }
+
+        /**
+         * Opts into a lossy policy by name (e.g. typical acceptance): the output distribution is no longer the
+         * target's. {@link #build()} fails if the policy is in fact lossless.
+         */
+        public Builder optLossyPolicy(AcceptancePolicy p) {
+            this.lossyPolicy = p;
+            return this;
+        }
+
+        /** Draft length controller; default static K = 4. */
+        public Builder optController(CandidateLengthController c) {
+            this.controller = c;
+            return this;
+        }
+
+        /** Limits and sampling (the acceptance policy follows it); default {@link GenerationConfig#defaults()}. */
+        public Builder optConfig(GenerationConfig c) {
+            this.config = c;
+            return this;
+        }
+
+        /** Upper bound on nodes per round (cache headroom); default 128. */
+        public Builder optMaxDraft(int n) {
+            if (n < 0) {
+                throw new IllegalArgumentException("max draft must be >= 0");
+            }
+            this.maxDraft = n;
+            return this;
+        }
+
+        public SpeculativeDecoder build() {
+            return new SpeculativeDecoder(this);
+        }
+    }
+}
