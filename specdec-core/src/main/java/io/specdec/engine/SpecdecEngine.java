@@ -17,7 +17,9 @@ import ai.djl.ndarray.NDManager;
  * </ul>
  *
  * <p>Properties already set by the user (for example {@code -Dai.djl.pytorch.num_threads=4}) are respected, except
- * the offline and tracking settings, which are forced. Thread safety: idempotent and synchronised.
+ * the offline and tracking settings, which are forced — unless the embedding application opts out explicitly, before
+ * the first model loads, with {@link #allowNetwork()} or {@code -Dspecdec.allowNetwork=true} (for example to let DJL
+ * download CUDA natives): then DJL's own defaults for those two apply. Thread safety: idempotent and synchronised.
  */
 public final class SpecdecEngine {
     /** System property read by DJL's {@code Utils.isOfflineMode}. */
@@ -27,7 +29,11 @@ public final class SpecdecEngine {
     /** DJL's PyTorch intra-op thread property. */
     public static final String THREADS_PROPERTY = "ai.djl.pytorch.num_threads";
 
+    /** System property that lets DJL use the network (off by default). */
+    public static final String ALLOW_NETWORK_PROPERTY = "specdec.allowNetwork";
+
     private static volatile boolean configured;
+    private static volatile boolean networkAllowed;
 
     private SpecdecEngine() {}
 
@@ -36,8 +42,10 @@ public final class SpecdecEngine {
         if (configured) {
             return;
         }
-        System.setProperty(OFFLINE_PROPERTY, "true");
-        System.setProperty(TRACKING_PROPERTY, "true");
+        if (!networkAllowed && !Boolean.getBoolean(ALLOW_NETWORK_PROPERTY)) {
+            System.setProperty(OFFLINE_PROPERTY, "true");
+            System.setProperty(TRACKING_PROPERTY, "true");
+        }
         if (System.getProperty(THREADS_PROPERTY) == null) {
             System.setProperty(THREADS_PROPERTY, Integer.toString(threads()));
         }
@@ -49,6 +57,25 @@ public final class SpecdecEngine {
             System.setProperty("ai.djl.pytorch.graph_optimizer", "false");
         }
         configured = true;
+    }
+
+    /**
+     * Opts out of offline mode and the tracking opt-out (DJL may then download natives and report telemetry). Must
+     * run before the engine is configured, i.e. before any model loads.
+     *
+     * @throws IllegalStateException if the engine is already configured offline
+     */
+    public static synchronized void allowNetwork() {
+        if (configured && !networkAllowed && !Boolean.getBoolean(ALLOW_NETWORK_PROPERTY)) {
+            throw new IllegalStateException("the engine is already configured offline; call allowNetwork() before"
+                    + " the first model loads");
+        }
+        networkAllowed = true;
+    }
+
+    /** Whether DJL was left its network defaults ({@link #allowNetwork()}). */
+    public static boolean networkAllowed() {
+        return networkAllowed || Boolean.getBoolean(ALLOW_NETWORK_PROPERTY);
     }
 
     /** Intra-op threads requested by configuration (default 1). */

@@ -21,4 +21,13 @@ class SpecdecEngineTest {
             assertEquals(6f, m.create(new float[] {1, 2, 3}).sum().getFloat(), "the native engine computes");
         }
     }
+
+    @Test
+    void networkOptOutIsExplicitAndTooLateOnceConfigured() {
+        SpecdecEngine.configure();
+        IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                SpecdecEngine::allowNetwork);
+        assertTrue(e.getMessage().contains("before the first model loads"), e.getMessage());
+        org.junit.jupiter.api.Assertions.assertFalse(SpecdecEngine.networkAllowed());
+    }
 }

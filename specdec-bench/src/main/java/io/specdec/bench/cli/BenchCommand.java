@@ -39,13 +39,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "AR vs speculative decoding per prompt, interleaved in one JVM; or the whole suite (--suite).")
-final class BenchCommand implements Callable<Integer> {
-    @CommandLine.ParentCommand
-    Main main;
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-    @Mixin
-    CommonOptions common;
+final class BenchCommand extends Subcommand {
     @Mixin
     DrafterCli drafting = new DrafterCli();
 
@@ -58,12 +52,8 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--max-tokens", paramLabel = "N", description = "new tokens per generation; default 128"
             + " (suite: the preset's)")
     Integer maxTokens;
-    @Option(names = "--temperature", paramLabel = "T", description = "0 = greedy (default)")
-    float temperature;
-    @Option(names = "--top-p", paramLabel = "P", description = "default 1")
-    float topP = 1f;
-    @Option(names = "--seed", paramLabel = "S", description = "default 42")
-    long seed = 42;
+    @Mixin
+    SamplingOptions samplingOptions;
     @Option(names = "--warmup", paramLabel = "N", description = "warm-up prompts through every configuration;"
             + " default 3")
     int warmup = 3;
@@ -90,7 +80,7 @@ final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         CommandLine cl = spec.commandLine();
-        common.apply(cl);
+        configure();
         PrintStream out = main.out;
         PrintStream err = main.err;
         if (suite != null) {
@@ -131,12 +121,7 @@ final class BenchCommand implements Callable<Integer> {
         if (tokens < 1) {
             throw new CommandLine.ParameterException(cl, "--max-tokens must be >= 1, found " + tokens);
         }
-        SamplingConfig sampling;
-        try {
-            sampling = SamplingConfig.builder().optTemperature(temperature).optTopP(topP).optSeed(seed).build();
-        } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(cl, e.getMessage());
-        }
+        SamplingConfig sampling = samplingOptions.build(cl);
         GenerationConfig cfg = GenerationConfig.builder().optMaxNewTokens(tokens).optStopAtEos(false)
                 .optSampling(sampling).build();
         boolean greedy = sampling.isGreedy();

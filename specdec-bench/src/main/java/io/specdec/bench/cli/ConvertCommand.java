@@ -22,13 +22,7 @@ import picocli.CommandLine.Parameters;
  */
 @Command(name = "convert", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "convert inflate: write a function-preserving cost twin (same logits, bigger compute).")
-final class ConvertCommand implements Callable<Integer> {
-    @CommandLine.ParentCommand
-    Main main;
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-    @Mixin
-    CommonOptions common;
+final class ConvertCommand extends Subcommand {
 
     @Parameters(index = "0", paramLabel = "ACTION", description = "inflate")
     String action;
@@ -50,7 +44,7 @@ final class ConvertCommand implements Callable<Integer> {
                     + "'");
         }
         Inflation.Shape s = shape(cl, shape);
-        common.apply(cl);
+        configure();
         LoadedModel lm = Progress.load(model, main.err);
         long t0 = System.nanoTime();
         LlamaWeights twin = Inflation.inflate(lm.weights(), s, seed);

@@ -31,13 +31,7 @@ import picocli.CommandLine.Option;
 @Command(name = "generate", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Stream a completion; with a drafter, speculative decoding (the same tokens as plain decoding"
                 + " when greedy, the same distribution when sampling).")
-final class GenerateCommand implements Callable<Integer> {
-    @CommandLine.ParentCommand
-    Main main;
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-    @Mixin
-    CommonOptions common;
+final class GenerateCommand extends Subcommand {
     @Mixin
     SamplingOptions samplingOptions;
     @Mixin
@@ -72,7 +66,7 @@ final class GenerateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         CommandLine cl = spec.commandLine();
-        common.apply(cl);
+        configure();
         if (maxTokens < 1) {
             throw new CommandLine.ParameterException(cl, "--max-tokens must be >= 1, found " + maxTokens);
         }

@@ -15,13 +15,7 @@ import java.util.Map;
 /** {@code inspect PATH}: format, config, metadata and tensor table of a checkpoint, without loading weights. */
 @picocli.CommandLine.Command(name = "inspect", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Print a checkpoint's format, config, metadata and tensors (GGUF, HF directory, llama2.c .bin).")
-final class InspectCommand implements java.util.concurrent.Callable<Integer> {
-    @picocli.CommandLine.ParentCommand
-    Main main;
-    @picocli.CommandLine.Mixin
-    CommonOptions common;
-    @picocli.CommandLine.Spec
-    picocli.CommandLine.Model.CommandSpec spec;
+final class InspectCommand extends Subcommand {
     @picocli.CommandLine.Parameters(index = "0", paramLabel = "PATH", description = "the checkpoint")
     Path p;
     @picocli.CommandLine.Option(names = "--all", description = "print long metadata arrays whole")
@@ -30,7 +24,7 @@ final class InspectCommand implements java.util.concurrent.Callable<Integer> {
 
     @Override
     public Integer call() {
-        common.apply(spec.commandLine());
+        configure();
         out = main.out;
         if (Files.isDirectory(p)) {
             out.println("format: Hugging Face directory");

@@ -88,6 +88,9 @@ public final class Progress implements AutoCloseable {
     /** Loads a checkpoint with a bar over its layers, then one "loaded ..." line. */
     static LoadedModel load(Path path, PrintStream err) {
         String name = path.getFileName() == null ? path.toString() : path.getFileName().toString();
+        if (!java.nio.file.Files.exists(path)) {
+            throw new IllegalArgumentException(path + ": no such file or directory");
+        }
         long t0 = System.nanoTime();
         LoadedModel lm;
         try (Progress p = start(err, "loading " + name, 1, null)) {

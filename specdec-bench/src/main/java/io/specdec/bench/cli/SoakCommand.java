@@ -27,13 +27,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "soak", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Many generations in one process; reports heap and native memory; fails if native memory grows.")
-final class SoakCommand implements Callable<Integer> {
-    @CommandLine.ParentCommand
-    Main main;
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-    @Mixin
-    CommonOptions common;
+final class SoakCommand extends Subcommand {
 
     @Option(names = "--model", required = true, paramLabel = "PATH", description = "the checkpoint")
     Path model;
@@ -66,7 +60,7 @@ final class SoakCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(cl, "--generations and --max-tokens must be >= 1; found "
                     + generations + ", " + maxTokens);
         }
-        common.apply(cl);
+        configure();
         PrintStream out = main.out;
         LoadedModel lm = Progress.load(model, main.err);
         String[] prompts = {"Once upon a time", "Lily and Ben were", "The little dog", "One day, a girl named Sue"};

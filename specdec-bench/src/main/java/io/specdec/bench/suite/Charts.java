@@ -33,7 +33,7 @@ public final class Charts {
         cells.forEach(c -> configs.add(c.config()));
         for (String w : suite.options().workloads()) {
             for (String d : suite.options().decodings()) {
-                CategoryChart ch = new CategoryChartBuilder().width(1000).height(520)
+                CategoryChart ch = new CategoryChartBuilder().width(1200).height(560)
                         .title("Speedup over AR — " + w + " workload, " + d + " (median over prompts)")
                         .xAxisTitle("configuration").yAxisTitle("speedup (x)").build();
                 style(ch.getStyler());
@@ -55,30 +55,50 @@ public final class Charts {
                     }
                 }
                 if (!ch.getSeriesMap().isEmpty()) {
+                    // the break-even line: below it speculation is slower than plain decoding
+                    List<String> xs = new ArrayList<>();
+                    for (String c : configs) {
+                        if (cells.stream().anyMatch(x -> x.workload().equals(w) && x.decoding().equals(d)
+                                && x.config().equals(c))) {
+                            xs.add(c);
+                        }
+                    }
+                    ch.addSeries("1.0x = AR", xs, java.util.Collections.nCopies(xs.size(), 1.0))
+                            .setChartCategorySeriesRenderStyle(
+                                    org.knowm.xchart.CategorySeries.CategorySeriesRenderStyle.Line)
+                            .setMarker(SeriesMarkers.NONE).setLineColor(java.awt.Color.BLACK);
                     names.add(save(ch, dir, "speedup-" + w + "-" + d.replace("=", "")));
                 }
             }
         }
-        XYChart sc = new XYChartBuilder().width(900).height(560).title("τ (tokens per target forward) vs speedup,"
+        XYChart sc = new XYChartBuilder().width(1100).height(600).title("τ (tokens per target forward) vs speedup,"
                 + " every cell").xAxisTitle("τ").yAxisTitle("speedup (x)").build();
         style(sc.getStyler());
         sc.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
-        for (Suite.TargetInfo t : suite.targets()) {
+        // one series (colour and marker) per configuration, so points can be told apart; every target's cells
+        double maxTau = 1;
+        for (String c : configs) {
             List<Double> xs = new ArrayList<>();
             List<Double> ys = new ArrayList<>();
             for (Suite.Cell cell : cells) {
-                if (cell.target().equals(t.name())) {
+                if (cell.config().equals(c)) {
                     xs.add(cell.summary().tau());
                     ys.add(cell.summary().speedupMedian());
+                    maxTau = Math.max(maxTau, cell.summary().tau());
                 }
             }
             if (!xs.isEmpty()) {
-                sc.addSeries(t.name(), xs, ys).setMarker(SeriesMarkers.CIRCLE);
+                sc.addSeries(c, xs, ys);
             }
+        }
+        if (!sc.getSeriesMap().isEmpty()) {
+            sc.addSeries("1.0x = AR", List.of(1.0, maxTau), List.of(1.0, 1.0))
+                    .setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line).setMarker(SeriesMarkers.NONE)
+                    .setLineColor(java.awt.Color.BLACK);
         }
         names.add(save(sc, dir, "tau-vs-speedup"));
         for (Suite.TargetInfo t : suite.targets()) {
-            CategoryChart h = new CategoryChartBuilder().width(1000).height(520)
+            CategoryChart h = new CategoryChartBuilder().width(1200).height(560)
                     .title("Accepted draft tokens per round — " + t.name() + ", story workload, greedy")
                     .xAxisTitle("accepted tokens in the round").yAxisTitle("fraction of rounds").build();
             style(h.getStyler());
@@ -135,7 +155,7 @@ public final class Charts {
 
     private static void style(org.knowm.xchart.style.AxesChartStyler s) {
         s.setChartBackgroundColor(java.awt.Color.WHITE);
-        s.setLegendPosition(Styler.LegendPosition.InsideNW);
+        s.setLegendPosition(Styler.LegendPosition.OutsideE);
         s.setPlotGridLinesVisible(true);
     }
 

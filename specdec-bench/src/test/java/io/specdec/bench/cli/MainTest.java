@@ -177,9 +177,9 @@ class MainTest {
         assertTrue(r.err().startsWith("error: "), r.err());
         assertTrue(r.err().contains("/nonexistent/model.gguf"), r.err());
         assertFalse(r.err().contains("\tat "), "no stack trace without --verbose");
-        Run u = run("generate", "--bogus", "1");
+        Run u = run("generate", "--model", "x", "--bogus", "1");
         assertEquals(2, u.code());
-        assertTrue(u.err().contains("Unknown option: '--bogus'"), u.err());
+        assertTrue(u.err().contains("Unknown options: '--bogus'"), u.err());
         Run n = run("generate", "--model", "x", "--max-tokens", "many");
         assertEquals(2, n.code());
         assertTrue(n.err().contains("'--max-tokens'") && n.err().contains("'many' is not an int"), n.err());
@@ -231,6 +231,18 @@ class MainTest {
         assertEquals(1, missing.code());
         String last = missing.err().strip().lines().reduce((a, b) -> b).orElse("");
         assertTrue(last.startsWith("error: ") && last.contains("/nonexistent/d.gguf"), missing.err());
+    }
+
+    @Test
+    void soakReportsHeapAndNativeMemorySeparately() {
+        String model = SharedAssets.require("models/stories260K.gguf").toString();
+        Run r = run("soak", "--model", model, "--generations", "20", "--max-tokens", "16");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("native memory (RSS - committed heap)") && r.out().contains("Java heap: used"),
+                r.out());
+        Run bad = run("soak", "--model", model, "--generations", "0");
+        assertEquals(2, bad.code());
+        assertTrue(bad.err().contains("--generations and --max-tokens must be >= 1"), bad.err());
     }
 
     @Test
