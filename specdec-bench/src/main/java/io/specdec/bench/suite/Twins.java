@@ -51,19 +51,29 @@ public final class Twins {
             return dst;
         }
         Files.createDirectories(dst.getParent());
-        log.printf("building cost twin %s of %s (%s)%n", shapeName, original, shape);
-        LoadedModel lm = ModelLoader.load(original);
-        if (!(lm.tokenizer() instanceof SentencePieceBpeTokenizer spm)) {
-            throw new IllegalArgumentException(original + ": twins are written as GGUF and need a SentencePiece"
-                    + " vocabulary");
-        }
-        LlamaWeights twin = Inflation.inflate(lm.weights(), shape, 1);
-        Path tmp = Files.createTempFile(dst.getParent(), base, ".gguf.tmp");
-        try {
-            CheckpointWriter.writeGguf(twin, spm, tmp);
-            Files.move(tmp, dst, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } finally {
-            Files.deleteIfExists(tmp);
+        log.printf("building cost twin %s of %s (%s)%n", shapeName, original.getFileName(), shape);
+        try (io.specdec.bench.cli.Progress bar = io.specdec.bench.cli.Progress.start(log, "twin " + shapeName, 3,
+                null)) {
+            bar.message("loading");
+            LoadedModel lm = ModelLoader.load(original);
+            if (!(lm.tokenizer() instanceof SentencePieceBpeTokenizer spm)) {
+                throw new IllegalArgumentException(original + ": twins are written as GGUF and need a SentencePiece"
+                        + " vocabulary");
+            }
+            bar.step();
+            bar.message("inflating");
+            LlamaWeights twin = Inflation.inflate(lm.weights(), shape, 1);
+            bar.step();
+            bar.message("writing");
+            Path tmp = Files.createTempFile(dst.getParent(), base, ".gguf.tmp");
+            try {
+                CheckpointWriter.writeGguf(twin, spm, tmp);
+                Files.move(tmp, dst, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } finally {
+                Files.deleteIfExists(tmp);
+            }
+            bar.step();
+            bar.message("written");
         }
         return dst;
     }
