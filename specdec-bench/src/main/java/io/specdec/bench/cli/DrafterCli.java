@@ -51,17 +51,21 @@ final class DrafterCli {
             String name = e.getKey();
             DrafterOption first = null;
             List<String> who = new ArrayList<>();
+            java.util.LinkedHashMap<String, List<String>> descs = new java.util.LinkedHashMap<>();
             for (DrafterProvider p : e.getValue()) {
                 who.add(p.name());
                 for (DrafterOption o : p.options()) {
-                    if (o.name().equals(name) && first == null) {
-                        first = o;
+                    if (o.name().equals(name)) {
+                        first = first == null ? o : first;
+                        String d = o.description() + (o.defaultValue() == null ? "" : "; default: " + o.defaultValue());
+                        descs.computeIfAbsent(d, k -> new ArrayList<>()).add(p.name());
                     }
                 }
             }
             boolean flag = first.kind() == DrafterOption.Kind.FLAG;
-            String desc = first.description() + (first.defaultValue() == null ? "" : "; default: "
-                    + first.defaultValue()) + " [" + String.join(", ", who) + "]";
+            String desc = descs.size() == 1 ? descs.keySet().iterator().next() + " [" + String.join(", ", who) + "]"
+                    : String.join(" | ", descs.entrySet().stream().map(d -> String.join(", ", d.getValue()) + ": "
+                            + d.getKey()).toList());
             OptionSpec.Builder b = OptionSpec.builder("--" + name).description(desc).paramLabel(first.kind().name())
                     .type(flag ? Boolean.class : String.class).arity(flag ? "0" : "1")
                     .setter(new CommandLine.Model.ISetter() {
