@@ -31,38 +31,80 @@ public final class HfTokenizer implements Tokenizer, AutoCloseable {
         this.pieces = pieces;
     }
 
-    /** Loads {@code tokenizer.json}; BOS/EOS ids come from the caller (model config). */
+    /**
+     * Loads {@code tokenizer.json}; BOS/EOS ids come from the caller (model config). The file is checked completely in
+     * Java first ({@link TokenizerJsonValidator}): DJL's Rust tokenizer aborts the JVM on some valid JSON, so nothing
+     * native sees a file that did not pass. Truncation and padding are replaced by null (this class turns them off).
+     *
+     * @throws CheckpointException naming the file, the JSON path and expected vs found
+     */
     public static HfTokenizer load(Path tokenizerJson, int bos, int eos) {
         SpecdecEngine.configure();
         if (!Files.isRegularFile(tokenizerJson)) {
             throw new CheckpointException(tokenizerJson + ": tokenizer.json not found");
         }
+        com.google.gson.JsonObject root;
         try {
+            long size = Files.size(tokenizerJson);
+            if (size > (256L << 20)) {
+                throw new CheckpointException(tokenizerJson + ": " + size + " bytes; a tokenizer.json above 256 MiB"
+                        + " is not supported");
+            }
+            com.google.gson.JsonElement parsed = com.google.gson.JsonParser.parseString(
+                    Files.readString(tokenizerJson, StandardCharsets.UTF_8));
+            int vocab = TokenizerJsonValidator.validate(tokenizerJson, parsed);
+            root = parsed.getAsJsonObject();
+            if (bos >= vocab || eos >= vocab) {
+                throw new CheckpointException(tokenizerJson + ": BOS/EOS ids " + bos + "/" + eos + " outside the "
+                        + vocab + "-token vocabulary");
+            }
+        } catch (com.google.gson.JsonParseException | IOException | StackOverflowError e) {
+            throw new CheckpointException(tokenizerJson + ": not valid JSON: " + e.getMessage(), e);
+        }
+        root.add("truncation", com.google.gson.JsonNull.INSTANCE);
+        root.add("padding", com.google.gson.JsonNull.INSTANCE);
+        Path tmp = null;
+        try {
+            tmp = Files.createTempFile("specdec-tokenizer", ".json");
+            Files.writeString(tmp, root.toString(), StandardCharsets.UTF_8);
             HuggingFaceTokenizer t = HuggingFaceTokenizer.builder()
-                    .optTokenizerPath(tokenizerJson)
+                    .optTokenizerPath(tmp)
                     .optAddSpecialTokens(true)
                     .optTruncation(false)
                     .optPadding(false)
                     .optMaxLength(1 << 30)
                     .build();
-            // vocabulary size and pieces from the JSON model.vocab (+ added_tokens)
-            String[] pieces = readVocab(tokenizerJson);
+            String[] pieces = readVocab(root);
             return new HfTokenizer(t, pieces.length, bos, eos, pieces);
         } catch (IOException | RuntimeException e) {
             if (e instanceof CheckpointException c) {
                 throw c;
             }
             throw new CheckpointException(tokenizerJson + ": cannot load tokenizer: " + e.getMessage(), e);
+        } finally {
+            if (tmp != null) {
+                try {
+                    Files.deleteIfExists(tmp);
+                } catch (IOException ignored) {
+                    // a temporary copy: the OS cleans it
+                }
+            }
         }
     }
 
-    private static String[] readVocab(Path json) throws IOException {
-        com.google.gson.JsonObject root = com.google.gson.JsonParser.parseString(
-                Files.readString(json, StandardCharsets.UTF_8)).getAsJsonObject();
+    /** Pieces by id from the validated JSON: model.vocab (object or Unigram list) and added_tokens. */
+    private static String[] readVocab(com.google.gson.JsonObject root) {
         java.util.TreeMap<Integer, String> byId = new java.util.TreeMap<>();
-        com.google.gson.JsonObject vocab = root.getAsJsonObject("model").getAsJsonObject("vocab");
-        for (Map.Entry<String, com.google.gson.JsonElement> e : vocab.entrySet()) {
-            byId.put(e.getValue().getAsInt(), e.getKey());
+        com.google.gson.JsonElement vocab = root.getAsJsonObject("model").get("vocab");
+        if (vocab.isJsonArray()) {
+            com.google.gson.JsonArray a = vocab.getAsJsonArray();
+            for (int i = 0; i < a.size(); i++) {
+                byId.put(i, a.get(i).getAsJsonArray().get(0).getAsString());
+            }
+        } else {
+            for (Map.Entry<String, com.google.gson.JsonElement> e : vocab.getAsJsonObject().entrySet()) {
+                byId.put(e.getValue().getAsInt(), e.getKey());
+            }
         }
         if (root.has("added_tokens") && root.get("added_tokens").isJsonArray()) {
             for (com.google.gson.JsonElement e : root.getAsJsonArray("added_tokens")) {
@@ -96,10 +138,18 @@ public final class HfTokenizer implements Tokenizer, AutoCloseable {
         return r;
     }
 
+    private void check(int id) {
+        if (id < 0 || id >= vocabSize) {
+            throw new IllegalArgumentException("token id " + id + " outside the tokenizer's vocabulary 0.."
+                    + (vocabSize - 1));
+        }
+    }
+
     @Override
     public String decode(int[] ids) {
         long[] l = new long[ids.length];
         for (int i = 0; i < ids.length; i++) {
+            check(ids[i]);
             l[i] = ids[i];
         }
         return tok.decode(l, true);
@@ -108,6 +158,10 @@ public final class HfTokenizer implements Tokenizer, AutoCloseable {
     @Override
     public byte[] tokenBytes(int prevId, int id) {
         // Decode the pair and keep what the new token added: the Rust decoder owns the space/byte rules.
+        check(id);
+        if (prevId >= 0) {
+            check(prevId);
+        }
         if (prevId < 0 || prevId == bos) {
             return tok.decode(new long[] {id}, true).getBytes(StandardCharsets.UTF_8);
         }
