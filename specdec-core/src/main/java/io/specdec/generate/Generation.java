@@ -15,8 +15,11 @@ import java.util.stream.StreamSupport;
 /**
  * A running generation: an {@link Iterator} of {@link GeneratedToken}s that applies the stop conditions (EOS, token
  * budget, stop strings, full context, {@link #cancel()}), decodes text incrementally and times the work. Shared by
- * autoregressive and speculative decoding, which differ only in their {@link DecodeStep}. Close it (or exhaust it)
- * to free the step's native memory. Not thread-safe, except {@link #cancel()}, which any thread may call.
+ * autoregressive and speculative decoding, which differ only in their {@link DecodeStep}. Native memory (the step's
+ * KV caches) is freed on every path: when the generation finishes (exhausted, a stop condition), when a step throws,
+ * on {@link #cancel()} (at once if no step is running, else when it returns), on {@link #close()}, and — the safety
+ * net for an abandoned generation — by a {@link java.lang.ref.Cleaner} once it is unreachable. Not thread-safe,
+ * except {@link #cancel()}, which any thread may call.
  */
 public final class Generation implements Iterator<GeneratedToken>, AutoCloseable {
     private final Tokenizer tokenizer;
@@ -33,6 +36,27 @@ public final class Generation implements Iterator<GeneratedToken>, AutoCloseable
     private long decodeNanos;
     private FinishReason finish;
     private volatile boolean cancelled;
+    private static final java.lang.ref.Cleaner CLEANER = java.lang.ref.Cleaner.create();
+    private final java.util.concurrent.locks.ReentrantLock stepLock = new java.util.concurrent.locks.ReentrantLock();
+    private final StepCloser closer;
+    private final java.lang.ref.Cleaner.Cleanable cleanable;
+
+    /** Closes the step once, from whichever path gets there first; holds no reference to the generation. */
+    private static final class StepCloser implements Runnable {
+        private final DecodeStep step;
+        private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+
+        StepCloser(DecodeStep step) {
+            this.step = step;
+        }
+
+        @Override
+        public void run() {
+            if (closed.compareAndSet(false, true)) {
+                step.close();
+            }
+        }
+    }
 
     /**
      * Starts a generation; {@code stepFactory} runs the prefill and is timed as such.
@@ -43,13 +67,25 @@ public final class Generation implements Iterator<GeneratedToken>, AutoCloseable
         this.promptIds = promptIds.clone();
         long t0 = System.nanoTime();
         this.step = stepFactory.get();
+        this.closer = new StepCloser(step);
+        this.cleanable = CLEANER.register(this, closer);
         this.prefillSeconds = (System.nanoTime() - t0) / 1e9;
         this.decoder = new StreamingDecoder(tokenizer, promptIds.length == 0 ? -1 : promptIds[promptIds.length - 1]);
     }
 
-    /** Asks the generation to stop before its next step (thread-safe). */
+    /**
+     * Asks the generation to stop before its next step (thread-safe); frees its native memory at once when no step
+     * is running (the tokens already produced stay readable).
+     */
     public void cancel() {
         cancelled = true;
+        if (stepLock.tryLock()) {
+            try {
+                closer.run();
+            } finally {
+                stepLock.unlock();
+            }
+        }
     }
 
     @Override
@@ -81,7 +117,21 @@ public final class Generation implements Iterator<GeneratedToken>, AutoCloseable
         }
         int budget = config.maxNewTokens() - count;
         long t0 = System.nanoTime();
-        int[] toks = step.next(budget);
+        int[] toks;
+        stepLock.lock();
+        try {
+            if (cancelled) {
+                finish(FinishReason.CANCELLED);
+                return;
+            }
+            toks = step.next(budget);
+        } catch (RuntimeException | Error e) {
+            closer.run(); // a failed step frees its caches; the generation cannot continue
+            finish = FinishReason.CANCELLED;
+            throw e;
+        } finally {
+            stepLock.unlock();
+        }
         decodeNanos += System.nanoTime() - t0;
         if (toks.length == 0) {
             finish(FinishReason.CONTEXT_FULL);
@@ -159,7 +209,7 @@ public final class Generation implements Iterator<GeneratedToken>, AutoCloseable
                 emittedChars = text.length();
             }
         }
-        step.close();
+        closer.run();
     }
 
     /** Runs to the end and returns the result. */
@@ -182,5 +232,6 @@ public final class Generation implements Iterator<GeneratedToken>, AutoCloseable
         if (finish == null) {
             finish(FinishReason.CANCELLED);
         }
+        cleanable.clean();
     }
 }

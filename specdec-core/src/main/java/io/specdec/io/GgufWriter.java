@@ -63,10 +63,7 @@ public final class GgufWriter {
 
     /** Writes the file atomically. */
     public void write(Path path) throws IOException {
-        Path dir = path.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, path.getFileName().toString(), ".tmp");
-        try (OutputStream os = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
+        AtomicFiles.write(path, os -> {
             Out out = new Out(os);
             out.i32(GgufFile.MAGIC);
             out.i32(3);
@@ -100,11 +97,7 @@ public final class GgufWriter {
                 long rel = out.count - start;
                 out.pad(align(rel) - rel);
             }
-        } catch (IOException | RuntimeException e) {
-            Files.deleteIfExists(tmp);
-            throw e;
-        }
-        Files.move(tmp, path, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        });
     }
 
     private long align(long x) {

@@ -62,6 +62,10 @@ public final class HfLoader {
             }
             Set<String> files = new LinkedHashSet<>();
             for (Map.Entry<String, JsonElement> e : root.getAsJsonObject("weight_map").entrySet()) {
+                if (!e.getValue().isJsonPrimitive() || !e.getValue().getAsJsonPrimitive().isString()) {
+                    throw new CheckpointException(index + ": weight_map['" + e.getKey() + "']: expected a shard file"
+                            + " name, found " + e.getValue());
+                }
                 String f = e.getValue().getAsString();
                 if (f.contains("/") || f.contains("\\") || f.startsWith(".")) {
                     throw new CheckpointException(index + ": shard name '" + f + "' for '" + e.getKey()
@@ -94,10 +98,15 @@ public final class HfLoader {
         throw new CheckpointException(dir + ": neither model.safetensors nor model.safetensors.index.json found");
     }
 
-    /** Parses {@code config.json} into a config; rejects unsupported architectures and RoPE scaling. */
+    /**
+     * Parses {@code config.json} into a config; rejects unsupported architectures and RoPE scaling. Every field is
+     * read with its type and range checked (integers must be exact and fit, e.g. {@code 4294967304} is an error, not
+     * 8); errors name the file, the key and expected vs found.
+     */
     public static LlamaConfig config(Path configJson) {
         JsonObject o = readJson(configJson);
-        String type = o.has("model_type") ? o.get("model_type").getAsString() : "llama";
+        ConfigReader r = new ConfigReader(configJson, o);
+        String type = r.string("model_type", "llama");
         if (!type.equals("llama") && !type.equals("mistral") && !type.equals("qwen2")) {
             throw new CheckpointException(configJson + ": unsupported model_type '" + type
                     + "' (supported: llama, mistral, qwen2)");
@@ -106,39 +115,119 @@ public final class HfLoader {
             throw new CheckpointException(configJson + ": rope_scaling " + o.get("rope_scaling")
                     + " is not supported yet");
         }
+        int dim = r.integer("hidden_size", null, 1, 1 << 16);
+        int heads = r.integer("num_attention_heads", null, 1, 1 << 10);
+        int kv = r.integer("num_key_value_heads", heads, 1, heads);
+        if (dim % heads != 0 && !o.has("head_dim")) {
+            throw new CheckpointException(configJson + ": hidden_size " + dim + " is not a multiple of"
+                    + " num_attention_heads " + heads + " (and no head_dim is given)");
+        }
+        int headDim = r.integer("head_dim", dim / heads, 2, 1 << 12);
+        boolean tied = r.bool("tie_word_embeddings", type.equals("qwen2"));
         try {
-            int dim = req(o, "hidden_size", configJson);
-            int heads = req(o, "num_attention_heads", configJson);
-            int kv = o.has("num_key_value_heads") && !o.get("num_key_value_heads").isJsonNull()
-                    ? o.get("num_key_value_heads").getAsInt() : heads;
-            int headDim = o.has("head_dim") && !o.get("head_dim").isJsonNull() ? o.get("head_dim").getAsInt()
-                    : dim / heads;
-            boolean tied = o.has("tie_word_embeddings") ? o.get("tie_word_embeddings").getAsBoolean()
-                    : type.equals("qwen2");
-            return new LlamaConfig(dim, req(o, "intermediate_size", configJson),
-                    req(o, "num_hidden_layers", configJson), heads, kv, headDim, req(o, "vocab_size", configJson),
-                    o.has("max_position_embeddings") ? o.get("max_position_embeddings").getAsInt() : 2048,
-                    o.has("rms_norm_eps") ? o.get("rms_norm_eps").getAsFloat() : 1e-6f,
-                    o.has("rope_theta") ? o.get("rope_theta").getAsFloat() : 10000f, tied,
-                    type.equals("qwen2"), firstInt(o, "bos_token_id"), firstInt(o, "eos_token_id"));
-        } catch (IllegalArgumentException | IllegalStateException | UnsupportedOperationException e) {
+            return new LlamaConfig(dim, r.integer("intermediate_size", null, 1, 1 << 18),
+                    r.integer("num_hidden_layers", null, 1, 1 << 10), heads, kv, headDim,
+                    r.integer("vocab_size", null, 1, 1 << 22), r.integer("max_position_embeddings", 2048, 1, 1 << 24),
+                    r.number("rms_norm_eps", 1e-6f, 0f, 1f), r.number("rope_theta", 10000f, 1f, 1e12f), tied,
+                    type.equals("qwen2"), r.tokenId("bos_token_id"), r.tokenId("eos_token_id"));
+        } catch (IllegalArgumentException e) {
             throw new CheckpointException(configJson + ": " + e.getMessage(), e);
         }
     }
 
-    private static int req(JsonObject o, String key, Path p) {
-        if (!o.has(key) || o.get(key).isJsonNull()) {
-            throw new CheckpointException(p + ": missing key '" + key + "'");
+    /** Typed, range-checked reads of one JSON object; errors name the file and key. */
+    private record ConfigReader(Path file, JsonObject o) {
+        private CheckpointException bad(String key, String expected) {
+            String found = o.has(key) ? String.valueOf(o.get(key)) : "nothing";
+            if (found.length() > 60) {
+                found = found.substring(0, 57) + "...";
+            }
+            return new CheckpointException(file + ": " + key + ": expected " + expected + ", found " + found);
         }
-        return o.get(key).getAsInt();
-    }
 
-    private static int firstInt(JsonObject o, String key) {
-        if (!o.has(key) || o.get(key).isJsonNull()) {
-            return -1;
+        private boolean present(String key) {
+            return o.has(key) && !o.get(key).isJsonNull();
         }
-        JsonElement e = o.get(key);
-        return e.isJsonArray() ? e.getAsJsonArray().get(0).getAsInt() : e.getAsInt();
+
+        int integer(String key, Integer def, int min, int max) {
+            if (!present(key)) {
+                if (def == null) {
+                    throw new CheckpointException(file + ": missing key '" + key + "'");
+                }
+                return def;
+            }
+            JsonElement e = o.get(key);
+            String expected = "an integer in " + min + ".." + max;
+            if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isNumber()) {
+                throw bad(key, expected);
+            }
+            java.math.BigDecimal d;
+            try {
+                d = e.getAsBigDecimal();
+            } catch (NumberFormatException ex) {
+                throw bad(key, expected);
+            }
+            if (d.stripTrailingZeros().scale() > 0 || d.compareTo(java.math.BigDecimal.valueOf(min)) < 0
+                    || d.compareTo(java.math.BigDecimal.valueOf(max)) > 0) {
+                throw bad(key, expected);
+            }
+            return d.intValueExact();
+        }
+
+        float number(String key, float def, float min, float max) {
+            if (!present(key)) {
+                return def;
+            }
+            JsonElement e = o.get(key);
+            String expected = "a number in [" + min + ", " + max + "]";
+            if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isNumber()) {
+                throw bad(key, expected);
+            }
+            double v = e.getAsDouble();
+            if (!(v >= min && v <= max)) {
+                throw bad(key, expected);
+            }
+            return (float) v;
+        }
+
+        boolean bool(String key, boolean def) {
+            if (!present(key)) {
+                return def;
+            }
+            JsonElement e = o.get(key);
+            if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isBoolean()) {
+                throw bad(key, "true or false");
+            }
+            return e.getAsBoolean();
+        }
+
+        String string(String key, String def) {
+            if (!o.has(key)) {
+                return def;
+            }
+            JsonElement e = o.get(key);
+            if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isString()) {
+                throw bad(key, "a string");
+            }
+            return e.getAsString();
+        }
+
+        /** A token id, or the first of a list of them; -1 when absent. */
+        int tokenId(String key) {
+            if (!present(key)) {
+                return -1;
+            }
+            JsonElement e = o.get(key);
+            if (e.isJsonArray()) {
+                if (e.getAsJsonArray().isEmpty()) {
+                    throw bad(key, "a token id or a non-empty list of them");
+                }
+                JsonObject one = new JsonObject();
+                one.add(key, e.getAsJsonArray().get(0));
+                return new ConfigReader(file, one).integer(key, null, 0, (1 << 22) - 1);
+            }
+            return integer(key, null, 0, (1 << 22) - 1);
+        }
     }
 
     static JsonObject readJson(Path p) {

@@ -27,8 +27,12 @@ public final class ModelLoader {
         if (Files.isDirectory(path)) {
             return HfLoader.load(path, p);
         }
-        if (!Files.isRegularFile(path)) {
+        if (!Files.exists(path)) {
             throw new CheckpointException(path + ": no such file or directory");
+        }
+        if (!Files.isRegularFile(path)) {
+            throw new CheckpointException(path + ": not a regular file (a checkpoint is a GGUF or llama2.c file or a"
+                    + " Hugging Face directory)");
         }
         if (hasGgufMagic(path)) {
             return GgufLoader.load(path, p);

@@ -13,12 +13,20 @@ package io.specdec.sampling;
  * @param seed RNG seed for reproducible sampling (default 42)
  */
 public record SamplingConfig(float temperature, int topK, float topP, float minP, float repetitionPenalty, long seed) {
+    /** Smallest non-zero temperature (below it {@code logits / T} overflows a float). */
+    public static final float MIN_TEMPERATURE = 1e-3f;
+
     /** Greedy decoding. */
     public static final SamplingConfig GREEDY = new SamplingConfig(0f, 0, 1f, 0f, 1f, 42L);
 
     public SamplingConfig {
         if (!(temperature >= 0) || Float.isInfinite(temperature)) {
             throw new IllegalArgumentException("temperature must be >= 0 and finite, found " + temperature);
+        }
+        if (temperature > 0 && temperature < MIN_TEMPERATURE) {
+            // logits / T overflows float: the softmax would be NaN; use 0 (greedy) for argmax
+            throw new IllegalArgumentException("temperature must be 0 (greedy) or >= " + MIN_TEMPERATURE + ", found "
+                    + temperature);
         }
         if (topK < 0) {
             throw new IllegalArgumentException("top-k must be >= 0, found " + topK);
@@ -29,8 +37,9 @@ public record SamplingConfig(float temperature, int topK, float topP, float minP
         if (!(minP >= 0 && minP < 1)) {
             throw new IllegalArgumentException("min-p must be in [0, 1), found " + minP);
         }
-        if (!(repetitionPenalty > 0)) {
-            throw new IllegalArgumentException("repetition penalty must be > 0, found " + repetitionPenalty);
+        if (!(repetitionPenalty > 0) || Float.isInfinite(repetitionPenalty)) {
+            throw new IllegalArgumentException("repetition penalty must be > 0 and finite, found "
+                    + repetitionPenalty);
         }
     }
 

@@ -4,7 +4,8 @@ package io.specdec.speculation;
  * Decides how much to draft (ALGORITHMS.md §7): a budget per round (chain length, or node count for trees; 0 =
  * plain autoregressive step), optionally a per-token stop while drafting (it sees each drafted token's draft
  * probability, the draft's top probability and, where the drafter has one, its hidden state), and learns from each
- * verified round. Controllers keep state across rounds and requests; one instance per decoder, not thread-safe.
+ * verified round. Controllers keep state across rounds and requests; a decoder shares its controller between
+ * concurrent requests, so implementations must be thread-safe (the built-in ones synchronise).
  */
 public interface CandidateLengthController {
     /** Budget for the next round, at most {@code max} ({@code max >= 1}); 0 disables speculation for the round. */

@@ -5,7 +5,8 @@ import java.util.Map;
 
 /**
  * The built-in candidate-length controllers (ALGORITHMS.md §7): static K, the Hugging Face heuristic, confidence stop
- * (llama.cpp {@code p_min}, HF {@code assistant_confidence_threshold}) and a goodput model (vLLM design note).
+ * (llama.cpp {@code p_min}, HF {@code assistant_confidence_threshold}) and a goodput model (vLLM design note). All are
+ * thread-safe: a decoder serving concurrent requests shares its controller, whose statistics then pool the requests.
  */
 public final class LengthControllers {
     private LengthControllers() {}
@@ -53,12 +54,12 @@ public final class LengthControllers {
             private int k = initial;
 
             @Override
-            public int nextBudget(int max) {
+            public synchronized int nextBudget(int max) {
                 return Math.min(k, max);
             }
 
             @Override
-            public void observe(RoundResult r) {
+            public synchronized void observe(RoundResult r) {
                 if (r.tree().size() == 0) {
                     return;
                 }
@@ -120,7 +121,7 @@ public final class LengthControllers {
         }
 
         @Override
-        public int nextBudget(int max) {
+        public synchronized int nextBudget(int max) {
             int limit = Math.min(maxK, max);
             if (draftNanosPerToken < 0 || verifyNanos.isEmpty()) {
                 lastK = Math.min(limit, 3); // no measurements yet
@@ -163,7 +164,7 @@ public final class LengthControllers {
         }
 
         @Override
-        public void observe(RoundResult r) {
+        public synchronized void observe(RoundResult r) {
             int t = 1 + r.tree().size();
             verifyNanos.merge(t, (double) r.verifyNanos(), (old, x) -> (1 - W) * old + W * x);
             int k = r.tree().maxDepth();
@@ -181,7 +182,7 @@ public final class LengthControllers {
         }
 
         /** Current acceptance estimates α_1..α_maxK (for reports). */
-        public double[] acceptanceEstimates() {
+        public synchronized double[] acceptanceEstimates() {
             return java.util.Arrays.copyOfRange(alpha, 1, alpha.length);
         }
 

@@ -21,9 +21,8 @@ import io.specdec.tokenizer.Vocabularies;
  * API and stop conditions as {@link io.specdec.generate.AutoregressiveGenerator}; the result carries
  * {@link SpeculationStats}.
  *
- * <p>Thread safety: the decoder may start several requests concurrently (each gets its own drafter and cache) only if
- * its {@link CandidateLengthController} is used by one request at a time; the built-in controllers are not
- * thread-safe.
+ * <p>Thread safety: the decoder may start several requests concurrently; each gets its own drafter and cache, and they
+ * share the (thread-safe) {@link CandidateLengthController}.
  */
 public final class SpeculativeDecoder implements io.specdec.generate.TextGenerator {
     private final VerifierFactory verifiers;
@@ -122,6 +121,12 @@ public final class SpeculativeDecoder implements io.specdec.generate.TextGenerat
             if (prompt.length > ctx) {
                 throw new IllegalArgumentException("prompt has " + prompt.length
                         + " tokens but the model's context holds " + ctx);
+            }
+            int vocab = verifiers.target().config().vocabSize();
+            for (int id : prompt) {
+                if (id < 0 || id >= vocab) {
+                    throw new IllegalArgumentException("prompt token id " + id + " outside vocabulary 0.." + (vocab - 1));
+                }
             }
             int capacity = (int) Math.min(ctx, (long) prompt.length + config.maxNewTokens() + maxDraft + 1);
             this.sampler = new TokenSampler(config.sampling());

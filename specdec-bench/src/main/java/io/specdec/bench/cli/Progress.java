@@ -91,6 +91,10 @@ public final class Progress implements AutoCloseable {
         if (!java.nio.file.Files.exists(path)) {
             throw new IllegalArgumentException(path + ": no such file or directory");
         }
+        if (!java.nio.file.Files.isRegularFile(path) && !java.nio.file.Files.isDirectory(path)) {
+            throw new IllegalArgumentException(path + ": not a regular file (a checkpoint is a GGUF or llama2.c file"
+                    + " or a Hugging Face directory)");
+        }
         long t0 = System.nanoTime();
         LoadedModel lm;
         try (Progress p = start(err, "loading " + name, 1, null)) {

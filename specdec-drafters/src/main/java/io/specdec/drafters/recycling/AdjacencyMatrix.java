@@ -55,6 +55,10 @@ public final class AdjacencyMatrix {
 
     /** Candidate {@code rank} after token {@code t}, or -1. */
     public synchronized int get(int t, int rank) {
+        if (t < 0 || t >= vocab || rank < 0 || rank >= k) {
+            throw new IllegalArgumentException("token " + t + " / rank " + rank + " outside the matrix (vocabulary "
+                    + vocab + ", " + k + " candidates)");
+        }
         return data[t * k + rank];
     }
 
@@ -110,10 +114,8 @@ public final class AdjacencyMatrix {
 
     /** Writes the matrix (magic, version, V, k, rows) atomically. */
     public synchronized void save(Path path) throws IOException {
-        Path dir = path.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, path.getFileName().toString(), ".tmp");
-        try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(tmp)))) {
+        io.specdec.io.AtomicFiles.write(path, os -> {
+            DataOutputStream out = new DataOutputStream(os);
             out.writeInt(MAGIC);
             out.writeInt(VERSION);
             out.writeInt(vocab);
@@ -121,15 +123,15 @@ public final class AdjacencyMatrix {
             for (int x : data) {
                 out.writeInt(x);
             }
-        } catch (IOException | RuntimeException e) {
-            Files.deleteIfExists(tmp);
-            throw e;
-        }
-        Files.move(tmp, path, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            out.flush();
+        });
     }
 
     /** Reads a matrix written by {@link #save}; checks magic, version, sizes and every entry. */
     public static AdjacencyMatrix load(Path path) throws IOException {
+        if (!Files.isRegularFile(path)) {
+            throw new IOException(path + ": not a regular file");
+        }
         long size = Files.size(path);
         try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(path)))) {
             if (size < 16 || in.readInt() != MAGIC) {
