@@ -234,14 +234,19 @@ public final class HfLoader {
         if (!Files.isRegularFile(p)) {
             throw new CheckpointException(p + ": file not found");
         }
+        byte[] bytes;
         try {
-            JsonElement e = JsonParser.parseString(Files.readString(p, StandardCharsets.UTF_8));
-            if (!e.isJsonObject()) {
-                throw new CheckpointException(p + ": expected a JSON object");
+            if (Files.size(p) > (64L << 20)) {
+                throw new CheckpointException(p + ": " + Files.size(p) + " bytes is too large for a JSON config");
             }
-            return e.getAsJsonObject();
-        } catch (IOException | JsonParseException e) {
-            throw new CheckpointException(p + ": cannot parse JSON: " + e.getMessage(), e);
+            bytes = Files.readAllBytes(p);
+        } catch (IOException e) {
+            throw new CheckpointException(p + ": cannot read: " + e.getMessage(), e);
         }
+        JsonElement e = JsonText.parse(p, bytes, null);
+        if (!e.isJsonObject()) {
+            throw new CheckpointException(p + ": expected a JSON object");
+        }
+        return e.getAsJsonObject();
     }
 }

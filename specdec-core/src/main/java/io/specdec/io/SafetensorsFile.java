@@ -44,16 +44,11 @@ public final class SafetensorsFile implements TensorStore {
         ByteBuffer hb = file.map(8, n, "JSON header");
         byte[] bytes = new byte[(int) n];
         hb.get(bytes);
-        JsonObject root;
-        try {
-            JsonElement e = JsonParser.parseString(new String(bytes, StandardCharsets.UTF_8));
-            if (!e.isJsonObject()) {
-                throw new CheckpointException(p + ": safetensors header is not a JSON object");
-            }
-            root = e.getAsJsonObject();
-        } catch (JsonParseException e) {
-            throw new CheckpointException(p + ": safetensors header is not valid JSON: " + e.getMessage(), e);
+        JsonElement parsed = JsonText.parse(p, bytes, "safetensors header");
+        if (!parsed.isJsonObject()) {
+            throw new CheckpointException(p + ": safetensors header is not a JSON object");
         }
+        JsonObject root = parsed.getAsJsonObject();
         long dataStart = 8 + n;
         long dataLen = file.size() - dataStart;
         Map<String, TensorInfo> ts = new LinkedHashMap<>();

@@ -50,16 +50,16 @@ public final class HfTokenizer implements Tokenizer, AutoCloseable {
                 throw new CheckpointException(tokenizerJson + ": " + size + " bytes; a tokenizer.json above 256 MiB"
                         + " is not supported");
             }
-            com.google.gson.JsonElement parsed = com.google.gson.JsonParser.parseString(
-                    Files.readString(tokenizerJson, StandardCharsets.UTF_8));
+            com.google.gson.JsonElement parsed = io.specdec.io.JsonText.parse(tokenizerJson,
+                    Files.readAllBytes(tokenizerJson), null);
             int vocab = TokenizerJsonValidator.validate(tokenizerJson, parsed);
             root = parsed.getAsJsonObject();
             if (bos >= vocab || eos >= vocab) {
                 throw new CheckpointException(tokenizerJson + ": BOS/EOS ids " + bos + "/" + eos + " outside the "
                         + vocab + "-token vocabulary");
             }
-        } catch (com.google.gson.JsonParseException | IOException | StackOverflowError e) {
-            throw new CheckpointException(tokenizerJson + ": not valid JSON: " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new CheckpointException(tokenizerJson + ": cannot read: " + e.getMessage(), e);
         }
         root.add("truncation", com.google.gson.JsonNull.INSTANCE);
         root.add("padding", com.google.gson.JsonNull.INSTANCE);

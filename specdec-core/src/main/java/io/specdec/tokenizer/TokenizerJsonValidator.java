@@ -246,8 +246,12 @@ public final class TokenizerJsonValidator {
                 if (present(m, "dropout")) {
                     number(m.get("dropout"), "model.dropout", 0, 1);
                 }
-                optString(m, "continuing_subword_prefix", "model");
-                optString(m, "end_of_word_suffix", "model");
+                // a non-null prefix/suffix aborted the native tokenizer in fuzzing (Rust panic): not supported
+                for (String k : new String[] {"continuing_subword_prefix", "end_of_word_suffix"}) {
+                    if (present(m, k)) {
+                        throw bad("model." + k, "null (a BPE " + k + " is not supported)", m.get(k));
+                    }
+                }
                 optBool(m, "fuse_unk", "model");
                 optBool(m, "byte_fallback", "model");
                 optBool(m, "ignore_merges", "model");

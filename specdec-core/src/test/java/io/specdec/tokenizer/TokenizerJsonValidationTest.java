@@ -65,7 +65,7 @@ class TokenizerJsonValidationTest {
         Path notJson = dir.resolve("bad.json");
         Files.writeString(notJson, "{\"model\": [");
         CheckpointException e = assertThrows(CheckpointException.class, () -> HfTokenizer.load(notJson, 1, 2));
-        assertTrue(e.getMessage().contains("not valid JSON"), e.getMessage());
+        assertTrue(e.getMessage().contains("is not valid JSON"), e.getMessage());
     }
 
     @Test
