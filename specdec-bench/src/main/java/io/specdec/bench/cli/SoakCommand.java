@@ -2,7 +2,6 @@ package io.specdec.bench.cli;
 
 import io.specdec.generate.AutoregressiveGenerator;
 import io.specdec.generate.GenerationConfig;
-import io.specdec.generate.GenerationResult;
 import io.specdec.io.LoadedModel;
 import io.specdec.model.LlamaModel;
 import io.specdec.sampling.SamplingConfig;
@@ -21,7 +20,9 @@ import picocli.CommandLine.Option;
 /**
  * {@code soak}: runs many generations in one process and reports memory over time, the Java heap and native memory
  * separately: native = resident set (VmRSS) minus the committed Java heap, which is what the heap can add to RSS —
- * so heap growth (the collector choosing a larger heap) is not mistaken for a native leak. Growth is measured from the
+ * so heap growth (the collector choosing a larger heap) is not mistaken for a native leak. The figure is exact when
+ * the whole heap is resident from the start ({@code java -Xms256m -Xmx256m -XX:+AlwaysPreTouch -jar specdec.jar
+ * soak ...}); otherwise heap pages touched for the first time count as native, and the command says so. Growth is measured from the
  * end of the warm-up (first 10% of generations) to the end; native growth above {@code --max-native-growth} MiB fails
  * the command (exit 1).
  */
@@ -40,11 +41,82 @@ final class SoakCommand extends Subcommand {
     @Option(names = "--max-native-growth", paramLabel = "MiB", description = "native growth after warm-up that"
             + " fails the soak; default 64")
     double maxNativeGrowth = 64;
+    @Option(names = "--mode", paramLabel = "MODE", description = "normal (complete generations), failing (a drafter"
+            + " that throws mid-generation, through generate(String)) or cancelled (start, two tokens, cancel(), never"
+            + " closed); default normal")
+    String mode = "normal";
+
+    /** A drafter that fails on its third proposal: the failure path of a generation. */
+    private static final class FailingDrafter implements io.specdec.speculation.Drafter {
+        private final int vocab;
+        private int calls;
+
+        FailingDrafter(int vocab) {
+            this.vocab = vocab;
+        }
+
+        @Override
+        public void begin(io.specdec.speculation.PromptContext p) {}
+
+        @Override
+        public io.specdec.speculation.DraftTree propose(io.specdec.speculation.DraftContext ctx) {
+            if (++calls == 3) {
+                throw new IllegalStateException("soak: injected drafter failure");
+            }
+            return io.specdec.speculation.DraftTree.empty();
+        }
+
+        @Override
+        public int vocabSize() {
+            return vocab;
+        }
+    }
+
+    /** One generation of the chosen mode; returns the tokens it produced. */
+    private int once(LlamaModel m, LoadedModel lm, int i, String prompt) {
+        SamplingConfig s = SamplingConfig.builder().optTemperature(temperature).optSeed(i).build();
+        GenerationConfig cfg = GenerationConfig.builder().optMaxNewTokens(maxTokens).optStopAtEos(false)
+                .optSampling(s).build();
+        int vocab = m.config().vocabSize();
+        switch (mode) {
+            case "failing" -> {
+                var d = io.specdec.verify.Speculation.decoder(m, lm.tokenizer(), () -> new FailingDrafter(vocab), cfg)
+                        .build();
+                try {
+                    d.generate(prompt);
+                    throw new IllegalStateException("the injected failure did not happen");
+                } catch (IllegalStateException e) {
+                    if (!e.getMessage().startsWith("soak: injected")) {
+                        throw e;
+                    }
+                }
+                return 0;
+            }
+            case "cancelled" -> {
+                var d = io.specdec.verify.Speculation.decoder(m, lm.tokenizer(),
+                        io.specdec.drafters.lookup.PromptLookupDrafter.builder().setVocabSize(vocab).build(), cfg)
+                        .build();
+                io.specdec.generate.Generation g = d.start(prompt);
+                int n = 0;
+                while (n < 2 && g.hasNext()) {
+                    g.next();
+                    n++;
+                }
+                g.cancel(); // and never closed: the generation must free its caches itself
+                return n;
+            }
+            default -> {
+                return AutoregressiveGenerator.builder().setModel(m).setTokenizer(lm.tokenizer()).optConfig(cfg)
+                        .build().generate(prompt).ids().length;
+            }
+        }
+    }
 
     /** One memory reading, in KiB. */
     record Memory(long rss, long heapUsed, long heapCommitted) {
+        /** RSS minus the committed heap (exact when the heap is pre-touched: -Xms = -Xmx, -XX:+AlwaysPreTouch). */
         long nativeKb() {
-            return Math.max(0, rss - heapCommitted);
+            return rss - heapCommitted;
         }
 
         static Memory now() {
@@ -56,12 +128,21 @@ final class SoakCommand extends Subcommand {
     @Override
     public Integer call() {
         CommandLine cl = spec.commandLine();
+        if (!java.util.List.of("normal", "failing", "cancelled").contains(mode)) {
+            throw new CommandLine.ParameterException(cl, "--mode must be normal, failing or cancelled; found '" + mode
+                    + "'");
+        }
         if (generations < 1 || maxTokens < 1) {
             throw new CommandLine.ParameterException(cl, "--generations and --max-tokens must be >= 1; found "
                     + generations + ", " + maxTokens);
         }
         configure();
-        PrintStream out = main.out;
+        PrintStream out = out();
+        boolean preTouched = ManagementFactory.getRuntimeMXBean().getInputArguments().contains("-XX:+AlwaysPreTouch");
+        if (!preTouched) {
+            out.println("note: the heap is not pre-touched (-XX:+AlwaysPreTouch with -Xms = -Xmx): heap pages touched"
+                    + " for the first time count as native growth");
+        }
         LoadedModel lm = Progress.load(model, main.err);
         String[] prompts = {"Once upon a time", "Lily and Ben were", "The little dog", "One day, a girl named Sue"};
         Memory start = Memory.now();
@@ -72,13 +153,7 @@ final class SoakCommand extends Subcommand {
         int warmAt = Math.max(1, generations / 10);
         try (LlamaModel m = new LlamaModel(lm.weights())) {
             for (int i = 1; i <= generations; i++) {
-                SamplingConfig s = SamplingConfig.builder().optTemperature(temperature).optSeed(i).build();
-                AutoregressiveGenerator g = AutoregressiveGenerator.builder().setModel(m).setTokenizer(lm.tokenizer())
-                        .optConfig(GenerationConfig.builder().optMaxNewTokens(maxTokens).optStopAtEos(false)
-                                .optSampling(s).build())
-                        .build();
-                GenerationResult r = g.generate(prompts[i % prompts.length]);
-                tokens += r.ids().length;
+                tokens += once(m, lm, i, prompts[i % prompts.length]);
                 Memory now = Memory.now();
                 maxNative = Math.max(maxNative, now.nativeKb());
                 if (i == warmAt) {
@@ -93,6 +168,7 @@ final class SoakCommand extends Subcommand {
         }
         Memory end = Memory.now();
         double nativeGrowth = (end.nativeKb() - warm.nativeKb()) / 1024.0;
+        out.printf("mode %s: ", mode);
         out.printf("native memory (RSS - committed heap): start %,d KiB, after warm-up (%d generations) %,d KiB, end"
                 + " %,d KiB, max %,d KiB; growth after warm-up %.1f MiB over %d generations of %d tokens%n",
                 start.nativeKb(), warmAt, warm.nativeKb(), end.nativeKb(), maxNative, nativeGrowth,
