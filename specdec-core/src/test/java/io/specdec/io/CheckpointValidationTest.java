@@ -257,6 +257,50 @@ class CheckpointValidationTest {
         assertContains(fails(d), "expected [50, 32]");
     }
 
+    /** Values that used to surface as "/ by zero", "Index 0 out of bounds", "JsonNull", or were read wrapped. */
+    @Test
+    void hfConfigFieldsAreTypedAndRangeChecked() throws IOException {
+        Path d = hf();
+        Path cfg = d.resolve("config.json");
+        String orig = Files.readString(cfg);
+        String heads = orig.replaceAll("\"num_attention_heads\": \\d+", "\"num_attention_heads\": %s");
+        Files.writeString(cfg, String.format(heads, "0"));
+        assertContains(fails(d), "num_attention_heads: expected an integer in 1..1024, found 0");
+        Files.writeString(cfg, String.format(heads, "4294967304"));
+        assertContains(fails(d), "num_attention_heads: expected an integer in 1..1024, found 4294967304");
+        Files.writeString(cfg, String.format(heads, "4.5"));
+        assertContains(fails(d), "num_attention_heads: expected an integer");
+        Files.writeString(cfg, String.format(heads, "\"4\""));
+        assertContains(fails(d), "num_attention_heads: expected an integer");
+        Files.writeString(cfg, orig.replaceAll("\"eos_token_id\": \\d+", "\"eos_token_id\": []"));
+        assertContains(fails(d), "eos_token_id: expected a token id or a non-empty list of them, found []");
+        Files.writeString(cfg, orig.replace("\"model_type\": \"llama\"", "\"model_type\": null"));
+        assertContains(fails(d), "model_type: expected a string, found null");
+        Files.writeString(cfg, orig.replaceAll("\"rms_norm_eps\": [^,}]+", "\"rms_norm_eps\": -1"));
+        assertContains(fails(d), "rms_norm_eps: expected a number in");
+    }
+
+    @Test
+    void devicesAndFoldersThatAreNotCheckpointsAreNamed() {
+        Path zero = Path.of("/dev/zero");
+        if (Files.exists(zero)) {
+            CheckpointException e = assertThrows(CheckpointException.class, () -> ModelLoader.load(zero));
+            assertContains(e.getMessage(), "/dev/zero: not a regular file");
+        }
+    }
+
+    @Test
+    void writtenFilesAreReadableByOthersAndErrorsNameTheTarget() throws IOException {
+        Path p = gguf();
+        assertEquals("rw-r--r--", java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(p)));
+        Path blocker = dir.resolve("blocker");
+        Files.writeString(blocker, "a file where a folder should be");
+        Path target = blocker.resolve("m.gguf");
+        IOException e = assertThrows(IOException.class, () -> CheckpointWriter.writeGguf(weights, tok, target));
+        assertContains(e.getMessage(), "cannot write " + target);
+    }
+
     @Test
     void shardIndexErrors() throws IOException {
         Path d = hf();

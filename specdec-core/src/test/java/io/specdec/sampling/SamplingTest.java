@@ -117,4 +117,17 @@ class SamplingTest {
                 () -> Distributions.softmax(new float[] {Float.NEGATIVE_INFINITY, Float.NEGATIVE_INFINITY}));
         assertTrue(SamplingConfig.GREEDY.isGreedy());
     }
+
+    @Test
+    void extremeSamplingValuesAreRejectedAtBuild() {
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> SamplingConfig.builder().optRepetitionPenalty(Float.POSITIVE_INFINITY).build());
+        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("repetition penalty must be > 0 and finite"));
+        e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> SamplingConfig.builder().optTemperature(1.4e-45f).build());
+        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("temperature must be 0 (greedy) or >= 0.001"),
+                e.getMessage());
+        org.junit.jupiter.api.Assertions.assertEquals(0.001f, SamplingConfig.builder().optTemperature(0.001f).build()
+                .temperature());
+    }
 }

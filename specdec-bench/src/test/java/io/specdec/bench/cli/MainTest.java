@@ -223,9 +223,18 @@ class MainTest {
         assertTrue(threads.err().contains("--threads must be >= 1"), threads.err());
         assertFalse(threads.err().contains("\tat "), threads.err());
         // recycling templates are bounded
-        Run huge = run("generate", "--model", model, "--drafter", "recycling", "--template", "1000,1000");
-        assertEquals(1, huge.code());
-        assertTrue(huge.err().contains("DEPTH, WIDTH <= 16"), huge.err());
+        for (String t : new String[] {"1000,1000", "0,0", "-1,2", "8,8"}) {
+            Run huge = run("generate", "--model", model, "--drafter", "recycling", "--template", t);
+            assertEquals(1, huge.code(), t);
+            assertTrue(huge.err().contains(t.equals("8,8") ? "at most 1024 are verified" : "DEPTH, WIDTH <= 16"),
+                    huge.err());
+        }
+        Run dev = run("generate", "--model", "/dev/zero");
+        assertEquals(1, dev.code());
+        assertTrue(dev.err().contains("/dev/zero: not a regular file"), dev.err());
+        Run temp = run("generate", "--model", model, "--temperature", "1.4e-45");
+        assertEquals(2, temp.code());
+        assertTrue(temp.err().contains("temperature must be 0 (greedy) or >= 0.001"), temp.err());
         // errors on their own line, after the progress bar's line
         Run missing = run("generate", "--model", model, "--draft-model", "/nonexistent/d.gguf");
         assertEquals(1, missing.code());
