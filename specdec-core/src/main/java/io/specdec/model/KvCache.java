@@ -19,6 +19,26 @@ public final class KvCache implements AutoCloseable {
     private final NDArray[] values;
     private final int capacity;
     private int length;
+    private final java.util.concurrent.atomic.AtomicReference<Thread> user = new java.util.concurrent.atomic.AtomicReference<>();
+
+    /**
+     * Marks the cache in use by the calling thread for one forward; a second thread using it at the same time gets
+     * a clear error instead of corrupted keys and values.
+     *
+     * @throws IllegalStateException if another thread is using the cache
+     */
+    void acquire() {
+        Thread me = Thread.currentThread();
+        if (!user.compareAndSet(null, me) && user.get() != me) {
+            throw new IllegalStateException("KV cache used by two threads at once (" + user.get().getName() + " and "
+                    + me.getName() + "): a cache, a verifier and a drafter serve one request at a time");
+        }
+    }
+
+    /** Ends {@link #acquire()}. */
+    void release() {
+        user.compareAndSet(Thread.currentThread(), null);
+    }
 
     KvCache(NDManager parent, LlamaConfig c, int capacity) {
         if (capacity <= 0 || capacity > c.contextLength()) {

@@ -259,6 +259,7 @@ public final class LlamaModel implements CausalLM {
         NDManager out = manager.newSubManager(); // the outputs; handed to a device result or closed here
         boolean handedOver = false;
         try (NDManager m = manager.newSubManager()) {
+            cache.acquire();
             NDArrayEx ex = embedding.getNDArrayInternal();
             NDArray x;                                                                               // [T, D]
             NDArray table;                                                                           // [T, 2hd]
@@ -362,6 +363,7 @@ public final class LlamaModel implements CausalLM {
             return ForwardResult.ofHost(rows, c.vocabSize(), logits.toFloatArray(),
                     lastHidden == null ? null : lastHidden.toFloatArray(), layers);
         } finally {
+            cache.release();
             if (!handedOver) {
                 out.close();
             }

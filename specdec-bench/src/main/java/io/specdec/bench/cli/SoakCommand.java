@@ -113,15 +113,19 @@ final class SoakCommand extends Subcommand {
     }
 
     /** One memory reading, in KiB. */
-    record Memory(long rss, long heapUsed, long heapCommitted) {
-        /** RSS minus the committed heap (exact when the heap is pre-touched: -Xms = -Xmx, -XX:+AlwaysPreTouch). */
+    record Memory(long rss, long heapUsed, long heapCommitted, long jvmNonHeap) {
+        /**
+         * RSS minus the committed heap and the JVM's own non-heap memory (code cache, metaspace): what native
+         * libraries hold (exact when the heap is pre-touched: -Xms = -Xmx, -XX:+AlwaysPreTouch).
+         */
         long nativeKb() {
-            return rss - heapCommitted;
+            return rss - heapCommitted - jvmNonHeap;
         }
 
         static Memory now() {
             MemoryUsage h = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
-            return new Memory(rssKb(), h.getUsed() / 1024, h.getCommitted() / 1024);
+            MemoryUsage n = ManagementFactory.getMemoryMXBean().getNonHeapMemoryUsage();
+            return new Memory(rssKb(), h.getUsed() / 1024, h.getCommitted() / 1024, n.getCommitted() / 1024);
         }
     }
 
@@ -169,12 +173,13 @@ final class SoakCommand extends Subcommand {
         Memory end = Memory.now();
         double nativeGrowth = (end.nativeKb() - warm.nativeKb()) / 1024.0;
         out.printf("mode %s: ", mode);
-        out.printf("native memory (RSS - committed heap): start %,d KiB, after warm-up (%d generations) %,d KiB, end"
+        out.printf("native memory (RSS - committed heap - JVM non-heap): start %,d KiB, after warm-up (%d generations) %,d KiB, end"
                 + " %,d KiB, max %,d KiB; growth after warm-up %.1f MiB over %d generations of %d tokens%n",
                 start.nativeKb(), warmAt, warm.nativeKb(), end.nativeKb(), maxNative, nativeGrowth,
                 generations - warmAt, maxTokens);
-        out.printf("Java heap: used %,d -> %,d KiB, committed %,d -> %,d KiB (the collector's choice, not a leak)%n",
-                warm.heapUsed(), end.heapUsed(), warm.heapCommitted(), end.heapCommitted());
+        out.printf("Java heap: used %,d -> %,d KiB, committed %,d -> %,d KiB (the collector's choice, not a leak);"
+                + " JVM non-heap (code cache, metaspace) %,d -> %,d KiB%n", warm.heapUsed(), end.heapUsed(),
+                warm.heapCommitted(), end.heapCommitted(), warm.jvmNonHeap(), end.jvmNonHeap());
         if (rssKb() == 0) {
             out.println("(no /proc/self/status here: native memory cannot be measured)");
         } else if (nativeGrowth > maxNativeGrowth) {

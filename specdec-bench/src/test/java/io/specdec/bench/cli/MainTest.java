@@ -247,7 +247,7 @@ class MainTest {
         String model = SharedAssets.require("models/stories260K.gguf").toString();
         Run r = run("soak", "--model", model, "--generations", "20", "--max-tokens", "16");
         assertEquals(0, r.code(), r.err());
-        assertTrue(r.out().contains("native memory (RSS - committed heap)") && r.out().contains("Java heap: used"),
+        assertTrue(r.out().contains("native memory (RSS - committed heap - JVM non-heap)") && r.out().contains("Java heap: used"),
                 r.out());
         Run bad = run("soak", "--model", model, "--generations", "0");
         assertEquals(2, bad.code());
