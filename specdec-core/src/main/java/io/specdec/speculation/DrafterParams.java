@@ -125,6 +125,16 @@ public final class DrafterParams {
         return v;
     }
 
+    /** An INT option in {@code [min, max]}. */
+    public int getInt(String name, int min, int max) {
+        int v = getInt(name, min);
+        if (v > max) {
+            throw new IllegalArgumentException("--" + name + " (drafter " + drafter + ") must be <= " + max
+                    + ", found " + v);
+        }
+        return v;
+    }
+
     /** A FLOAT option. */
     public float getFloat(String name) {
         return Float.parseFloat(get(name).trim());

@@ -61,9 +61,9 @@ public final class DraftModelProvider implements DrafterProvider {
         Path path = p.getPath("draft-model");
         boolean autoK = p.isAuto("k");
         boolean autoTree = p.isAuto("tree-budget");
-        int k = autoK ? 0 : p.getInt("k", 1);
-        int treeBudget = autoTree ? 0 : p.getInt("tree-budget", 0);
-        int topK = p.getInt("tree-topk", 1);
+        int k = autoK ? 0 : p.getInt("k", 1, 1024);
+        int treeBudget = autoTree ? 0 : p.getInt("tree-budget", 0, 1024);
+        int topK = p.getInt("tree-topk", 1, 64);
         if (p.isSet("tree-budget") && p.isSet("k")) {
             throw new IllegalArgumentException("drafter draft-model: give --k (chain) or --tree-budget (tree), not both");
         }

@@ -41,9 +41,9 @@ public final class EarlyExitProvider implements DrafterProvider {
 
     @Override
     public DrafterSetup create(DrafterEnvironment env, DrafterParams p) {
-        int exit = p.getInt("exit-layer", 0);
+        int exit = p.getInt("exit-layer", 0, 1 << 10);
         float conf = p.getFloat("exit-confidence");
-        int k = p.getInt("k", 1);
+        int k = p.getInt("k", 1, 1024);
         DrafterFactory f = EarlyExitDrafter.builder().setTarget(env.target()).optExitLayer(exit).optConfidence(conf)
                 .build();
         LlamaConfig tc = env.target().config();

@@ -42,7 +42,7 @@ public final class HybridProvider implements DrafterProvider {
     public DrafterSetup create(DrafterEnvironment env, DrafterParams p) throws IOException {
         AdjacencyMatrix matrix = new AdjacencyMatrix(env.vocabSize(), 8);
         TokenRecyclingProvider.Sized s = TokenRecyclingProvider.template(p.get("template"), env, matrix);
-        int budget = p.isAuto("hybrid-budget") ? s.template().size() + 10 : p.getInt("hybrid-budget", 1);
+        int budget = p.isAuto("hybrid-budget") ? s.template().size() + 10 : p.getInt("hybrid-budget", 1, 2048);
         var f = HybridDrafter.of(List.of(PromptLookupDrafter.builder().setVocabSize(env.vocabSize()).build(),
                 TokenRecyclingDrafter.builder().setMatrix(matrix).optTemplate(s.template()).build()));
         return new DrafterSetup(name(), f, budget, () -> LengthControllers.fixed(budget), matrix.bytes(),

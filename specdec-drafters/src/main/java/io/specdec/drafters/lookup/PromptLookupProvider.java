@@ -37,10 +37,10 @@ public final class PromptLookupProvider implements DrafterProvider {
 
     @Override
     public DrafterSetup create(DrafterEnvironment env, DrafterParams p) {
-        int tokens = p.getInt("lookup-tokens", 1);
-        int matches = p.getInt("lookup-matches", 1);
-        int max = p.getInt("lookup-max", 1);
-        int min = p.getInt("lookup-min", 1);
+        int tokens = p.getInt("lookup-tokens", 1, 1024);
+        int matches = p.getInt("lookup-matches", 1, 64);
+        int max = p.getInt("lookup-max", 1, 64);
+        int min = p.getInt("lookup-min", 1, 64);
         var f = PromptLookupDrafter.builder().setVocabSize(env.vocabSize()).optMaxNgram(max).optMinNgram(min)
                 .optNumTokens(tokens).optMaxMatches(matches).build();
         return DrafterSetup.of(name(), f, tokens * matches, 0,

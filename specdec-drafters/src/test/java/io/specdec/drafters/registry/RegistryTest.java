@@ -60,6 +60,10 @@ class RegistryTest {
             e = assertThrows(IllegalArgumentException.class, () -> Drafters.create("medusa", env, Map.of()));
             assertTrue(e.getMessage().contains("unknown drafter 'medusa'"), e.getMessage());
             e = assertThrows(IllegalArgumentException.class,
+                    () -> Drafters.create("prompt-lookup", env, Map.of("lookup-tokens", "1000000")));
+            assertTrue(e.getMessage().contains("--lookup-tokens (drafter prompt-lookup) must be <= 1024, found"
+                    + " 1000000"), e.getMessage());
+            e = assertThrows(IllegalArgumentException.class,
                     () -> Drafters.create("recycling", env, Map.of("template", "0,0")));
             assertTrue(e.getMessage().contains("1 <= DEPTH, WIDTH <= 16"), e.getMessage());
         }
