@@ -23,7 +23,9 @@ public final class ForwardResult implements AutoCloseable {
     private final int vocab;
     private final int dim;
     private final NDManager manager;
-    private final NDArray logitsNd;
+    private NDArray logitsNd;
+    private final NDArray headInput;
+    private final java.util.function.UnaryOperator<NDArray> head;
     private final NDArray lastHiddenNd;
     private final NDArray[] layerNd;
     private float[] logits;
@@ -31,14 +33,16 @@ public final class ForwardResult implements AutoCloseable {
     private final float[][] layerHidden;
     private boolean closed;
 
-    private ForwardResult(int rows, int tokens, int vocab, int dim, NDManager manager, NDArray logitsNd,
-            NDArray lastHiddenNd, NDArray[] layerNd, float[] logits, float[] lastHidden, float[][] layerHidden) {
+    private ForwardResult(int rows, int tokens, int vocab, int dim, NDManager manager, NDArray headInput,
+            java.util.function.UnaryOperator<NDArray> head, NDArray lastHiddenNd, NDArray[] layerNd, float[] logits,
+            float[] lastHidden, float[][] layerHidden) {
         this.rows = rows;
+        this.headInput = headInput;
+        this.head = head;
         this.tokens = tokens;
         this.vocab = vocab;
         this.dim = dim;
         this.manager = manager;
-        this.logitsNd = logitsNd;
         this.lastHiddenNd = lastHiddenNd;
         this.layerNd = layerNd;
         this.logits = logits;
@@ -64,14 +68,18 @@ public final class ForwardResult implements AutoCloseable {
             t = Math.max(rows, 1);
             dim = any.length / t;
         }
-        return new ForwardResult(rows, t, vocab, dim, null, null, null, new NDArray[layers.length], logits,
+        return new ForwardResult(rows, t, vocab, dim, null, null, null, null, new NDArray[layers.length], logits,
                 lastHidden, layers);
     }
 
-    /** Device outputs owned by {@code manager} (closed with this result). */
-    static ForwardResult ofDevice(int rows, int tokens, int vocab, int dim, NDManager manager, NDArray logits,
-            NDArray lastHidden, NDArray[] layers) {
-        return new ForwardResult(rows, tokens, vocab, dim, manager, logits, lastHidden, layers, null, null,
+    /**
+     * Device outputs owned by {@code manager} (closed with this result). The LM head runs on {@code headInput}
+     * ({@code [rows, dim]}, final-norm outputs) only when logits are first asked for — a drafter that reads only
+     * hidden states at prefill never pays for them.
+     */
+    static ForwardResult ofDevice(int rows, int tokens, int vocab, int dim, NDManager manager, NDArray headInput,
+            java.util.function.UnaryOperator<NDArray> head, NDArray lastHidden, NDArray[] layers) {
+        return new ForwardResult(rows, tokens, vocab, dim, manager, headInput, head, lastHidden, layers, null, null,
                 new float[layers.length][]);
     }
 
@@ -100,7 +108,7 @@ public final class ForwardResult implements AutoCloseable {
     public float[] logits() {
         open();
         if (logits == null) {
-            logits = logitsNd.toFloatArray();
+            logits = logitsArray().toFloatArray();
         }
         return logits;
     }
@@ -163,6 +171,9 @@ public final class ForwardResult implements AutoCloseable {
     /** Logits as an NDArray {@code [rows, vocab]} on the model's device, or null for host results. */
     public NDArray logitsArray() {
         open();
+        if (logitsNd == null && headInput != null) {
+            logitsNd = head.apply(headInput);
+        }
         return logitsNd;
     }
 

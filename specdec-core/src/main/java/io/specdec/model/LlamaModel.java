@@ -350,12 +350,16 @@ public final class LlamaModel implements CausalLM {
                 head = hf.get(m, new NDIndex().addSliceDim(t - 1, t));
                 rows = 1;
             }
-            NDArray logits = ex.linear(head, lmHead, null).singletonOrThrow();                       // [rows, V]
-            logits.attach(out);
             if (options.deviceOutputs()) {
+                if (head != lastHidden) {
+                    head.attach(out);
+                }
                 handedOver = true;
-                return ForwardResult.ofDevice(rows, t, c.vocabSize(), c.dim(), out, logits, lastHidden, layerHidden);
+                return ForwardResult.ofDevice(rows, t, c.vocabSize(), c.dim(), out, head,
+                        x0 -> x0.getNDArrayInternal().linear(x0, lmHead, null).singletonOrThrow(), lastHidden,
+                        layerHidden);
             }
+            NDArray logits = ex.linear(head, lmHead, null).singletonOrThrow();                       // [rows, V]
             float[][] layers = new float[layerHidden.length][];
             for (int k = 0; k < layers.length; k++) {
                 layers[k] = layerHidden[k].toFloatArray();
