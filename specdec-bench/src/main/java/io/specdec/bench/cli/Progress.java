@@ -10,9 +10,10 @@ import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 
 /**
- * Progress bars on stderr (me.tongfei progressbar), one line rewritten in place with {@code \r} and always ended with
- * a newline — on success in {@link #close()}, on failure by {@link #endLine} before the error is printed, so an
- * error never lands on a progress line. One bar at a time per process.
+ * Progress bars on stderr (me.tongfei progressbar): on a terminal one line rewritten in place with {@code \r}, elsewhere
+ * (logs, pipes) only the final frame; always ended with a newline — on success in {@link #close()}, on failure by
+ * {@link #endLine} before the error is printed, so an error never lands on a progress line. One bar at a time per
+ * process.
  */
 public final class Progress implements AutoCloseable {
     private static volatile Progress active;
@@ -20,15 +21,22 @@ public final class Progress implements AutoCloseable {
 
     private final ProgressBar bar;
     private final PrintStream err;
+    private final boolean interactive;
+    private volatile String lastFrame = "";
     private boolean closed;
 
     private Progress(PrintStream err, String task, long max, String unit) {
         this.err = err;
+        // frames rewritten in place only on a terminal; a log file gets the final frame alone
+        this.interactive = err == System.err && System.console() != null;
         ProgressBarBuilder b = new ProgressBarBuilder().setTaskName(task).setInitialMax(max)
                 .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(200).setMaxRenderedLength(100)
                 .setConsumer(new DelegatingProgressBarConsumer(line -> {
-                    err.print("\r" + line);
-                    err.flush();
+                    lastFrame = line;
+                    if (interactive) {
+                        err.print("\r" + line);
+                        err.flush();
+                    }
                 }, 100));
         if (unit != null) {
             b.setUnit(" " + unit, 1).showSpeed();
@@ -70,6 +78,9 @@ public final class Progress implements AutoCloseable {
         if (!closed) {
             closed = true;
             bar.close();
+            if (!interactive) {
+                err.print(lastFrame);
+            }
             err.println();
             if (active == this) {
                 active = null;
