@@ -67,6 +67,9 @@ public final class Gpt2BpeTokenizer implements Tokenizer {
 
     @Override
     public String piece(int id) {
+        if (id < 0 || id >= tokens.length) {
+            throw new IllegalArgumentException("token id " + id + " outside vocabulary of " + tokens.length);
+        }
         return tokens[id];
     }
 

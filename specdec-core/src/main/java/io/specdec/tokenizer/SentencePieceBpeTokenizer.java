@@ -92,6 +92,9 @@ public final class SentencePieceBpeTokenizer implements Tokenizer {
 
     @Override
     public String piece(int id) {
+        if (id < 0 || id >= pieces.length) {
+            throw new IllegalArgumentException("token id " + id + " outside vocabulary of " + pieces.length);
+        }
         return pieces[id];
     }
 
