@@ -156,22 +156,11 @@ public final class HfLoader {
                 }
                 return def;
             }
-            JsonElement e = o.get(key);
-            String expected = "an integer in " + min + ".." + max;
-            if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isNumber()) {
-                throw bad(key, expected);
+            Long v = JsonText.exactInteger(o.get(key), min, max);
+            if (v == null) {
+                throw bad(key, "an integer in " + min + ".." + max);
             }
-            java.math.BigDecimal d;
-            try {
-                d = e.getAsBigDecimal();
-            } catch (NumberFormatException ex) {
-                throw bad(key, expected);
-            }
-            if (d.stripTrailingZeros().scale() > 0 || d.compareTo(java.math.BigDecimal.valueOf(min)) < 0
-                    || d.compareTo(java.math.BigDecimal.valueOf(max)) > 0) {
-                throw bad(key, expected);
-            }
-            return d.intValueExact();
+            return v.intValue();
         }
 
         float number(String key, float def, float min, float max) {

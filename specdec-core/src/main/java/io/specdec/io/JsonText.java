@@ -38,6 +38,27 @@ public final class JsonText {
         }
     }
 
+    /**
+     * {@code e} as an exact integer in {@code [min, max]} ({@code 4294967304} is out of range, not 8; {@code 4.5} and
+     * {@code "4"} are not integers), or null when it is not one.
+     */
+    public static Long exactInteger(JsonElement e, long min, long max) {
+        if (e == null || !e.isJsonPrimitive() || !e.getAsJsonPrimitive().isNumber()) {
+            return null;
+        }
+        java.math.BigDecimal d;
+        try {
+            d = e.getAsBigDecimal();
+        } catch (NumberFormatException ex) {
+            return null;
+        }
+        if (d.stripTrailingZeros().scale() > 0 || d.compareTo(java.math.BigDecimal.valueOf(min)) < 0
+                || d.compareTo(java.math.BigDecimal.valueOf(max)) > 0) {
+            return null;
+        }
+        return d.longValueExact();
+    }
+
     /** The first line of a parser message, without exception class names. */
     static String reason(Throwable e) {
         Throwable t = e.getCause() != null && e.getMessage() != null && e.getMessage().startsWith(

@@ -56,20 +56,20 @@ public final class ForwardResult implements AutoCloseable {
      * @param rows logit rows
      * @param vocab row width
      * @param logits {@code [rows, vocab]}
-     * @param lastHidden {@code [T, dim]} or null
+     * @param lastHidden {@code [rows, dim]} or null
      * @param layerHidden per requested layer {@code [T, dim]}, or empty
      */
     public static ForwardResult ofHost(int rows, int vocab, float[] logits, float[] lastHidden, float[][] layerHidden) {
         float[][] layers = layerHidden == null ? new float[0][] : layerHidden;
-        int dim = 0;
-        int t = rows;
         float[] any = lastHidden != null ? lastHidden : layers.length > 0 ? layers[0] : null;
-        if (any != null && rows > 0) {
-            t = Math.max(rows, 1);
-            dim = any.length / t;
-        }
-        return new ForwardResult(rows, t, vocab, dim, null, null, null, null, new NDArray[layers.length], logits,
-                lastHidden, layers);
+        return ofHost(rows, vocab, any == null || rows == 0 ? 0 : any.length / rows, logits, lastHidden, layers);
+    }
+
+    /** Host outputs with an explicit hidden width (hidden rows may outnumber logit rows: all T vs the last). */
+    static ForwardResult ofHost(int rows, int vocab, int dim, float[] logits, float[] lastHidden,
+            float[][] layerHidden) {
+        return new ForwardResult(rows, rows, vocab, dim, null, null, null, null, new NDArray[layerHidden.length],
+                logits, lastHidden, layerHidden);
     }
 
     /**

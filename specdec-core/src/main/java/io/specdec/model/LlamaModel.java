@@ -364,7 +364,7 @@ public final class LlamaModel implements CausalLM {
             for (int k = 0; k < layers.length; k++) {
                 layers[k] = layerHidden[k].toFloatArray();
             }
-            return ForwardResult.ofHost(rows, c.vocabSize(), logits.toFloatArray(),
+            return ForwardResult.ofHost(rows, c.vocabSize(), c.dim(), logits.toFloatArray(),
                     lastHidden == null ? null : lastHidden.toFloatArray(), layers);
         } finally {
             cache.release();

@@ -107,21 +107,11 @@ public final class TokenizerJsonValidator {
     }
 
     private long integer(JsonElement e, String path, long min, long max) {
-        if (e == null || !e.isJsonPrimitive() || !e.getAsJsonPrimitive().isNumber()) {
+        Long v = io.specdec.io.JsonText.exactInteger(e, min, max);
+        if (v == null) {
             throw bad(path, "an integer in " + min + ".." + max, e);
         }
-        JsonPrimitive p = e.getAsJsonPrimitive();
-        java.math.BigDecimal d;
-        try {
-            d = p.getAsBigDecimal();
-        } catch (NumberFormatException ex) {
-            throw bad(path, "an integer in " + min + ".." + max, e);
-        }
-        if (d.stripTrailingZeros().scale() > 0 || d.compareTo(java.math.BigDecimal.valueOf(min)) < 0
-                || d.compareTo(java.math.BigDecimal.valueOf(max)) > 0) {
-            throw bad(path, "an integer in " + min + ".." + max, e);
-        }
-        return d.longValueExact();
+        return v;
     }
 
     private double number(JsonElement e, String path, double min, double max) {
