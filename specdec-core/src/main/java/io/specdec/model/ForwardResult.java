@@ -26,8 +26,9 @@ public final class ForwardResult implements AutoCloseable {
     private NDArray logitsNd;
     private final NDArray headInput;
     private final java.util.function.UnaryOperator<NDArray> head;
-    private final NDArray lastHiddenNd;
+    private NDArray lastHiddenNd;
     private final NDArray[] layerNd;
+    private static final java.util.concurrent.atomic.AtomicLong HOST_COPIES = new java.util.concurrent.atomic.AtomicLong();
     private float[] logits;
     private float[] lastHidden;
     private final float[][] layerHidden;
@@ -73,6 +74,20 @@ public final class ForwardResult implements AutoCloseable {
     }
 
     /**
+     * Host outputs of a forward whose caller asked for device outputs ({@link ForwardOptions#withDeviceOutputs()})
+     * but whose kernel computed them on the host ({@link Kernels vector}): the array getters create NDArrays in
+     * {@code materializer} on first use; {@link #close()} closes it.
+     *
+     * @param tokens rows of the hidden states ({@code rows} is 1 when only the last logit row was asked for)
+     * @param materializer manager for arrays made on request, owned by the result; null for plain host results
+     */
+    static ForwardResult ofHost(int rows, int tokens, int vocab, int dim, float[] logits, float[] lastHidden,
+            float[][] layerHidden, NDManager materializer) {
+        return new ForwardResult(rows, tokens, vocab, dim, materializer, null, null, null,
+                new NDArray[layerHidden.length], logits, lastHidden, layerHidden);
+    }
+
+    /**
      * Device outputs owned by {@code manager} (closed with this result). The LM head runs on {@code headInput}
      * ({@code [rows, dim]}, final-norm outputs) only when logits are first asked for — a drafter that reads only
      * hidden states at prefill never pays for them.
@@ -109,6 +124,7 @@ public final class ForwardResult implements AutoCloseable {
         open();
         if (logits == null) {
             logits = logitsArray().toFloatArray();
+            HOST_COPIES.incrementAndGet();
         }
         return logits;
     }
@@ -125,11 +141,43 @@ public final class ForwardResult implements AutoCloseable {
         return io.specdec.sampling.Distributions.argmax(logits(), r * vocab, vocab);
     }
 
+    /**
+     * The argmax of every logit row (first on ties), {@code [rows]}. For device outputs whose logits were not yet
+     * copied, the argmax runs on the device and only the ids reach the host (one transfer of {@code rows} longs
+     * instead of {@code rows × vocab} floats): what greedy verification needs.
+     */
+    public int[] argmaxRows() {
+        open();
+        int[] out = new int[rows];
+        if (logits == null && (headInput != null || logitsNd != null)) {
+            long[] ids = logitsArray().argMax(1).toLongArray();
+            HOST_COPIES.incrementAndGet();
+            for (int r = 0; r < rows; r++) {
+                out[r] = (int) ids[r];
+            }
+            return out;
+        }
+        float[] l = logits();
+        for (int r = 0; r < rows; r++) {
+            out[r] = io.specdec.sampling.Distributions.argmax(l, r * vocab, vocab);
+        }
+        return out;
+    }
+
+    /**
+     * Device-to-host copies made by forward results in this JVM so far (logits, hidden states, argmax ids): tests
+     * read the difference across a decoding round.
+     */
+    public static long hostCopies() {
+        return HOST_COPIES.get();
+    }
+
     /** The final-norm output (the LM head's input), {@code [T, dim]}, or null if it was not asked for. */
     public float[] lastHidden() {
         open();
         if (lastHidden == null && lastHiddenNd != null) {
             lastHidden = lastHiddenNd.toFloatArray();
+            HOST_COPIES.incrementAndGet();
         }
         return lastHidden;
     }
@@ -150,6 +198,7 @@ public final class ForwardResult implements AutoCloseable {
         open();
         if (layerHidden[k] == null) {
             layerHidden[k] = layerNd[k].toFloatArray();
+            HOST_COPIES.incrementAndGet();
         }
         return layerHidden[k];
     }
@@ -173,6 +222,8 @@ public final class ForwardResult implements AutoCloseable {
         open();
         if (logitsNd == null && headInput != null) {
             logitsNd = head.apply(headInput);
+        } else if (logitsNd == null && manager != null && logits != null) {
+            logitsNd = manager.create(logits, new ai.djl.ndarray.types.Shape(rows, vocab));
         }
         return logitsNd;
     }
@@ -180,12 +231,18 @@ public final class ForwardResult implements AutoCloseable {
     /** The final-norm hidden state as an NDArray {@code [T, dim]}, or null (host result, or not requested). */
     public NDArray lastHiddenArray() {
         open();
+        if (lastHiddenNd == null && manager != null && lastHidden != null) {
+            lastHiddenNd = manager.create(lastHidden, new ai.djl.ndarray.types.Shape(tokens, dim));
+        }
         return lastHiddenNd;
     }
 
     /** The {@code k}-th requested layer as an NDArray {@code [T, dim]}, or null for host results. */
     public NDArray layerHiddenArray(int k) {
         open();
+        if (layerNd[k] == null && manager != null && layerHidden[k] != null) {
+            layerNd[k] = manager.create(layerHidden[k], new ai.djl.ndarray.types.Shape(tokens, dim));
+        }
         return layerNd[k];
     }
 

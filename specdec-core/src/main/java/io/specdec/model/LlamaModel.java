@@ -53,14 +53,35 @@ public final class LlamaModel implements CausalLM {
     private final NDArray[] wo;        // [D, qd]
     private final NDArray[] wgu;       // [2H, D]
     private final NDArray[] wdown;     // [D, H]
+    private final VectorForward vector; // the vector kernel's host weights, or null when the torch kernel runs
+    private final String kernel;
+    private static final java.util.Map<String, String> CHOSEN = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final java.util.concurrent.atomic.AtomicBoolean WARMED = new java.util.concurrent.atomic.AtomicBoolean();
 
-    /** Uploads {@code weights} (any RoPE layout) to a new manager on the default device. */
+    /**
+     * Uploads {@code weights} (any RoPE layout) to a new manager on the default device, choosing the kernel
+     * ({@link Kernels}) and warming the decode path up (first model of the JVM).
+     */
     public LlamaModel(LlamaWeights weights) {
         this(weights, SpecdecEngine.newManager());
     }
 
     /** Uploads {@code weights} into {@code manager}, which this model then owns and closes. */
     public LlamaModel(LlamaWeights weights, NDManager manager) {
+        this(weights, manager, Kernels.requested());
+    }
+
+    /**
+     * Uploads {@code weights} to a new manager on the default device with an explicit kernel: {@code auto},
+     * {@code torch} or {@code vector} ({@link Kernels}).
+     *
+     * @throws IllegalArgumentException for an unknown kernel, or {@code vector} where it cannot run
+     */
+    public LlamaModel(LlamaWeights weights, String kernel) {
+        this(weights, SpecdecEngine.newManager(), kernel);
+    }
+
+    private LlamaModel(LlamaWeights weights, NDManager manager, String requestedKernel) {
         LlamaWeights w = weights.toHalfSplit();
         this.c = w.config();
         this.manager = manager;
@@ -109,6 +130,122 @@ public final class LlamaModel implements CausalLM {
             wgu[i] = manager.create(gu, new Shape(2L * h, d));
             wdown[i] = manager.create(l.wDown(), new Shape(d, h));
         }
+        String req = requestedKernel;
+        if (!req.equals("auto") && !req.equals("torch") && !req.equals("vector")) {
+            manager.close();
+            throw new IllegalArgumentException("kernel must be auto, torch or vector, found '" + req + "'");
+        }
+        boolean cpu = "cpu".equals(manager.getDevice().getDeviceType());
+        VectorForward vf = null;
+        if (!req.equals("torch") && cpu && Kernels.vectorAvailable()) {
+            vf = new VectorForward(w);
+        } else if (req.equals("vector")) {
+            manager.close();
+            throw new IllegalArgumentException(Kernels.PROPERTY + "=vector needs a CPU device (found "
+                    + manager.getDevice() + ") and the JVM option --add-modules jdk.incubator.vector (module "
+                    + (Kernels.vectorAvailable() ? "present" : "absent") + ")");
+        }
+        if (vf != null && req.equals("auto")) {
+            String key = c + "|" + SpecdecEngine.threads();
+            String pick = CHOSEN.get(key);
+            if (pick == null) {
+                pick = fasterKernel(vf);
+                CHOSEN.put(key, pick);
+            }
+            if (!pick.equals("vector")) {
+                vf = null;
+            }
+        }
+        this.vector = vf;
+        this.kernel = vf != null ? "vector" : "torch";
+        if (WARMED.compareAndSet(false, true)) {
+            warmUp();
+        }
+    }
+
+    /**
+     * Times both kernels on this model (T = 1 and T = 8 after a 32-token prefix, alternating, median of several
+     * rounds) and names the one with the smaller c(1) + c(8). Runs once per model shape per JVM.
+     */
+    private String fasterKernel(VectorForward vf) {
+        int t8 = Math.min(8, c.contextLength() / 4);
+        int prefix = Math.min(32, c.contextLength() / 2);
+        try (KvCache cache = newCache(prefix + t8)) {
+            int[] pre = new int[prefix];
+            for (int i = 0; i < prefix; i++) {
+                pre[i] = i % c.vocabSize();
+            }
+            forward(cache, pre, ForwardOptions.LAST_ROW);
+            int[] one = {1 % c.vocabSize()};
+            int[] eight = new int[t8];
+            for (int i = 0; i < t8; i++) {
+                eight[i] = (3 * i + 1) % c.vocabSize();
+            }
+            long[][] samples = new long[4][];
+            int reps = 0;
+            long start = System.nanoTime();
+            java.util.List<long[]> runs = new java.util.ArrayList<>();
+            while (reps < 5 || (reps < 60 && System.nanoTime() - start < 150_000_000L)) {
+                long[] r = new long[4];
+                for (int k = 0; k < 4; k++) {
+                    VectorForward use = k % 2 == 0 ? null : vf;
+                    int[] toks = k < 2 ? one : eight;
+                    cache.truncate(prefix);
+                    long t0 = System.nanoTime();
+                    forwardWith(use, cache, toks, positions(prefix, toks.length), null, ForwardOptions.DEFAULT)
+                            .close();
+                    r[k] = System.nanoTime() - t0;
+                }
+                runs.add(r);
+                reps++;
+            }
+            for (int k = 0; k < 4; k++) {
+                final int kk = k;
+                samples[k] = runs.stream().skip(runs.size() / 3).mapToLong(r -> r[kk]).sorted().toArray();
+            }
+            double torch = median(samples[0]) + median(samples[2]);
+            double vec = median(samples[1]) + median(samples[3]);
+            return vec < torch ? "vector" : "torch";
+        }
+    }
+
+    private static double median(long[] sorted) {
+        return sorted.length == 0 ? 0 : sorted[sorted.length / 2];
+    }
+
+    private static int[] positions(int from, int n) {
+        int[] p = new int[n];
+        for (int i = 0; i < n; i++) {
+            p[i] = from + i;
+        }
+        return p;
+    }
+
+    /**
+     * Runs the decode path for ~150 ms at load (first model of the JVM only): the JIT compiles the host kernels and
+     * PyTorch makes its first-call allocations before the first real token, so a cold {@code generate} is not paid
+     * for in its first tokens.
+     */
+    private void warmUp() {
+        int n = Math.min(64, c.contextLength());
+        try (KvCache cache = newCache(n)) {
+            long start = System.nanoTime();
+            int[] four = {1 % c.vocabSize(), 2 % c.vocabSize(), 3 % c.vocabSize(), 4 % c.vocabSize()};
+            for (int i = 0; i < 400 && System.nanoTime() - start < 150_000_000L; i++) {
+                if (cache.remaining() < 5) {
+                    cache.clear();
+                }
+                forward(cache, new int[] {i % c.vocabSize()}, ForwardOptions.LAST_ROW).close();
+                if (i % 4 == 3 && cache.remaining() >= 4 && n >= 8) {
+                    forward(cache, four, ForwardOptions.DEFAULT).close();
+                }
+            }
+        }
+    }
+
+    /** The kernel running this model's forwards: {@code torch} or {@code vector} (see {@link Kernels}). */
+    public String kernel() {
+        return kernel;
     }
 
     private static boolean contiguous(int[] positions) {
@@ -210,6 +347,11 @@ public final class LlamaModel implements CausalLM {
     @Override
     public ForwardResult forward(KvCache cache, int[] tokens, int[] positions, AttentionMask mask,
             ForwardOptions options) {
+        return forwardWith(vector, cache, tokens, positions, mask, options);
+    }
+
+    private ForwardResult forwardWith(VectorForward vf, KvCache cache, int[] tokens, int[] positions,
+            AttentionMask mask, ForwardOptions options) {
         int t = tokens.length;
         if (t == 0) {
             throw new IllegalArgumentException("forward needs at least one token");
@@ -253,6 +395,14 @@ public final class LlamaModel implements CausalLM {
         for (int hl : hiddenLayers) {
             if (hl < 1 || hl > exit) {
                 throw new IllegalArgumentException("hidden layer " + hl + " outside 1.." + exit);
+            }
+        }
+        if (vf != null) {
+            cache.acquire();
+            try {
+                return vf.forward(manager, cache, tokens, positions, mask, options, exit);
+            } finally {
+                cache.release();
             }
         }
         NDArray[] layerHidden = new NDArray[hiddenLayers.length];

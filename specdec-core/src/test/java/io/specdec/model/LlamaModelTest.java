@@ -30,14 +30,27 @@ class LlamaModelTest {
         return m;
     }
 
+    /** Both kernels ({@link Kernels}) against the scalar reference, token by token, then as one batch. */
     private static void assertMatchesReference(LlamaConfig c) {
         LlamaWeights w = TestModels.random(c, 7, 0.2f);
-        ReferenceLlama ref = new ReferenceLlama(w);
-        try (LlamaModel m = new LlamaModel(w); KvCache cache = m.newCache(c.contextLength())) {
-            for (int t : TOKENS) {
-                float[] expected = ref.step(t);
-                float[] got = m.forward(cache, new int[] {t}, ForwardOptions.DEFAULT).logits();
-                assertTrue(maxDiff(expected, got) < 1e-4, "logits differ by " + maxDiff(expected, got) + " for " + c);
+        for (String kernel : KernelsTest.kernels()) {
+            ReferenceLlama ref = new ReferenceLlama(w);
+            float[][] expected = new float[TOKENS.length][];
+            try (LlamaModel m = new LlamaModel(w, kernel); KvCache cache = m.newCache(c.contextLength())) {
+                assertEquals(kernel, m.kernel());
+                for (int i = 0; i < TOKENS.length; i++) {
+                    expected[i] = ref.step(TOKENS[i]);
+                    float[] got = m.forward(cache, new int[] {TOKENS[i]}, ForwardOptions.DEFAULT).logits();
+                    assertTrue(maxDiff(expected[i], got) < 1e-4, kernel + " logits differ by "
+                            + maxDiff(expected[i], got) + " for " + c);
+                }
+                cache.clear();
+                float[] batch = m.forward(cache, TOKENS, ForwardOptions.DEFAULT).logits();
+                for (int i = 0; i < TOKENS.length; i++) {
+                    float[] row = Arrays.copyOfRange(batch, i * c.vocabSize(), (i + 1) * c.vocabSize());
+                    assertTrue(maxDiff(expected[i], row) < 1e-4, kernel + " batched row " + i + " differs by "
+                            + maxDiff(expected[i], row) + " for " + c);
+                }
             }
         }
     }

@@ -24,18 +24,23 @@ public final class BenchModels {
     public static final LlamaConfig RANDOM_25M =
             new LlamaConfig(512, 1376, 6, 8, 8, 64, 8000, 1024, 1e-5f, 10000f, false, false, 1, 2);
 
-    /** Loads a model by name. */
+    /** Loads a model by name with the configured kernel ({@link io.specdec.model.Kernels}). */
     public static LlamaModel load(String name) {
+        return load(name, io.specdec.model.Kernels.requested());
+    }
+
+    /** Loads a model by name with kernel {@code auto}, {@code torch} or {@code vector}. */
+    public static LlamaModel load(String name, String kernel) {
         try {
             return switch (name) {
-                case "stories260K" -> new LlamaModel(ModelLoader.load(shared("stories260K.gguf")).weights());
+                case "stories260K" -> new LlamaModel(ModelLoader.load(shared("stories260K.gguf")).weights(), kernel);
                 case "draft43K" -> new LlamaModel(ModelLoader.load(shared("draft43K.gguf")).weights()
-                        .withContextLength(512));
+                        .withContextLength(512), kernel);
                 case "twin25M" -> new LlamaModel(ModelLoader.load(Twins.ensure(shared("stories260K.gguf"), "25M",
-                        Inflation.TWIN_25M, BenchPaths.cache(), System.err)).weights());
+                        Inflation.TWIN_25M, BenchPaths.cache(), System.err)).weights(), kernel);
                 case "twin150M" -> new LlamaModel(ModelLoader.load(Twins.ensure(shared("stories260K.gguf"), "150M",
-                        Inflation.TWIN_150M, BenchPaths.cache(), System.err)).weights());
-                case "random25M" -> new LlamaModel(LlamaWeights.random(RANDOM_25M, 1, 0.02f));
+                        Inflation.TWIN_150M, BenchPaths.cache(), System.err)).weights(), kernel);
+                case "random25M" -> new LlamaModel(LlamaWeights.random(RANDOM_25M, 1, 0.02f), kernel);
                 default -> throw new IllegalArgumentException("unknown benchmark model " + name);
             };
         } catch (IOException e) {

@@ -36,7 +36,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Fork(value = 1, jvmArgsAppend = {"-Dai.djl.offline=true", "-DOPT_OUT_TRACKING=true",
-        "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"})
+        "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "--add-modules", "jdk.incubator.vector"})
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
 public class ForwardBenchmark {
@@ -48,13 +48,17 @@ public class ForwardBenchmark {
     @Param({"1", "2", "4", "8", "16", "32", "64"})
     public int tokens;
 
+    /** {@code torch} (every op through PyTorch) or {@code vector} (host kernels; see {@code Kernels}). */
+    @Param({"torch", "vector"})
+    public String kernel;
+
     private LlamaModel lm;
     private KvCache cache;
     private int[] batch;
 
     @Setup(Level.Trial)
     public void setUp() {
-        lm = BenchModels.load(model);
+        lm = BenchModels.load(model, kernel);
         cache = lm.newCache(PREFIX + 64);
         int[] prefix = new int[PREFIX];
         for (int i = 0; i < PREFIX; i++) {
