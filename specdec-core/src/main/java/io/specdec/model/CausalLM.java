@@ -28,6 +28,14 @@ public interface CausalLM extends TargetView, AutoCloseable {
         return forward(cache, tokens, pos, null, options);
     }
 
+    /**
+     * The kernel running the forwards, for reports and cache keys (measured costs differ by kernel); default
+     * {@code torch}. {@link LlamaModel} says {@code torch} or {@code vector} ({@link Kernels}).
+     */
+    default String kernel() {
+        return "torch";
+    }
+
     @Override
     void close();
 }

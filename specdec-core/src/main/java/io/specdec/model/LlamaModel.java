@@ -244,6 +244,7 @@ public final class LlamaModel implements CausalLM {
     }
 
     /** The kernel running this model's forwards: {@code torch} or {@code vector} (see {@link Kernels}). */
+    @Override
     public String kernel() {
         return kernel;
     }

@@ -17,6 +17,16 @@ public interface AcceptancePolicy {
      */
     Acceptance walk(DraftTree tree, IntFunction<float[]> p, SplittableRandom rng);
 
+    /**
+     * The same walk for policies that look only at the argmax of each visited target distribution (greedy
+     * acceptance): {@code argmax.applyAsInt(-1)} at the root, {@code argmax.applyAsInt(j)} at node j. The decoder
+     * then brings only argmax ids to the host, not logit rows. Returns null (the default) when the policy needs the
+     * distributions; the decoder then calls {@link #walk}.
+     */
+    default Acceptance walkArgmax(DraftTree tree, java.util.function.IntUnaryOperator argmax) {
+        return null;
+    }
+
     /** False for policies that change the output distribution (typical acceptance). */
     boolean isLossless();
 

@@ -87,10 +87,10 @@ public final class CostCurve {
      */
     public static CostCurve cached(CausalLM model, Path cacheDir, int repeats) throws IOException {
         var c = model.config();
-        String key = String.format(Locale.ROOT, "%d-%d-%d-%d-%d-%d-%d-%s-%dcpu-%s", c.dim(), c.hiddenDim(),
+        String key = String.format(Locale.ROOT, "%d-%d-%d-%d-%d-%d-%d-%s-%dcpu-%s-%s", c.dim(), c.hiddenDim(),
                 c.layers(), c.heads(), c.kvHeads(), c.headDim(), c.vocabSize(),
                 System.getProperty("ai.djl.pytorch.num_threads", "1") + "t",
-                Runtime.getRuntime().availableProcessors(), System.getProperty("os.arch"));
+                Runtime.getRuntime().availableProcessors(), System.getProperty("os.arch"), model.kernel());
         Path f = cacheDir.resolve("cost-" + key + ".txt");
         if (Files.isRegularFile(f)) {
             String[] parts = Files.readString(f, StandardCharsets.UTF_8).trim().split("\\s+");

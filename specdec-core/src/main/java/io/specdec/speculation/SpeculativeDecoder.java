@@ -186,11 +186,20 @@ public final class SpeculativeDecoder implements io.specdec.generate.TextGenerat
             long t1 = System.nanoTime();
             RoundLayout layout = new RoundLayout(history[length - 1], tree, verifier.length());
             try (ForwardResult verified = verifier.verify(layout, outputs)) {
-                float[] logits = verified.logits();
-                long t2 = System.nanoTime();
-                int vocab = verifier.vocabSize();
-                AcceptancePolicy.Acceptance acc = policy.walk(tree,
-                        node -> distribution(logits, vocab, layout, node), sampler.rng());
+                AcceptancePolicy.Acceptance acc = null;
+                long t2 = 0;
+                if (config.sampling().isGreedy() && config.sampling().repetitionPenalty() == 1f) {
+                    // greedy processors keep the argmax: only the argmax ids come to the host
+                    int[] ids = verified.argmaxRows();
+                    t2 = System.nanoTime();
+                    acc = policy.walkArgmax(tree, node -> ids[layout.row(node)]);
+                }
+                if (acc == null) {
+                    float[] logits = verified.logits();
+                    t2 = System.nanoTime();
+                    int vocab = verifier.vocabSize();
+                    acc = policy.walk(tree, node -> distribution(logits, vocab, layout, node), sampler.rng());
+                }
                 verifier.commit(acc.acceptedNodes());
                 int[] emitted = new int[acc.acceptedNodes().length + 1];
                 for (int i = 0; i < acc.acceptedNodes().length; i++) {

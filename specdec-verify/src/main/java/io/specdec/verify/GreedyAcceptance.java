@@ -6,6 +6,7 @@ import io.specdec.speculation.DraftTree;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import java.util.function.IntFunction;
+import java.util.function.IntUnaryOperator;
 
 /**
  * Greedy verification (ALGORITHMS.md §1–2): from the root, move to the child carrying the target's argmax while one
@@ -14,11 +15,16 @@ import java.util.function.IntFunction;
 public final class GreedyAcceptance implements AcceptancePolicy {
     @Override
     public Acceptance walk(DraftTree tree, IntFunction<float[]> p, SplittableRandom rng) {
+        return walkArgmax(tree, node -> Distributions.argmax(p.apply(node)));
+    }
+
+    @Override
+    public Acceptance walkArgmax(DraftTree tree, IntUnaryOperator argmax) {
         int[] path = new int[tree.maxDepth()];
         int n = 0;
         int node = -1;
         while (true) {
-            int choice = Distributions.argmax(p.apply(node));
+            int choice = argmax.applyAsInt(node);
             int next = -1;
             for (int c : tree.children(node)) {
                 if (tree.token(c) == choice) {

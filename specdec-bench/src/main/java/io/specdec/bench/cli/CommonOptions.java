@@ -12,6 +12,11 @@ final class CommonOptions {
     @Option(names = "--verbose", description = "library INFO logging and stack traces on errors")
     boolean verbose;
 
+    @Option(names = "--kernel", paramLabel = "K", description = "CPU kernels: auto (default: vector where measured"
+            + " faster at load), torch (every op through PyTorch) or vector (host Vector API kernels; needs java"
+            + " --add-modules jdk.incubator.vector)")
+    String kernel;
+
     /** Validates and applies the settings, then configures the engine (offline, tracking off, threads). */
     void apply(picocli.CommandLine cl) {
         if (threads != null) {
@@ -19,6 +24,22 @@ final class CommonOptions {
                 throw new picocli.CommandLine.ParameterException(cl, "--threads must be >= 1, found " + threads);
             }
             System.setProperty("specdec.threads", Integer.toString(threads));
+        }
+        if (kernel != null) {
+            String k = kernel.trim().toLowerCase(java.util.Locale.ROOT);
+            if (!k.equals("auto") && !k.equals("torch") && !k.equals("vector")) {
+                throw new picocli.CommandLine.ParameterException(cl, "--kernel must be auto, torch or vector, found '"
+                        + kernel + "'");
+            }
+            if (k.equals("vector") && !io.specdec.model.Kernels.vectorAvailable()) {
+                throw new picocli.CommandLine.ParameterException(cl, "--kernel vector needs the JVM option"
+                        + " --add-modules jdk.incubator.vector (java --add-modules jdk.incubator.vector -jar ...)");
+            }
+            System.setProperty(io.specdec.model.Kernels.PROPERTY, k);
+        }
+        if (!io.specdec.model.Kernels.vectorAvailable() && !"torch".equals(kernel)) {
+            System.err.println("note: the vector kernel is off (start java with --add-modules jdk.incubator.vector;"
+                    + " see docs/PERFORMANCE.md); every op runs through PyTorch");
         }
         SpecdecEngine.configure();
     }

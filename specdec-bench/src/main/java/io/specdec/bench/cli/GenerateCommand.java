@@ -125,9 +125,9 @@ final class GenerateCommand extends Subcommand {
                 } else {
                     out.println();
                     err.printf(Locale.ROOT, "[%d prompt tokens, %d generated in %.3f s (prefill %.3f s): %.1f"
-                            + " tokens/s, finish: %s]%n", r.stats().promptTokens(), r.stats().generatedTokens(),
-                            r.stats().totalSeconds(), r.stats().prefillSeconds(), r.stats().tokensPerSecond(),
-                            r.finishReason());
+                            + " tokens/s, finish: %s, kernel: %s]%n", r.stats().promptTokens(),
+                            r.stats().generatedTokens(), r.stats().totalSeconds(), r.stats().prefillSeconds(),
+                            r.stats().tokensPerSecond(), r.finishReason(), m.kernel());
                     if (setup != null) {
                         err.println(explain(setup, controller, r.speculation()));
                     }

@@ -183,6 +183,61 @@ class DrafterSpiTest {
         }
     }
 
+    /** Proposes a fixed chain and reads none of the target's outputs. */
+    private static final class ChainDrafter implements Drafter {
+        @Override
+        public void begin(PromptContext p) {}
+
+        @Override
+        public DraftTree propose(DraftContext ctx) {
+            int[] toks = new int[Math.min(4, ctx.budget())];
+            for (int i = 0; i < toks.length; i++) {
+                toks[i] = 3 + i;
+            }
+            return DraftTree.chain(toks, new float[toks.length][]);
+        }
+
+        @Override
+        public int vocabSize() {
+            return 16;
+        }
+    }
+
+    /**
+     * Round outputs stay where the kernel computed them: a greedy round brings only the argmax ids of its rows to the
+     * host (one copy per round; the issue's bound is two), for either kernel (the vector kernel computes logits on
+     * the host and copies nothing), while sampled rounds copy the logit rows.
+     */
+    @Test
+    void aGreedyRoundCopiesOnlyArgmaxIdsToTheHost() {
+        LlamaWeights w = LlamaWeights.random(CFG, 7, 0.3f);
+        for (String kernel : io.specdec.model.Kernels.vectorAvailable() ? List.of("torch", "vector")
+                : List.of("torch")) {
+            try (LlamaModel target = new LlamaModel(w, kernel)) {
+                GenerationConfig cfg = GenerationConfig.builder().optMaxNewTokens(40).optStopAtEos(false).build();
+                SpeculativeDecoder d = Speculation.decoder(target, tokenizer(), ChainDrafter::new, cfg).build();
+                long before = ForwardResult.hostCopies();
+                GenerationResult r = d.start(new int[] {1, 5, 7, 5, 7}).result();
+                long copies = ForwardResult.hostCopies() - before;
+                long rounds = r.speculation().rounds();
+                assertTrue(rounds >= 8, rounds + " rounds");
+                assertTrue(copies <= 2 * rounds, kernel + ": " + copies + " host copies in " + rounds + " rounds");
+                assertEquals(kernel.equals("torch") ? rounds : 0, copies, kernel + ": copies per greedy round");
+                GenerationResult ar = AutoregressiveGenerator.builder().setModel(target).setTokenizer(tokenizer())
+                        .optConfig(cfg).build().start(new int[] {1, 5, 7, 5, 7}).result();
+                assertArrayEquals(ar.ids(), r.ids(), kernel + ": greedy output equals AR");
+                GenerationConfig hot = GenerationConfig.builder().optMaxNewTokens(20).optStopAtEos(false)
+                        .optSampling(SamplingConfig.builder().optTemperature(0.8f).build()).build();
+                long before2 = ForwardResult.hostCopies();
+                GenerationResult sampled = Speculation.decoder(target, tokenizer(), ChainDrafter::new, hot).build()
+                        .start(new int[] {1, 5, 7, 5, 7}).result();
+                long copies2 = ForwardResult.hostCopies() - before2;
+                assertEquals(kernel.equals("torch") ? sampled.speculation().rounds() : 0, copies2,
+                        kernel + ": a sampled round copies its logit rows once");
+            }
+        }
+    }
+
     @Test
     void policyFollowsTheSamplingConfigAndLossyNeedsANamedOptIn() {
         LlamaWeights w = LlamaWeights.random(CFG, 7, 0.3f);
