@@ -11,7 +11,8 @@ import ai.djl.ndarray.types.Shape;
  * (float32; keys stored after RoPE) and one committed {@link #length()}. A forward writes its T tokens at slots
  * {@code [length, length+T)}; {@link #truncate} drops a suffix (rejected chain tokens are simply overwritten later);
  * {@link #commit} keeps an accepted tree path by gathering its slots to contiguous positions. No concatenation per
- * step. Owns native memory: close it. Not thread-safe.
+ * step. The host form ({@code vector} kernel) keeps the same layout in Java arrays. Owns native memory: close it.
+ * Not thread-safe.
  */
 public final class KvCache implements AutoCloseable {
     private final NDManager manager;
@@ -40,20 +41,55 @@ public final class KvCache implements AutoCloseable {
         user.compareAndSet(Thread.currentThread(), null);
     }
 
+    private final float[][] hostKeys;   // host form: per layer [capacity * kvDim], or null
+    private final float[][] hostValues;
+    private final int kvDim;
+
     KvCache(NDManager parent, LlamaConfig c, int capacity) {
+        this(parent, c, capacity, false);
+    }
+
+    /**
+     * @param host keep K/V in Java arrays of the same layout instead of device arrays (the {@code vector} kernel,
+     *     whose attention runs on the host)
+     */
+    KvCache(NDManager parent, LlamaConfig c, int capacity, boolean host) {
         if (capacity <= 0 || capacity > c.contextLength()) {
             throw new IllegalArgumentException("cache capacity " + capacity + " must be in 1.." + c.contextLength()
                     + " (the model's context length)");
         }
-        this.manager = parent.newSubManager();
         this.capacity = capacity;
+        this.kvDim = c.kvDim();
         this.keys = new NDArray[c.layers()];
         this.values = new NDArray[c.layers()];
+        if (host) {
+            this.manager = null;
+            hostKeys = new float[c.layers()][Math.multiplyExact(capacity, kvDim)];
+            hostValues = new float[c.layers()][capacity * kvDim];
+            return;
+        }
+        hostKeys = null;
+        hostValues = null;
+        this.manager = parent.newSubManager();
         Shape s = new Shape(capacity, c.kvHeads(), c.headDim());
         for (int l = 0; l < c.layers(); l++) {
             keys[l] = manager.zeros(s, DataType.FLOAT32);
             values[l] = manager.zeros(s, DataType.FLOAT32);
         }
+    }
+
+    /** Whether K/V live in host arrays (the {@code vector} kernel). */
+    boolean isHost() {
+        return hostKeys != null;
+    }
+
+    /** Host keys of layer {@code l}, {@code [capacity, kvHeads, headDim]} row-major (host form only). */
+    float[] hostKeys(int l) {
+        return hostKeys[l];
+    }
+
+    float[] hostValues(int l) {
+        return hostValues[l];
     }
 
     /** Committed positions. */
@@ -104,7 +140,12 @@ public final class KvCache implements AutoCloseable {
             identity &= n == i;
             src[i] = prefixLen + n;
         }
-        if (!identity) {
+        if (!identity && hostKeys != null) {
+            for (int l = 0; l < hostKeys.length; l++) {
+                gather(hostKeys[l], src, prefixLen);
+                gather(hostValues[l], src, prefixLen);
+            }
+        } else if (!identity) {
             try (NDManager m = manager.newSubManager()) {
                 NDArray idx = m.create(src);
                 NDIndex dst = new NDIndex().addSliceDim(prefixLen, prefixLen + nodeIndices.length);
@@ -117,6 +158,15 @@ public final class KvCache implements AutoCloseable {
             }
         }
         length = prefixLen + nodeIndices.length;
+    }
+
+    /** Moves slots {@code src[i]} to {@code dst0 + i} (through a copy: gather before overwrite). */
+    private void gather(float[] a, long[] src, int dst0) {
+        float[] rows = new float[src.length * kvDim];
+        for (int i = 0; i < src.length; i++) {
+            System.arraycopy(a, (int) src[i] * kvDim, rows, i * kvDim, kvDim);
+        }
+        System.arraycopy(rows, 0, a, dst0 * kvDim, rows.length);
     }
 
     /** Device keys of layer {@code l}, {@code [capacity, kvHeads, headDim]} (runtime use). */
@@ -134,12 +184,12 @@ public final class KvCache implements AutoCloseable {
 
     /** Host copy of layer {@code l}'s committed keys {@code [length, kvHeads, headDim]} (tests, debugging). */
     public float[] keysOf(int l) {
-        return copyOut(keys[l]);
+        return hostKeys != null ? java.util.Arrays.copyOf(hostKeys[l], length * kvDim) : copyOut(keys[l]);
     }
 
     /** Host copy of layer {@code l}'s committed values {@code [length, kvHeads, headDim]}. */
     public float[] valuesOf(int l) {
-        return copyOut(values[l]);
+        return hostValues != null ? java.util.Arrays.copyOf(hostValues[l], length * kvDim) : copyOut(values[l]);
     }
 
     private float[] copyOut(NDArray a) {
@@ -159,13 +209,15 @@ public final class KvCache implements AutoCloseable {
         return 2L * c.layers() * capacity * c.kvDim() * 4;
     }
 
-    /** Bytes of native memory held. */
+    /** Bytes of memory held (native for the device form, Java heap for the host form). */
     public long bytes() {
-        return 2L * keys.length * keys[0].getShape().size() * 4;
+        return 2L * keys.length * capacity * kvDim * 4;
     }
 
     @Override
     public void close() {
-        manager.close();
+        if (manager != null) {
+            manager.close();
+        }
     }
 }

@@ -1,17 +1,14 @@
 package io.specdec.model;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
-import ai.djl.ndarray.types.Shape;
 import java.util.List;
 
 /**
  * The {@code vector} kernel of {@link LlamaModel} (see {@link Kernels}): the same decoder with the residual stream
  * on the host. Per layer the host computes RMSNorm, the fused q/k/v projection, RoPE, the output projection, the
- * SwiGLU MLP and the residual adds ({@link VectorMatmul}); DJL runs only the attention over the {@link KvCache}
- * (two keys/values writes, the score and value matmuls, the mask and the softmax). That is two host transfers and
- * about a dozen native calls per layer instead of ~40, and every projection reads its weight once whatever T is.
+ * SwiGLU MLP, the residual adds ({@link VectorMatmul}) and grouped-query attention over the host form of the
+ * {@link KvCache} (tree masks included). A forward makes no native call at all — on tiny models the torch kernel's
+ * ~40 native calls per layer are the whole cost — and every projection reads its weight once whatever T is.
  *
  * <p>Math is the torch kernel's, step for step: norm weights and {@code sqrt(dim)} folded into the next projection's
  * columns, {@code 1/sqrt(headDim)} folded into q, RoPE in the half-split layout, {@code x/sqrt(Σx² + dim·eps)} as the
@@ -102,13 +99,13 @@ final class VectorForward {
      */
     ForwardResult forward(NDManager manager, KvCache cache, int[] tokens, int[] positions, AttentionMask mask,
             ForwardOptions options, int exit) {
+        if (!cache.isHost()) {
+            throw new IllegalArgumentException("the vector kernel needs a host cache (the model's newCache)");
+        }
         int t = tokens.length;
         int d = c.dim();
         int qd = c.qDim();
         int kd = c.kvDim();
-        int kvh = c.kvHeads();
-        int hd = c.headDim();
-        int g = c.heads() / kvh;
         int hdim = c.hiddenDim();
         int prefix = cache.length();
         int s = prefix + t;
@@ -127,53 +124,33 @@ final class VectorForward {
         float[] proj = new float[t * d];
         float[] guOut = new float[t * 2 * hdim];
         float[] act = new float[t * hdim];
-        try (NDManager m = manager.newSubManager()) {
-            NDArray addMask = null;
-            if (t > 1) {
-                AttentionMask am = mask == null ? AttentionMask.causal(t) : mask;
-                addMask = m.create(am.additive(prefix), new Shape(t, s));                             // [T, S]
+        boolean[] visible = new boolean[t * s];
+        for (int r = 0; r < t; r++) {
+            for (int j = 0; j < s; j++) {
+                int nj = j - prefix;
+                visible[r * s + j] = nj < 0 || (mask == null ? nj <= r : mask.visible(r, nj));
             }
-            NDIndex newSlots = new NDIndex().addSliceDim(prefix, s);
-            NDIndex allSlots = new NDIndex().addSliceDim(0, s);
-            Shape kvShape = new Shape(t, kvh, hd);
-            Shape qShape = new Shape(kvh, (long) g * t, hd);
-            for (int l = 0; l < exit; l++) {
-                rmsNorm(x, t, hn);
-                qkv[l].apply(hn, t, qkvOut);
-                splitRope(qkvOut, t, positions, q, k, v, g);
-                try (NDManager lm = m.newSubManager()) {
-                    NDArray kCache = cache.keys(l);
-                    NDArray vCache = cache.values(l);
-                    kCache.set(newSlots, lm.create(k, kvShape));
-                    vCache.set(newSlots, lm.create(v, kvShape));
-                    NDArray keys = kCache.get(lm, allSlots).transpose(1, 2, 0);                        // [KV,hd,S]
-                    NDArray vals = vCache.get(lm, allSlots).transpose(1, 0, 2);                        // [KV,S,hd]
-                    NDArray scores = lm.create(q, qShape).matMul(keys);                                // [KV,gT,S]
-                    if (addMask != null) {
-                        scores = scores.reshape(kvh, g, t, s).addi(addMask).reshape(kvh, (long) g * t, s);
-                    }
-                    float[] a = scores.softmax(-1).matMul(vals).toFloatArray();                       // [KV,gT,hd]
-                    // [KV, g, T, hd] -> [T, KV, g, hd]
-                    for (int kv = 0; kv < kvh; kv++) {
-                        for (int gi = 0; gi < g; gi++) {
-                            for (int r = 0; r < t; r++) {
-                                System.arraycopy(a, ((kv * g + gi) * t + r) * hd, att, r * qd + (kv * g + gi) * hd,
-                                        hd);
-                            }
-                        }
-                    }
-                }
-                wo[l].apply(att, t, proj);
-                add(x, proj);
-                rmsNorm(x, t, hn);
-                gu[l].apply(hn, t, guOut);
-                VectorMatmul.swiglu(guOut, t, hdim, act);
-                down[l].apply(act, t, proj);
-                add(x, proj);
-                for (int kk = 0; kk < hiddenLayers.length; kk++) {
-                    if (hiddenLayers[kk] == l + 1) {
-                        layerHidden[kk] = x.clone();
-                    }
+        }
+        float[] scores = new float[s];
+        for (int l = 0; l < exit; l++) {
+            rmsNorm(x, t, hn);
+            qkv[l].apply(hn, t, qkvOut);
+            splitRope(qkvOut, t, positions, q, k, v);
+            float[] kc = cache.hostKeys(l);
+            float[] vc = cache.hostValues(l);
+            System.arraycopy(k, 0, kc, prefix * kd, t * kd);
+            System.arraycopy(v, 0, vc, prefix * kd, t * kd);
+            attention(q, kc, vc, t, s, visible, scores, att);
+            wo[l].apply(att, t, proj);
+            add(x, proj);
+            rmsNorm(x, t, hn);
+            gu[l].apply(hn, t, guOut);
+            VectorMatmul.swiglu(guOut, t, hdim, act);
+            down[l].apply(act, t, proj);
+            add(x, proj);
+            for (int kk = 0; kk < hiddenLayers.length; kk++) {
+                if (hiddenLayers[kk] == l + 1) {
+                    layerHidden[kk] = x.clone();
                 }
             }
         }
@@ -191,6 +168,59 @@ final class VectorForward {
         head.apply(headIn, rows, logits);
         return ForwardResult.ofHost(rows, t, c.vocabSize(), d, logits, options.lastHidden() ? hf : null, layerHidden,
                 options.deviceOutputs() ? manager.newSubManager() : null);
+    }
+
+    /**
+     * Grouped-query attention of the T new rows over cache slots {@code [0, s)}: {@code visible[r·s + j]} says which
+     * slots row r sees (the committed prefix, and its tree ancestors or causal predecessors among the new rows).
+     * Scores are {@code q·k} (q carries {@code 1/sqrt(hd)}), softmax over the visible slots, then the weighted sum of
+     * values; {@code out} is {@code [T, H·hd]}.
+     */
+    private void attention(float[] q, float[] kc, float[] vc, int t, int s, boolean[] visible, float[] scores,
+            float[] out) {
+        int hd = c.headDim();
+        int kd = c.kvDim();
+        int qd = c.qDim();
+        int g = c.heads() / c.kvHeads();
+        java.util.Arrays.fill(out, 0, t * qd, 0f);
+        for (int r = 0; r < t; r++) {
+            int vis = r * s;
+            for (int head = 0; head < c.heads(); head++) {
+                int qo = r * qd + head * hd;
+                int ko = (head / g) * hd;
+                float max = Float.NEGATIVE_INFINITY;
+                for (int j = 0; j < s; j++) {
+                    if (!visible[vis + j]) {
+                        scores[j] = Float.NEGATIVE_INFINITY;
+                        continue;
+                    }
+                    int kj = j * kd + ko;
+                    float dot = 0f;
+                    for (int e = 0; e < hd; e++) {
+                        dot += q[qo + e] * kc[kj + e];
+                    }
+                    scores[j] = dot;
+                    max = Math.max(max, dot);
+                }
+                float sum = 0f;
+                for (int j = 0; j < s; j++) {
+                    float p = visible[vis + j] ? (float) Math.exp(scores[j] - max) : 0f;
+                    scores[j] = p;
+                    sum += p;
+                }
+                float inv = 1f / sum;
+                for (int j = 0; j < s; j++) {
+                    float p = scores[j] * inv;
+                    if (p == 0f) {
+                        continue;
+                    }
+                    int vj = j * kd + ko;
+                    for (int e = 0; e < hd; e++) {
+                        out[qo + e] += p * vc[vj + e];
+                    }
+                }
+            }
+        }
     }
 
     /** {@code out = x / sqrt(Σx² + dim·eps)} per row (the weights and sqrt(dim) live in the next projection). */
@@ -211,10 +241,10 @@ final class VectorForward {
     }
 
     /**
-     * Splits the fused projection into q (laid out {@code [KV, g·T, hd]} for the batched score matmul), k
-     * {@code [T, KV, hd]} and v {@code [T, KV, hd]}, applying RoPE (half-split pairing) to q and k.
+     * Splits the fused projection into q {@code [T, H, hd]}, k {@code [T, KV, hd]} and v {@code [T, KV, hd]} (the
+     * cache's slot layout), applying RoPE (half-split pairing) to q and k.
      */
-    private void splitRope(float[] qkvOut, int t, int[] positions, float[] q, float[] k, float[] v, int g) {
+    private void splitRope(float[] qkvOut, int t, int[] positions, float[] q, float[] k, float[] v) {
         int qd = c.qDim();
         int kd = c.kvDim();
         int hd = c.headDim();
@@ -224,9 +254,7 @@ final class VectorForward {
             int base = r * width;
             int po = positions[r] * half;
             for (int head = 0; head < c.heads(); head++) {
-                int kv = head / g;
-                int gi = head % g;
-                rope(qkvOut, base + head * hd, q, ((kv * g + gi) * t + r) * hd, po, half);
+                rope(qkvOut, base + head * hd, q, r * qd + head * hd, po, half);
             }
             for (int head = 0; head < c.kvHeads(); head++) {
                 rope(qkvOut, base + qd + head * hd, k, (r * c.kvHeads() + head) * hd, po, half);
