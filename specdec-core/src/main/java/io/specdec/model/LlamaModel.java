@@ -9,6 +9,8 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
 import io.specdec.engine.SpecdecEngine;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The Llama-family decoder on DJL NDArrays: RMSNorm, RoPE, grouped-query attention over a {@link KvCache}, SwiGLU,
@@ -35,6 +37,8 @@ import java.util.List;
  * concurrently; a cache must not be used by two threads at once.
  */
 public final class LlamaModel implements CausalLM {
+    private static final Logger LOG = LoggerFactory.getLogger(LlamaModel.class);
+
     static {
         SpecdecEngine.configure();
     }
@@ -218,7 +222,8 @@ public final class LlamaModel implements CausalLM {
             // the fastest of the later rounds: JIT compilation and machine noise only ever add time
             double torch = samples[0][0] + samples[2][0];
             double vec = samples[1][0] + samples[3][0];
-            if (Boolean.getBoolean("specdec.kernel.debug")) { System.err.printf("kernel timing torch %.0f vector %.0f ns (%d runs) %s%n", torch, vec, runs.size(), java.util.Arrays.toString(samples[1])); }
+            LOG.debug("kernel timing (c(1)+c({}), ns): torch {} vector {} over {} rounds", t8, (long) torch, (long) vec,
+                    runs.size());
             return vec < torch ? "vector" : "torch";
         }
     }

@@ -202,6 +202,76 @@ final class VectorMatmul {
         }
     }
 
+    private static final VectorSpecies<Float> S8 = FloatVector.SPECIES_256;
+
+    /**
+     * The vector width (in floats) used for rows of {@code n} elements (a head's width): the preferred species'
+     * length or 8 when it divides {@code n}, else 0 (scalar). The species are constants in the code paths below:
+     * the Vector API compiles to SIMD only for constant species.
+     */
+    static int widthFor(int n) {
+        if (n % S.length() == 0) {
+            return S.length();
+        }
+        return n % 8 == 0 ? 8 : 0;
+    }
+
+    /** {@code Σ a[ao+e]·b[bo+e]} over {@code n} elements at vector width {@code w} ({@link #widthFor}). */
+    static float dot(int w, float[] a, int ao, float[] b, int bo, int n) {
+        if (w == S.length()) {
+            FloatVector acc = FloatVector.zero(S);
+            for (int e = 0; e < n; e += S.length()) {
+                acc = FloatVector.fromArray(S, a, ao + e).fma(FloatVector.fromArray(S, b, bo + e), acc);
+            }
+            return acc.reduceLanes(VectorOperators.ADD);
+        }
+        if (w == 8) {
+            FloatVector acc = FloatVector.zero(S8);
+            for (int e = 0; e < n; e += 8) {
+                acc = FloatVector.fromArray(S8, a, ao + e).fma(FloatVector.fromArray(S8, b, bo + e), acc);
+            }
+            return acc.reduceLanes(VectorOperators.ADD);
+        }
+        float d = 0f;
+        for (int e = 0; e < n; e++) {
+            d = Math.fma(a[ao + e], b[bo + e], d);
+        }
+        return d;
+    }
+
+    /** {@code y[yo+e] += p·x[xo+e]} over {@code n} elements at vector width {@code w}. */
+    static void axpy(int w, float p, float[] x, int xo, float[] y, int yo, int n) {
+        if (w == S.length()) {
+            FloatVector pv = FloatVector.broadcast(S, p);
+            for (int e = 0; e < n; e += S.length()) {
+                FloatVector.fromArray(S, x, xo + e).fma(pv, FloatVector.fromArray(S, y, yo + e)).intoArray(y, yo + e);
+            }
+            return;
+        }
+        if (w == 8) {
+            FloatVector pv = FloatVector.broadcast(S8, p);
+            for (int e = 0; e < n; e += 8) {
+                FloatVector.fromArray(S8, x, xo + e).fma(pv, FloatVector.fromArray(S8, y, yo + e)).intoArray(y, yo + e);
+            }
+            return;
+        }
+        for (int e = 0; e < n; e++) {
+            y[yo + e] = Math.fma(p, x[xo + e], y[yo + e]);
+        }
+    }
+
+    /** {@code a[j] = exp(a[j] - shift)} for {@code j < n} ({@code -inf} entries become 0); returns their sum. */
+    static float expShifted(float[] a, int n, float shift) {
+        FloatVector sum = FloatVector.zero(S);
+        for (int j = 0; j < n; j += S.length()) {
+            VectorMask<Float> m = S.indexInRange(j, n);
+            FloatVector e = FloatVector.fromArray(S, a, j, m).sub(shift).lanewise(VectorOperators.EXP);
+            e.intoArray(a, j, m);
+            sum = sum.add(e, m);
+        }
+        return sum.reduceLanes(VectorOperators.ADD);
+    }
+
     /** Scalar form of one lane of the 4-k step: the same chain of fused multiply-adds as the vector lanes. */
     private void tail4(float[] x, int xo, float[] acc, int yi, int wi, int len) {
         float s = Math.fma(packed[wi], x[xo], acc[yi]);
