@@ -200,7 +200,9 @@ public final class LlamaModel implements CausalLM {
             int reps = 0;
             long start = System.nanoTime();
             java.util.List<long[]> runs = new java.util.ArrayList<>();
-            while (reps < 6 || (reps < 60 && System.nanoTime() - start < 200_000_000L)) {
+            JitSettle jit = new JitSettle();
+            boolean settled = false;
+            while (reps < 6 || (reps < 200 && System.nanoTime() - start < (settled ? 200_000_000L : 2_000_000_000L))) {
                 long[] r = new long[4];
                 for (int k = 0; k < 4; k++) {
                     VectorForward use = k % 2 == 0 ? null : vf;
@@ -214,6 +216,7 @@ public final class LlamaModel implements CausalLM {
                 }
                 runs.add(r);
                 reps++;
+                settled = settled || jit.settled();
             }
             for (int k = 0; k < 4; k++) {
                 final int kk = k;
@@ -237,17 +240,21 @@ public final class LlamaModel implements CausalLM {
     }
 
     /**
-     * Runs one kernel's decode path ({@code use} null = torch) for up to ~300 ms at load (T = 1, 4 and 8), once per kernel per JVM: the JIT
-     * compiles the host kernels and PyTorch makes its first-call allocations before the first real token (and
-     * before the kernels are timed against each other), so a cold {@code generate} does not pay for them in its
-     * first tokens.
+     * Runs one kernel's decode path ({@code use} null = torch) at load (T = 1, 4 and 8), once per kernel per JVM, until
+     * the JIT has settled: at least 300 ms, and 500 forwards (100 for torch) or 1 s (C2 compiles a small
+     * model's per-layer kernels only after some thousand calls), then until the JVM's total compilation time has not
+     * moved over two batches of five forwards; at most 3 s. The host kernels reach SIMD speed only once C2 has compiled them (the
+     * Vector API is orders of magnitude slower interpreted), and PyTorch makes its first-call allocations, before the
+     * first real token and before the kernels are timed against each other, so a cold {@code generate} does not pay
+     * for them in its first tokens.
      */
     private void warmUp(VectorForward use) {
         int n = Math.min(64, c.contextLength());
         try (KvCache cache = new KvCache(manager, c, n, use != null)) {
             long start = System.nanoTime();
+            JitSettle jit = new JitSettle();
             int[] sizes = {1, 1, 4, 1, 8};
-            for (int i = 0; i < 1000 && System.nanoTime() - start < 300_000_000L; i++) {
+            for (int i = 0; ; i++) {
                 int t = Math.min(sizes[i % sizes.length], n / 2);
                 if (cache.remaining() < t) {
                     cache.clear();
@@ -258,7 +265,38 @@ public final class LlamaModel implements CausalLM {
                 }
                 forwardWith(use, cache, toks, positions(cache.length(), t), null,
                         t == 1 ? ForwardOptions.LAST_ROW : ForwardOptions.DEFAULT).close();
+                if (i % sizes.length == sizes.length - 1) {
+                    long elapsed = System.nanoTime() - start;
+                    boolean settled = jit.settled();
+                    if (elapsed > 3_000_000_000L || (elapsed > 300_000_000L && settled
+                            && (i >= (use == null ? 100 : 500) || elapsed > 1_000_000_000L))) {
+                        LOG.debug("{} kernel warmed up in {} ms ({} forwards)", use == null ? "torch" : "vector",
+                                elapsed / 1_000_000, i + 1);
+                        return;
+                    }
+                }
             }
+        }
+    }
+
+    /**
+     * Whether the JIT has gone quiet: the JVM's total compilation time unchanged over the last two calls of
+     * {@link #settled()} (always true where the JVM does not report compilation time).
+     */
+    private static final class JitSettle {
+        private final java.lang.management.CompilationMXBean bean =
+                java.lang.management.ManagementFactory.getCompilationMXBean();
+        private long last = -1;
+        private int quiet;
+
+        boolean settled() {
+            if (bean == null || !bean.isCompilationTimeMonitoringSupported()) {
+                return true;
+            }
+            long now = bean.getTotalCompilationTime();
+            quiet = now == last ? quiet + 1 : 0;
+            last = now;
+            return quiet >= 2;
         }
     }
 

@@ -183,7 +183,6 @@ final class VectorForward {
         int qd = c.qDim();
         int g = c.heads() / c.kvHeads();
         java.util.Arrays.fill(out, 0, t * qd, 0f);
-        int sp = VectorMatmul.widthFor(hd);
         for (int r = 0; r < t; r++) {
             int vis = r * s;
             for (int head = 0; head < c.heads(); head++) {
@@ -195,14 +194,29 @@ final class VectorForward {
                         scores[j] = Float.NEGATIVE_INFINITY;
                         continue;
                     }
-                    float dot = VectorMatmul.dot(sp, q, qo, kc, j * kd + ko, hd);
+                    int kj = j * kd + ko;
+                    float dot = 0f;
+                    for (int e = 0; e < hd; e++) {
+                        dot += q[qo + e] * kc[kj + e];
+                    }
                     scores[j] = dot;
                     max = Math.max(max, dot);
                 }
-                float inv = 1f / VectorMatmul.expShifted(scores, s, max);
+                float sum = 0f;
                 for (int j = 0; j < s; j++) {
-                    if (scores[j] != 0f) {
-                        VectorMatmul.axpy(sp, scores[j] * inv, vc, j * kd + ko, out, qo, hd);
+                    float p = visible[vis + j] ? (float) Math.exp(scores[j] - max) : 0f;
+                    scores[j] = p;
+                    sum += p;
+                }
+                float inv = 1f / sum;
+                for (int j = 0; j < s; j++) {
+                    float p = scores[j] * inv;
+                    if (p == 0f) {
+                        continue;
+                    }
+                    int vj = j * kd + ko;
+                    for (int e = 0; e < hd; e++) {
+                        out[qo + e] += p * vc[vj + e];
                     }
                 }
             }
