@@ -200,9 +200,7 @@ public final class LlamaModel implements CausalLM {
             int reps = 0;
             long start = System.nanoTime();
             java.util.List<long[]> runs = new java.util.ArrayList<>();
-            JitSettle jit = new JitSettle();
-            boolean settled = false;
-            while (reps < 6 || (reps < 200 && System.nanoTime() - start < (settled ? 200_000_000L : 2_000_000_000L))) {
+            while (reps < 6 || (reps < 60 && System.nanoTime() - start < 200_000_000L)) {
                 long[] r = new long[4];
                 for (int k = 0; k < 4; k++) {
                     VectorForward use = k % 2 == 0 ? null : vf;
@@ -216,7 +214,6 @@ public final class LlamaModel implements CausalLM {
                 }
                 runs.add(r);
                 reps++;
-                settled = settled || jit.settled();
             }
             for (int k = 0; k < 4; k++) {
                 final int kk = k;
