@@ -1,0 +1,107 @@
+package io.specdec.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.specdec.model.LlamaConfig;
+import io.specdec.testing.TestModels;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The trainer on a toy model (seconds): it overfits a tiny batch, a resumed run repeats the uninterrupted one. */
+class LlamaTrainerTest {
+    static final LlamaConfig CFG = TestModels.tiny(24);
+
+    static List<SampleFile.Sample> patterns(int n, int len, boolean withTop) {
+        List<SampleFile.Sample> out = new ArrayList<>();
+        for (int s = 0; s < n; s++) {
+            int[] ids = new int[len];
+            ids[0] = 1;
+            for (int i = 1; i < len; i++) {
+                ids[i] = 3 + (s * 5 + i * (s + 1)) % 21;
+            }
+            int k = 4;
+            int[] ti = withTop ? new int[(len - 1) * k] : null;
+            float[] tl = withTop ? new float[(len - 1) * k] : null;
+            if (withTop) {
+                for (int i = 0; i < len - 1; i++) {
+                    for (int j = 0; j < k; j++) {
+                        ti[i * k + j] = j == 0 ? ids[i + 1] : (ids[i + 1] + j) % 24;
+                        tl[i * k + j] = 4f - j;
+                    }
+                }
+            }
+            out.add(new SampleFile.Sample(1, ids, ti, tl));
+        }
+        return out;
+    }
+
+    static LlamaTrainer.Config cfg(int steps, int evalEvery) {
+        return new LlamaTrainer.Config(steps, 4, 16, 1e-2f, 1e-3f, 5, 0.0f, 1f, evalEvery, 2, 0, 1f, 7);
+    }
+
+    @Test
+    void overfitsATinyBatch() throws Exception {
+        TrainingData data = new TrainingData(patterns(4, 17, false), 24, 0);
+        try (TrainableLlama m = TrainableLlama.of(TestModels.random(CFG, 3, 0.1f))) {
+            float before = LlamaTrainer.evaluate(m, data, 1, 4, 16, 1);
+            LlamaTrainer.Result r = LlamaTrainer.train(m, data, data, cfg(200, 50), null, null, null);
+            float after = LlamaTrainer.evaluate(m, data, 1, 4, 16, 1);
+            assertTrue(before > 2.0, "an untrained model is near uniform: " + before);
+            assertTrue(after < 0.25, "200 steps on 4 sequences must memorise them: loss " + before + " -> " + after);
+            assertEquals(200, r.trainLoss().length);
+        }
+    }
+
+    @Test
+    void aResumedRunRepeatsTheUninterruptedOne(@TempDir Path dir) throws Exception {
+        TrainingData train = new TrainingData(patterns(6, 21, true), 24, 4);
+        TrainingData val = new TrainingData(patterns(2, 21, true), 24, 4);
+        LlamaTrainer.Result full;
+        try (TrainableLlama m = TrainableLlama.of(TestModels.random(CFG, 3, 0.1f))) {
+            full = LlamaTrainer.train(m, train, val, cfg(40, 10), dir.resolve("a"), null, null);
+        }
+        try (TrainableLlama m = TrainableLlama.of(TestModels.random(CFG, 3, 0.1f))) {
+            LlamaTrainer.Result first = LlamaTrainer.train(m, train, val, cfg(40, 10), dir.resolve("b"), null,
+                    new LlamaTrainer.Listener() {
+                        @Override
+                        public boolean stopRequested(int step) {
+                            return step == 17;
+                        }
+                    });
+            assertEquals(17, first.step());
+        }
+        LlamaTrainer.Result resumed = LlamaTrainer.resume(dir.resolve("b"), train, val, null, null);
+        assertEquals(40, resumed.step());
+        assertEquals(40, resumed.trainLoss().length);
+        for (int i = 0; i < 40; i++) {
+            float a = full.trainLoss()[i];
+            float b = resumed.trainLoss()[i];
+            assertTrue(Math.abs(a - b) <= 1e-4 * Math.max(1, Math.abs(a)), "step " + (i + 1) + ": " + a + " vs " + b);
+        }
+        assertEquals(full.evals().size(), resumed.evals().size());
+        assertEquals(full.bestValLoss(), resumed.bestValLoss(), 1e-4);
+        assertTrue(full.trainLoss()[39] < full.trainLoss()[0], "the loss falls");
+        // the checkpoints are ordinary models
+        try (io.specdec.io.GgufFile f = io.specdec.io.GgufFile.open(dir.resolve("b").resolve("best.gguf"))) {
+            assertEquals(CFG.dim(), f.getLong("llama.embedding_length"));
+        }
+        assertTrue(Files.exists(dir.resolve("b").resolve("last.gguf")));
+    }
+
+    @Test
+    void badSettingsAndDataAreOneLineErrors(@TempDir Path dir) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new LlamaTrainer.Config(10, 4, 16, -1f, 0f, 0, 0f, 1f, 5, 1, 0, 0f, 1));
+        assertEquals("invalid training setting: learning rate = -1.0", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new TrainingData(patterns(2, 5, false), 10, 0));
+        assertTrue(e.getMessage().contains("outside the model's vocabulary 0..9"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> LlamaTrainer.resume(dir, null, null, null, null));
+        assertTrue(e.getMessage().contains("no trainer.gguf to resume from"), e.getMessage());
+    }
+}
