@@ -142,4 +142,36 @@ public final class CheckpointWriter {
         }
         g.write(path);
     }
+
+    /**
+     * Writes {@code tokenizer} as a llama2.c {@code tokenizer.bin} (int32 max_token_length, then per token: float32
+     * score, int32 byte length, UTF-8 bytes with "▁" as a space; little-endian), which
+     * {@link Llama2cLoader#readTokenizer} reads back. The llama2.c layout fixes UNK 0, BOS 1, EOS 2.
+     *
+     * @throws IllegalArgumentException when the tokenizer's special ids are not 0, 1, 2
+     */
+    public static void writeLlama2cTokenizer(SentencePieceBpeTokenizer tokenizer, Path path) throws IOException {
+        if (tokenizer.unkId() != 0 || tokenizer.bosId() != 1 || tokenizer.eosId() != 2) {
+            throw new IllegalArgumentException("llama2.c tokenizers have UNK 0, BOS 1, EOS 2; this one has UNK "
+                    + tokenizer.unkId() + ", BOS " + tokenizer.bosId() + ", EOS " + tokenizer.eosId());
+        }
+        int v = tokenizer.vocabSize();
+        byte[][] bytes = new byte[v][];
+        int max = 1;
+        for (int i = 0; i < v; i++) {
+            bytes[i] = tokenizer.piece(i).replace("\u2581", " ").getBytes(StandardCharsets.UTF_8);
+            max = Math.max(max, bytes[i].length);
+        }
+        final int maxLen = max;
+        AtomicFiles.write(path, os -> {
+            java.io.DataOutputStream out = new java.io.DataOutputStream(new java.io.BufferedOutputStream(os));
+            out.writeInt(Integer.reverseBytes(maxLen));
+            for (int i = 0; i < v; i++) {
+                out.writeInt(Integer.reverseBytes(Float.floatToIntBits(tokenizer.score(i))));
+                out.writeInt(Integer.reverseBytes(bytes[i].length));
+                out.write(bytes[i]);
+            }
+            out.flush();
+        });
+    }
 }
