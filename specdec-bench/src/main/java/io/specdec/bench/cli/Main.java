@@ -18,7 +18,7 @@ import picocli.CommandLine.Command;
         description = "Speculative decoding for Llama-family models on DJL / PyTorch: the same text as the model"
                 + " alone, faster.",
         subcommands = {GenerateCommand.class, BenchCommand.class, ConvertCommand.class, InspectCommand.class,
-            SoakCommand.class, FuzzCommand.class, SampleCommand.class})
+            SoakCommand.class, FuzzCommand.class, SampleCommand.class, TrainDraftCommand.class})
 public final class Main implements Runnable {
     PrintStream out;
     PrintStream err;

@@ -1,0 +1,101 @@
+package io.specdec.bench.cli;
+
+import io.specdec.train.LlamaTrainer;
+import io.specdec.train.TrainableLlama;
+import io.specdec.train.TrainingData;
+import io.specdec.tokenizer.SentencePieceBpeTokenizer;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import picocli.CommandLine;
+import picocli.CommandLine.Option;
+
+/** The trainer's options ({@link LlamaTrainer.Config}) shared by {@code train-draft} and {@code train-lm}. */
+final class TrainerOptions {
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "checkpoint folder: best.gguf,"
+            + " last.gguf, trainer.gguf (resume)")
+    Path out;
+    @Option(names = "--steps", paramLabel = "N", description = "optimizer steps; default 2000")
+    int steps = 2000;
+    @Option(names = "--batch-size", paramLabel = "B", description = "sequences per step; default 16")
+    int batchSize = 16;
+    @Option(names = "--seq-len", paramLabel = "T", description = "positions per sequence; default 128")
+    int seqLen = 128;
+    @Option(names = "--lr", paramLabel = "LR", description = "peak learning rate; default 3e-3")
+    float lr = 3e-3f;
+    @Option(names = "--min-lr", paramLabel = "LR", description = "final learning rate (cosine); default lr/10")
+    Float minLr;
+    @Option(names = "--warmup", paramLabel = "N", description = "linear warm-up steps; default 50")
+    int warmup = 50;
+    @Option(names = "--weight-decay", paramLabel = "W", description = "AdamW decay on matrices; default 0.1")
+    float weightDecay = 0.1f;
+    @Option(names = "--clip", paramLabel = "C", description = "gradient-norm clip, 0 = none; default 1")
+    float clip = 1f;
+    @Option(names = "--eval-every", paramLabel = "N", description = "steps between validations/checkpoints;"
+            + " default 100")
+    int evalEvery = 100;
+    @Option(names = "--eval-batches", paramLabel = "N", description = "validation batches; default 8")
+    int evalBatches = 8;
+    @Option(names = "--patience", paramLabel = "N", description = "validations without improvement before"
+            + " stopping, 0 = never; default 5")
+    int patience = 5;
+    @Option(names = "--kl-weight", paramLabel = "A", description = "weight of KL to the stored top-k teacher"
+            + " logits (when the samples have them); default 1")
+    float klWeight = 1f;
+    @Option(names = "--val-fraction", paramLabel = "F", description = "sequences held out for validation;"
+            + " default 0.02")
+    double valFraction = 0.02;
+    @Option(names = "--seed", paramLabel = "S", description = "batch and init seed; default 1")
+    long seed = 1;
+    @Option(names = "--resume", description = "continue the run checkpointed in --out")
+    boolean resume;
+
+    LlamaTrainer.Config config(CommandLine cl) {
+        if (!(valFraction > 0 && valFraction < 0.5)) {
+            throw new CommandLine.ParameterException(cl, "--val-fraction must be in (0, 0.5), found " + valFraction);
+        }
+        try {
+            return new LlamaTrainer.Config(steps, batchSize, seqLen, lr, minLr == null ? lr / 10 : minLr, warmup,
+                    weightDecay, clip, evalEvery, evalBatches, patience, klWeight, seed);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(cl, e.getMessage());
+        }
+    }
+
+    /** Trains (or resumes) with a progress bar; prints the outcome. */
+    LlamaTrainer.Result run(CommandLine cl, TrainableLlama model, TrainingData train, TrainingData val,
+            SentencePieceBpeTokenizer tok, PrintStream err, PrintStream outStream) throws IOException {
+        LlamaTrainer.Config cfg = config(cl);
+        if (resume && !Files.isRegularFile(out.resolve("trainer.gguf"))) {
+            throw new IllegalArgumentException("--resume: " + out + " holds no trainer.gguf");
+        }
+        if (!resume && Files.isRegularFile(out.resolve("trainer.gguf"))) {
+            throw new IllegalArgumentException(out + " already holds a run (trainer.gguf): pass --resume to continue"
+                    + " it or choose another --out");
+        }
+        LlamaTrainer.Result r;
+        try (Progress p = Progress.start(err, "training", cfg.steps(), "step")) {
+            float[] val0 = {Float.NaN};
+            LlamaTrainer.Listener l = new LlamaTrainer.Listener() {
+                @Override
+                public void onStep(int step, int steps, float loss, float lrNow, double tps) {
+                    p.stepTo(step);
+                    p.message(String.format("loss %.3f val %.3f lr %.1e %,.0f tok/s", loss, val0[0], lrNow, tps));
+                }
+
+                @Override
+                public void onEval(int step, float v, float best) {
+                    val0[0] = v;
+                }
+            };
+            r = resume ? LlamaTrainer.resume(out, train, val, tok, l)
+                    : LlamaTrainer.train(model, train, val, cfg, out, tok, l);
+        }
+        outStream.printf("trained %d steps in %.1f s (%,.0f tokens/s): best validation loss %.4f (perplexity %.3f)"
+                + " at step %d%s; checkpoints in %s%n", r.step(), r.seconds(), r.tokens() / Math.max(1e-9, r.seconds()),
+                r.bestValLoss(), Math.exp(r.bestValLoss()), r.bestStep(), r.stoppedEarly() ? " (stopped early)" : "",
+                out);
+        return r;
+    }
+}
