@@ -31,8 +31,8 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(root.commandLine(), "a command is needed (generate, bench, convert,"
-                + " inspect, soak)");
+        throw new CommandLine.ParameterException(root.commandLine(), "a command is needed (generate, bench,"
+                + " sample, train-draft, convert, inspect, soak)");
     }
 
     public static void main(String[] argv) {
