@@ -18,7 +18,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -379,11 +378,8 @@ public final class LlamaTrainer {
             g.putMetadata("specdec.trainer.best_step", bestStep);
             g.putMetadata("specdec.trainer.bad_evals", bad);
             g.putMetadata("specdec.trainer.trainable", model.trainableNames().toArray(new String[0]));
-            Map<String, NDArray> ps = model.parameters();
-            Map<String, float[]> host = new HashMap<>();
-            for (Map.Entry<String, NDArray> e : ps.entrySet()) {
+            for (Map.Entry<String, NDArray> e : model.parameters().entrySet()) {
                 float[] data = e.getValue().toFloatArray();
-                host.put(e.getKey(), data);
                 g.putTensor("model." + e.getKey(), new long[] {data.length}, data);
             }
             for (Map.Entry<String, NDArray[]> e : opt.moments().entrySet()) {
@@ -392,11 +388,11 @@ public final class LlamaTrainer {
                 float[] vv = e.getValue()[1].toFloatArray();
                 g.putTensor("adam.v." + e.getKey(), new long[] {vv.length}, vv);
             }
-            float[] log = new float[Math.max(1, losses.size())];
-            for (int i = 0; i < losses.size(); i++) {
+            float[] log = new float[losses.size()]; // a checkpoint follows at least one step
+            for (int i = 0; i < log.length; i++) {
                 log[i] = losses.get(i);
             }
-            g.putTensor("log.train_loss", new long[] {log.length}, losses.isEmpty() ? new float[1] : log);
+            g.putTensor("log.train_loss", new long[] {log.length}, log);
             if (!evals.isEmpty()) {
                 float[] ev = new float[evals.size() * 2];
                 for (int i = 0; i < evals.size(); i++) {

@@ -4,10 +4,7 @@ import io.specdec.io.LoadedModel;
 import io.specdec.train.SampleFile;
 import io.specdec.train.SelfDistillation;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -54,22 +51,8 @@ final class SampleCommand extends Subcommand {
         }
         configure();
         LoadedModel lm = Progress.load(model, err());
-        List<int[]> ps = new ArrayList<>();
-        if (prompts == null) {
-            ps.add(lm.tokenizer().encode("", true));
-        } else {
-            if (!Files.isRegularFile(prompts)) {
-                throw new IllegalArgumentException(prompts + ": no such prompt file");
-            }
-            for (String line : Files.readAllLines(prompts, StandardCharsets.UTF_8)) {
-                if (!line.isBlank()) {
-                    ps.add(lm.tokenizer().encode(line.strip(), true));
-                }
-            }
-            if (ps.isEmpty()) {
-                throw new IllegalArgumentException(prompts + ": no prompts (every line is blank)");
-            }
-        }
+        List<int[]> ps = prompts == null ? List.of(lm.tokenizer().encode("", true))
+                : TrainDraftCommand.prompts(prompts, lm);
         String kernel = "auto".equals(io.specdec.model.Kernels.requested())
                 ? (io.specdec.model.Kernels.vectorAvailable() ? "vector" : "torch") : io.specdec.model.Kernels.requested();
         SelfDistillation sd = SelfDistillation.builder().setWeights(lm.weights()).setPrompts(ps)
