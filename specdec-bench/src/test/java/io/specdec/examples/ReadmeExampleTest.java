@@ -20,10 +20,11 @@ import org.junit.jupiter.api.Test;
 class ReadmeExampleTest {
     @Test
     void exampleRunsAndMatchesTheReadme() throws IOException {
-        Path target = SharedAssets.require("models/stories260K.gguf");
+        Path target = SharedAssets.storyModels().target();
         io.specdec.generate.GenerationResult r = ReadmeExample.run(target,
-                SharedAssets.require("models/draft43K.gguf"));
-        assertEquals(64, r.ids().length);
+                SharedAssets.storyModels().draft());
+        assertTrue(r.ids().length > 0 && r.ids().length <= 64,
+                "at most 64 tokens (fewer when the model ends its story)");
         assertTrue(r.speculation().tau() > 1);
         LoadedModel lm = ModelLoader.load(target);
         try (LlamaModel m = new LlamaModel(lm.weights())) {

@@ -32,8 +32,8 @@ class UserGuideTest {
 
     @Test
     void everyExampleRunsAndIsLossless() {
-        Path model = SharedAssets.require("models/stories260K.gguf");
-        Path draft = SharedAssets.require("models/draft43K.gguf");
+        Path model = SharedAssets.storyModels().target();
+        Path draft = SharedAssets.storyModels().draft();
         int[] once = plain(model, "Once upon a time");
         for (GenerationResult r : new GenerationResult[] {UserGuideExamples.draftModelTree(model, draft),
             UserGuideExamples.recycling(model), UserGuideExamples.hybrid(model), UserGuideExamples.earlyExit(model),

@@ -81,6 +81,20 @@ public final class CheckpointWriter {
      */
     public static void writeGguf(LlamaWeights weights, SentencePieceBpeTokenizer tokenizer, Path path)
             throws IOException {
+        writeGguf(weights, tokenizer, path, GgmlType.F32);
+    }
+
+    /**
+     * As {@link #writeGguf(LlamaWeights, SentencePieceBpeTokenizer, Path)}, with the matrices (embedding, projections,
+     * LM head) stored as {@code matrices} ({@link GgmlType#F32} or {@link GgmlType#F16}); norms stay F32, as
+     * llama.cpp writes them.
+     */
+    public static void writeGguf(LlamaWeights weights, SentencePieceBpeTokenizer tokenizer, Path path,
+            GgmlType matrices) throws IOException {
+        if (matrices != GgmlType.F32 && matrices != GgmlType.F16) {
+            throw new IllegalArgumentException("GGUF writer stores matrices as F32 or F16, not " + matrices);
+        }
+        GgmlType mt = matrices;
         LlamaWeights w = weights.toHalfSplit();
         LlamaConfig c = w.config();
         if (c.qkvBias()) {
@@ -120,25 +134,25 @@ public final class CheckpointWriter {
         }
         ModelLoader.Names n = GgufLoader.NAMES;
         long d = c.dim();
-        g.putTensor(n.embedding(), new long[] {c.vocabSize(), d}, w.embedding());
+        g.putTensor(n.embedding(), new long[] {c.vocabSize(), d}, w.embedding(), mt);
         for (int i = 0; i < c.layers(); i++) {
             LlamaWeights.Layer l = w.layers().get(i);
             String p = n.layerPrefix().replace("{i}", Integer.toString(i));
             g.putTensor(p + n.attnNorm(), new long[] {d}, l.attnNorm());
             g.putTensor(p + n.wq(), new long[] {c.qDim(), d},
-                    LlamaWeights.unpermuteRows(l.wq(), c.heads(), c.headDim(), c.dim()));
+                    LlamaWeights.unpermuteRows(l.wq(), c.heads(), c.headDim(), c.dim()), mt);
             g.putTensor(p + n.wk(), new long[] {c.kvDim(), d},
-                    LlamaWeights.unpermuteRows(l.wk(), c.kvHeads(), c.headDim(), c.dim()));
-            g.putTensor(p + n.wv(), new long[] {c.kvDim(), d}, l.wv());
-            g.putTensor(p + n.wo(), new long[] {d, c.qDim()}, l.wo());
+                    LlamaWeights.unpermuteRows(l.wk(), c.kvHeads(), c.headDim(), c.dim()), mt);
+            g.putTensor(p + n.wv(), new long[] {c.kvDim(), d}, l.wv(), mt);
+            g.putTensor(p + n.wo(), new long[] {d, c.qDim()}, l.wo(), mt);
             g.putTensor(p + n.ffnNorm(), new long[] {d}, l.ffnNorm());
-            g.putTensor(p + n.wGate(), new long[] {c.hiddenDim(), d}, l.wGate());
-            g.putTensor(p + n.wUp(), new long[] {c.hiddenDim(), d}, l.wUp());
-            g.putTensor(p + n.wDown(), new long[] {d, c.hiddenDim()}, l.wDown());
+            g.putTensor(p + n.wGate(), new long[] {c.hiddenDim(), d}, l.wGate(), mt);
+            g.putTensor(p + n.wUp(), new long[] {c.hiddenDim(), d}, l.wUp(), mt);
+            g.putTensor(p + n.wDown(), new long[] {d, c.hiddenDim()}, l.wDown(), mt);
         }
         g.putTensor(n.finalNorm(), new long[] {d}, w.finalNorm());
         if (w.output() != null) {
-            g.putTensor(n.output(), new long[] {c.vocabSize(), d}, w.output());
+            g.putTensor(n.output(), new long[] {c.vocabSize(), d}, w.output(), mt);
         }
         g.write(path);
     }

@@ -49,6 +49,39 @@ public final class Llama2cLoader {
                 + ".bin and tokenizer.bin)");
     }
 
+    /**
+     * Reads a llama2.c {@code tokenizer.bin} on its own: the vocabulary is every entry up to the end of the file (the
+     * format stores no count; a model file fixes it otherwise).
+     */
+    public static SentencePieceBpeTokenizer readTokenizer(Path path) {
+        int n = 0;
+        try (MappedFile f = new MappedFile(path)) {
+            ByteBuffer b = f.map(0, f.size(), "tokenizer");
+            if (b.remaining() < 4) {
+                throw new CheckpointException(path + ": truncated tokenizer file");
+            }
+            b.getInt();
+            while (b.remaining() > 0) {
+                if (b.remaining() < 8) {
+                    throw new CheckpointException(path + ": truncated after token " + n + " (" + b.remaining()
+                            + " stray bytes)");
+                }
+                b.getFloat();
+                int len = b.getInt();
+                if (len < 0 || len > b.remaining()) {
+                    throw new CheckpointException(path + ": token " + n + " has length " + len + " ("
+                            + b.remaining() + " bytes left)");
+                }
+                b.position(b.position() + len);
+                n++;
+            }
+        }
+        if (n < 3) {
+            throw new CheckpointException(path + ": " + n + " tokens; a llama2.c vocabulary needs UNK, BOS and EOS");
+        }
+        return readTokenizer(path, n);
+    }
+
     /** Reads a llama2.c {@code tokenizer.bin} for a model with {@code vocab} tokens (BOS 1, EOS 2, UNK 0). */
     public static SentencePieceBpeTokenizer readTokenizer(Path path, int vocab) {
         try (MappedFile f = new MappedFile(path)) {

@@ -65,7 +65,9 @@ public final class AdamW {
 
     /**
      * Clips the gradients of {@code params} (those that have one) to global L2 norm {@code clip} (0: no clipping),
-     * applies one AdamW step at {@code lr}, and zeroes the gradients. Returns the norm before clipping.
+     * applies one AdamW step at {@code lr}, and zeroes the gradients. Returns the norm before clipping. When that norm is
+     * not finite the step is skipped (weights, moments and the step count unchanged; gradients zeroed) and the
+     * non-finite norm is returned.
      */
     public float update(Map<String, NDArray> params, float lr, float clip, NDManager manager) {
         step++;
@@ -81,6 +83,13 @@ public final class AdamW {
                 }
             }
             float norm = (float) Math.sqrt(sq);
+            if (!Float.isFinite(norm)) { // a non-finite gradient: skip the step, keep weights and moments
+                step--;
+                for (NDArray g : grads.values()) {
+                    g.muli(0f);
+                }
+                return norm;
+            }
             float scale = clip > 0 && norm > clip ? clip / norm : 1f;
             float bc1 = (float) (1 - Math.pow(beta1, step));
             float bc2 = (float) (1 - Math.pow(beta2, step));
@@ -106,6 +115,17 @@ public final class AdamW {
         } finally {
             for (NDArray g : grads.values()) {
                 g.close();
+            }
+        }
+    }
+
+    /** Zeroes the gradients of {@code params} without updating anything (a skipped step). */
+    public void discard(Map<String, NDArray> params) {
+        for (NDArray p : params.values()) {
+            if (p.hasGradient()) {
+                try (NDArray g = p.getGradient()) {
+                    g.muli(0f);
+                }
             }
         }
     }

@@ -37,6 +37,9 @@ import java.util.Map;
  * repeats the uninterrupted run's losses to float rounding. Not thread-safe.
  */
 public final class LlamaTrainer {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(LlamaTrainer.class);
+    /** Consecutive non-finite steps (skipped) after which training stops as diverged. */
+    static final int MAX_SKIPS = 5;
     private static final Gson GSON = new Gson();
     private static final String STATE = "trainer.gguf";
 
@@ -307,6 +310,7 @@ public final class LlamaTrainer {
                 Files.createDirectories(dir);
             }
             int step = done;
+            int skipped = 0;
             while (step < cfg.steps()) {
                 step++;
                 TrainingData.Batch b = train.batch(cfg.seed(), step, cfg.batchSize(), cfg.seqLen());
@@ -319,13 +323,27 @@ public final class LlamaTrainer {
                         tokens += (long) l[2].getFloat();
                     }
                     float lr = lr(step);
-                    opt.update(model.parameters(), lr, cfg.clipNorm(), model.manager());
+                    float norm = Float.NaN;
+                    if (Float.isFinite(lossValue)) {
+                        norm = opt.update(model.parameters(), lr, cfg.clipNorm(), model.manager());
+                    } else {
+                        opt.discard(model.parameters());
+                    }
+                    if (!Float.isFinite(lossValue) || !Float.isFinite(norm)) {
+                        // skip the batch (no update) rather than poison the weights; give up when it persists
+                        skipped++;
+                        LOG.warn("step {}: non-finite loss {} or gradient norm {}; update skipped ({} in a row)",
+                                step, lossValue, norm, skipped);
+                        if (skipped >= MAX_SKIPS) {
+                            throw new IllegalStateException("training diverged at step " + step + ": loss "
+                                    + lossValue + ", gradient norm " + norm + " for " + skipped
+                                    + " steps in a row (lower the learning rate, now " + lr + ")");
+                        }
+                    } else {
+                        skipped = 0;
+                    }
                     if (kl) {
                         lossValue -= (float) (cfg.klWeight() * teacherEntropy(b));
-                    }
-                    if (!Float.isFinite(lossValue)) {
-                        throw new IllegalStateException("training diverged at step " + step + ": loss " + lossValue
-                                + " (lower the learning rate, now " + lr + ")");
                     }
                     losses.add(lossValue);
                     double secs = (System.nanoTime() - t0) / 1e9;

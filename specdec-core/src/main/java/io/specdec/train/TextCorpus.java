@@ -58,8 +58,9 @@ public final class TextCorpus {
 
     /**
      * The stories inside sampled sequences: each record is cut at BOS and EOS tokens (llama2.c models start every
-     * story with BOS and never emit EOS); a last fragment that the length cap cut off (no BOS or EOS after it) is
-     * dropped. Fragments are decoded with {@code tokenizer}.
+     * story with BOS and never emit EOS). A last fragment that the length cap cut off (no BOS or EOS after it) is
+     * kept up to its last sentence end ({@code . ! ?}, with a closing quote) and dropped when it has none. Fragments
+     * are decoded with {@code tokenizer}.
      */
     public static List<String> stories(List<SampleFile.Sample> samples, Tokenizer tokenizer) {
         List<String> out = new ArrayList<>();
@@ -79,8 +80,29 @@ public final class TextCorpus {
                     start = i + 1;
                 }
             }
+            if (start < ids.length) {
+                String tail = sentences(tokenizer.decode(java.util.Arrays.copyOfRange(ids, start, ids.length)));
+                if (!tail.isEmpty()) {
+                    out.add(tail);
+                }
+            }
         }
         return out;
+    }
+
+    /** {@code text} up to and including its last sentence end (stripped), or "" when it has none. */
+    static String sentences(String text) {
+        int end = -1;
+        for (int i = 0; i < text.length(); i++) {
+            char ch = text.charAt(i);
+            if (ch == '.' || ch == '!' || ch == '?') {
+                end = i + 1;
+                if (end < text.length() && text.charAt(end) == '"') {
+                    end++;
+                }
+            }
+        }
+        return end < 0 ? "" : text.substring(0, end).strip();
     }
 
     /** Each document as {@code BOS + encode(doc) + EOS}, cut to {@code maxLength} tokens (prompt length 0). */

@@ -19,14 +19,19 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** The generation API on stories260K: golden greedy output, streaming, stop conditions, limits, errors. */
+/**
+ * The generation API on the story target (stories260K, or the embedded demo without {@code SPECDEC_SHARED}): golden
+ * greedy output (stories260K only), streaming, stop conditions, limits, errors.
+ */
 class GenerationTest {
+    private static SharedAssets.StoryModels story;
     private static LoadedModel lm;
     private static LlamaModel model;
 
     @BeforeAll
     static void load() {
-        lm = ModelLoader.load(SharedAssets.require("models/stories260K.gguf"));
+        story = SharedAssets.storyModels();
+        lm = ModelLoader.load(story.target());
         model = new LlamaModel(lm.weights());
     }
 
@@ -43,6 +48,8 @@ class GenerationTest {
 
     @Test
     void greedyGenerationReproducesGolden() {
+        SharedAssets.require("models/stories260K.gguf");
+        org.junit.jupiter.api.Assumptions.assumeFalse(story.demo(), "golden outputs are stories260K's");
         for (SharedAssets.Golden g : SharedAssets.golden("stories260K-greedy.jsonl")) {
             int n = g.ids().length - g.promptIds().length;
             GenerationResult r = gen(GenerationConfig.builder().optMaxNewTokens(n).optStopAtEos(false).build())
@@ -82,14 +89,21 @@ class GenerationTest {
 
     @Test
     void stopStringCutsTheTextAndNeverStreamsIt() {
-        GenerationConfig cfg = GenerationConfig.builder().optMaxNewTokens(128).optStopStrings(List.of("Lily")).build();
+        // the reference: the same greedy generation without a stop string; stop at a word from its middle
+        String full = gen(GenerationConfig.builder().optMaxNewTokens(128).optStopAtEos(false).build())
+                .generate("Once upon a time").text();
+        int at = full.indexOf(' ', full.length() / 3);
+        assertTrue(at > 0 && at + 5 < full.length(), "reference text too short: '" + full + "'");
+        String stop = full.substring(at + 1, at + 5);
+        GenerationConfig cfg = GenerationConfig.builder().optMaxNewTokens(128).optStopAtEos(false)
+                .optStopStrings(List.of(stop)).build();
         List<GeneratedToken> seen = new ArrayList<>();
         GenerationResult r = gen(cfg).generate("Once upon a time", seen::add);
         assertEquals(FinishReason.STOP_STRING, r.finishReason());
-        assertEquals(", there was a little girl named ", r.text());
+        assertEquals(full.substring(0, full.indexOf(stop)), r.text());
         String streamed = seen.stream().map(GeneratedToken::text).collect(Collectors.joining());
         assertEquals(r.text(), streamed);
-        assertFalse(streamed.contains("Lily"));
+        assertFalse(streamed.contains(stop));
     }
 
     @Test
@@ -103,15 +117,22 @@ class GenerationTest {
 
     @Test
     void eosEndsGeneration() {
-        // stories260K emits BOS (1) between stories, EOS (2) never; a config whose EOS is the newline token stops there
-        GenerationResult r = gen(GenerationConfig.builder().optMaxNewTokens(128).build()).generate("Once upon a time");
-        assertTrue(r.ids().length > 0);
-        int nl = lm.tokenizer().encode("\n", false)[lm.tokenizer().encode("\n", false).length - 1];
-        io.specdec.tokenizer.Tokenizer eosIsNewline = new DelegatingTokenizer(lm.tokenizer(), nl);
-        GenerationResult s = AutoregressiveGenerator.builder().setModel(model).setTokenizer(eosIsNewline)
+        // stories260K emits BOS (1) between stories, EOS (2) never; a config whose EOS is the token greedy decoding
+        // emits 6th stops at its first occurrence
+        GenerationResult r = gen(GenerationConfig.builder().optMaxNewTokens(128).optStopAtEos(false).build())
+                .generate("Once upon a time");
+        assertTrue(r.ids().length > 6);
+        int eos = r.ids()[5];
+        int first = 0;
+        while (r.ids()[first] != eos) {
+            first++;
+        }
+        io.specdec.tokenizer.Tokenizer other = new DelegatingTokenizer(lm.tokenizer(), eos);
+        GenerationResult s = AutoregressiveGenerator.builder().setModel(model).setTokenizer(other)
                 .optConfig(GenerationConfig.builder().optMaxNewTokens(128).build()).build().generate("Once upon a time");
         assertEquals(FinishReason.EOS, s.finishReason());
-        assertFalse(s.text().contains("\n"));
+        assertArrayEquals(Arrays.copyOf(r.ids(), first), Arrays.copyOf(s.ids(), first), "the same tokens up to EOS");
+        assertTrue(s.ids().length <= first + 1, "nothing after EOS: " + Arrays.toString(s.ids()));
     }
 
     @Test
@@ -135,7 +156,7 @@ class GenerationTest {
         assertEquals(4, r.ids().length, "a context of C positions yields C - prompt + 1 tokens");
     }
 
-    /** The stories260K tokenizer with another EOS id. */
+    /** The story target's tokenizer with another EOS id. */
     private record DelegatingTokenizer(io.specdec.tokenizer.Tokenizer t, int eos)
             implements io.specdec.tokenizer.Tokenizer {
         public int vocabSize() {

@@ -39,6 +39,32 @@ public final class SharedAssets {
         return p;
     }
 
+    /** Whether the shared stories260K checkpoint is present. */
+    public static boolean hasStories() {
+        return Files.isRegularFile(root().resolve("models/stories260K.gguf"));
+    }
+
+    /**
+     * A story target, its draft and prompts: stories260K, draft43K and the golden prompts when the shared folder has
+     * them, else the embedded demo ({@link io.specdec.demo.DemoModels}), so tests that need "a real story model"
+     * run without {@code SPECDEC_SHARED}.
+     */
+    public record StoryModels(Path target, Path draft, List<String> prompts, boolean demo) {}
+
+    /** See {@link StoryModels}. */
+    public static StoryModels storyModels() {
+        if (hasStories() && Files.isRegularFile(root().resolve("models/draft43K.gguf"))) {
+            List<String> prompts = new ArrayList<>();
+            for (Golden g : golden("stories260K-greedy.jsonl")) {
+                prompts.add(g.prompt());
+            }
+            return new StoryModels(root().resolve("models/stories260K.gguf"), root().resolve("models/draft43K.gguf"),
+                    prompts, false);
+        }
+        return new StoryModels(io.specdec.demo.DemoModels.target(), io.specdec.demo.DemoModels.draft(),
+                io.specdec.demo.DemoModels.prompts(), true);
+    }
+
     /** One line of a golden jsonl file. */
     public record Golden(String prompt, int[] promptIds, int[] ids, int[] argmax, float[] maxLogit, String text) {}
 

@@ -1,6 +1,7 @@
 package io.specdec.bench.cli;
 
 import io.specdec.bench.suite.BenchPaths;
+import io.specdec.demo.DemoModels;
 import io.specdec.generate.AutoregressiveGenerator;
 import io.specdec.generate.GeneratedToken;
 import io.specdec.generate.Generation;
@@ -37,8 +38,9 @@ final class GenerateCommand extends Subcommand {
     @Mixin
     DrafterCli drafting = new DrafterCli();
 
-    @Option(names = "--model", required = true, paramLabel = "PATH", description = "GGUF file, Hugging Face"
-            + " directory or llama2.c .bin")
+    @Option(names = "--model", paramLabel = "PATH", description = "GGUF file, Hugging Face directory or llama2.c"
+            + " .bin; default: the embedded demo story model, with its distilled draft unless another drafter is"
+            + " chosen (docs/DEMO.md)")
     Path model;
 
     @Option(names = "--prompt", paramLabel = "TEXT", description = "default: empty (BOS only)")
@@ -72,6 +74,19 @@ final class GenerateCommand extends Subcommand {
         }
         if (warmup < 0) {
             throw new CommandLine.ParameterException(cl, "--warmup must be >= 0, found " + warmup);
+        }
+        if (model == null) {
+            model = DemoModels.target();
+            // the demo draft unless another drafter is chosen (by name, or by an option draft-model lacks)
+            var owners = io.specdec.speculation.Drafters.optionOwners();
+            boolean other = drafting.drafters != null ? !drafting.drafters.contains("draft-model")
+                    : drafting.values.keySet().stream().anyMatch(o -> owners.get(o).stream()
+                            .noneMatch(p -> p.name().equals("draft-model")));
+            if (!other && !drafting.values.containsKey("draft-model")) {
+                drafting.values.put("draft-model", DemoModels.draft().toString());
+            }
+            main.err.println("[no --model: the embedded demo story model" + (other ? "" : " and its distilled draft")
+                    + " (docs/DEMO.md)]");
         }
         List<String> drafters = drafting.chosen(cl);
         if (drafters.size() > 1) {

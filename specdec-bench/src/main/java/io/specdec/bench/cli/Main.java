@@ -18,7 +18,8 @@ import picocli.CommandLine.Command;
         description = "Speculative decoding for Llama-family models on DJL / PyTorch: the same text as the model"
                 + " alone, faster.",
         subcommands = {GenerateCommand.class, BenchCommand.class, ConvertCommand.class, InspectCommand.class,
-            SoakCommand.class, FuzzCommand.class, SampleCommand.class, TrainDraftCommand.class})
+            SoakCommand.class, FuzzCommand.class, SampleCommand.class, TrainDraftCommand.class,
+            ExportTextCommand.class, TrainTokenizerCommand.class, TrainLmCommand.class})
 public final class Main implements Runnable {
     PrintStream out;
     PrintStream err;

@@ -50,8 +50,17 @@ final class TrainerOptions {
     long seed = 1;
     @Option(names = "--resume", description = "continue the run checkpointed in --out")
     boolean resume;
+    @Option(names = "--export", paramLabel = "FILE.gguf", description = "also write the best checkpoint here"
+            + " (in --export-dtype)")
+    Path export;
+    @Option(names = "--export-dtype", paramLabel = "f32|f16", description = "matrix type of --export; default f32")
+    String exportDtype = "f32";
 
     LlamaTrainer.Config config(CommandLine cl) {
+        exportType(cl);
+        if (export != null && !export.toString().endsWith(".gguf")) {
+            throw new CommandLine.ParameterException(cl, "--export must name a .gguf file, found " + export);
+        }
         if (!(valFraction > 0 && valFraction < 0.5)) {
             throw new CommandLine.ParameterException(cl, "--val-fraction must be in (0, 0.5), found " + valFraction);
         }
@@ -73,6 +82,10 @@ final class TrainerOptions {
         if (!resume && Files.isRegularFile(out.resolve("trainer.gguf"))) {
             throw new IllegalArgumentException(out + " already holds a run (trainer.gguf): pass --resume to continue"
                     + " it or choose another --out");
+        }
+        if (resume) {
+            outStream.printf("resuming the run in %s with its checkpointed settings (trainer options given now do not"
+                    + " apply)%n", out);
         }
         LlamaTrainer.Result r;
         try (Progress p = Progress.start(err, "training", cfg.steps(), "step")) {
@@ -96,6 +109,23 @@ final class TrainerOptions {
                 + " at step %d%s; checkpoints in %s%n", r.step(), r.seconds(), r.tokens() / Math.max(1e-9, r.seconds()),
                 r.bestValLoss(), Math.exp(r.bestValLoss()), r.bestStep(), r.stoppedEarly() ? " (stopped early)" : "",
                 out);
+        if (export != null) {
+            io.specdec.io.LoadedModel best = io.specdec.io.ModelLoader.load(out.resolve("best.gguf"));
+            io.specdec.io.CheckpointWriter.writeGguf(best.weights(), tok, export, exportType(cl));
+            outStream.printf("exported %s (%s matrices, %,d bytes)%n", export, exportDtype, Files.size(export));
+        }
         return r;
+    }
+
+    private io.specdec.io.GgmlType exportType(CommandLine cl) {
+        switch (exportDtype) {
+            case "f32":
+                return io.specdec.io.GgmlType.F32;
+            case "f16":
+                return io.specdec.io.GgmlType.F16;
+            default:
+                throw new CommandLine.ParameterException(cl, "--export-dtype must be f32 or f16, found '"
+                        + exportDtype + "'");
+        }
     }
 }

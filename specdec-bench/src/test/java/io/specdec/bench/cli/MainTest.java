@@ -8,29 +8,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.specdec.testing.SharedAssets;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
 /** The command-line tool end to end (in-process): JSON output, streaming text, inspect, and one-line errors. */
 class MainTest {
-    private record Run(int code, String out, String err) {}
-
-    private static Run run(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
-        return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    private static CliRun run(String... args) {
+        return CliRun.of(args);
     }
 
     @Test
     void generateJsonReproducesGoldenGreedy() {
         String model = SharedAssets.require("models/stories260K.gguf").toString();
         SharedAssets.Golden g = SharedAssets.golden("stories260K-greedy.jsonl").get(1);
-        Run r = run("generate", "--model", model, "--prompt", g.prompt(), "--max-tokens", "40", "--json");
+        CliRun r = run("generate", "--model", model, "--prompt", g.prompt(), "--max-tokens", "40", "--json");
         assertEquals(0, r.code(), r.err());
         JsonObject o = JsonParser.parseString(r.out().trim()).getAsJsonObject();
         int[] ids = o.getAsJsonArray("ids").asList().stream().mapToInt(e -> e.getAsInt()).toArray();
@@ -48,7 +39,7 @@ class MainTest {
     @Test
     void generateStreamsTextAndStats() {
         String model = SharedAssets.require("models/stories260K.bin").toString();
-        Run r = run("generate", "--model", model, "--prompt", "Once upon a time", "--max-tokens", "20",
+        CliRun r = run("generate", "--model", model, "--prompt", "Once upon a time", "--max-tokens", "20",
                 "--temperature", "0.8", "--top-p", "0.9", "--seed", "3");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().startsWith("Once upon a time"), r.out());
@@ -58,10 +49,10 @@ class MainTest {
 
     @Test
     void speculativeGenerateMatchesAutoregressiveAndReportsStats() {
-        String model = SharedAssets.require("models/stories260K.gguf").toString();
-        String draft = SharedAssets.require("models/draft43K.gguf").toString();
-        Run ar = run("generate", "--model", model, "--prompt", "Lily and Ben were", "--max-tokens", "64", "--json");
-        Run sp = run("generate", "--model", model, "--prompt", "Lily and Ben were", "--max-tokens", "64", "--json",
+        String model = SharedAssets.storyModels().target().toString();
+        String draft = SharedAssets.storyModels().draft().toString();
+        CliRun ar = run("generate", "--model", model, "--prompt", "Lily and Ben were", "--max-tokens", "64", "--json");
+        CliRun sp = run("generate", "--model", model, "--prompt", "Lily and Ben were", "--max-tokens", "64", "--json",
                 "--drafter", "draft-model", "--draft-model", draft, "--k", "4");
         assertEquals(0, sp.code(), sp.err());
         JsonObject a = JsonParser.parseString(ar.out().trim()).getAsJsonObject();
@@ -72,17 +63,17 @@ class MainTest {
             assertTrue(st.has(k), "stats has " + k);
         }
         assertTrue(st.get("tau").getAsDouble() > 1.0);
-        Run tree = run("generate", "--model", model, "--prompt", "Lily and Ben were", "--max-tokens", "64", "--json",
+        CliRun tree = run("generate", "--model", model, "--prompt", "Lily and Ben were", "--max-tokens", "64", "--json",
                 "--drafter", "draft-model", "--draft-model", draft, "--tree-budget", "8");
         assertEquals(a.get("ids"), JsonParser.parseString(tree.out().trim()).getAsJsonObject().get("ids"));
         for (String[] auto : new String[][] {{"--k", "auto"}, {"--tree-budget", "auto"}}) {
-            Run sized = run("generate", "--model", model, "--prompt", "Lily and Ben were", "--max-tokens", "64",
+            CliRun sized = run("generate", "--model", model, "--prompt", "Lily and Ben were", "--max-tokens", "64",
                     "--json", "--drafter", "draft-model", "--draft-model", draft, auto[0], auto[1]);
             assertEquals(0, sized.code(), sized.err());
             assertTrue(sized.err().contains(auto[0].equals("--k") ? "sized chain: " : "sized tree: "), sized.err());
             assertEquals(a.get("ids"), JsonParser.parseString(sized.out().trim()).getAsJsonObject().get("ids"));
         }
-        Run bad = run("generate", "--model", model, "--drafter", "draft-model");
+        CliRun bad = run("generate", "--model", model, "--drafter", "draft-model");
         assertEquals(2, bad.code());
         assertTrue(bad.err().contains("needs --draft-model PATH"), bad.err());
     }
@@ -90,15 +81,15 @@ class MainTest {
     @Test
     void trainingFreeDraftersMatchAutoregressiveAndTheMatrixPersists(@org.junit.jupiter.api.io.TempDir
             java.nio.file.Path dir) {
-        String model = SharedAssets.require("models/stories260K.gguf").toString();
-        Run ar = run("generate", "--model", model, "--prompt", "The little dog", "--max-tokens", "48", "--json");
+        String model = SharedAssets.storyModels().target().toString();
+        CliRun ar = run("generate", "--model", model, "--prompt", "The little dog", "--max-tokens", "48", "--json");
         String matrix = dir.resolve("m.bin").toString();
         String[][] variants = {
             {"--drafter", "recycling", "--recycling-matrix", matrix},
             {"--drafter", "recycling", "--recycling-matrix", matrix, "--template", "3,2"},
             {"--drafter", "prompt-lookup", "--lookup-matches", "2"},
             {"--drafter", "hybrid", "--hybrid-budget", "16"},
-            {"--drafter", "del", "--exit-layer", "4"},
+            {"--drafter", "del", "--exit-layer", "3"},
             {"--drafter", "del"}};
         for (String[] v : variants) {
             String[] args = new String[7 + v.length];
@@ -107,14 +98,14 @@ class MainTest {
             System.arraycopy(v, 0, args, 7, v.length);
             args = java.util.Arrays.copyOf(args, args.length + 1);
             args[args.length - 1] = "--json";
-            Run r = run(args);
+            CliRun r = run(args);
             assertEquals(0, r.code(), String.join(" ", v) + ": " + r.err());
             JsonObject o = JsonParser.parseString(r.out().trim()).getAsJsonObject();
             assertEquals(JsonParser.parseString(ar.out().trim()).getAsJsonObject().get("ids"), o.get("ids"),
                     String.join(" ", v) + " must equal AR greedy");
         }
         assertTrue(java.nio.file.Files.exists(dir.resolve("m.bin")), "the recycling matrix is saved");
-        Run bad = run("generate", "--model", model, "--drafter", "del", "--exit-layer", "9");
+        CliRun bad = run("generate", "--model", model, "--drafter", "del", "--exit-layer", "9");
         assertEquals(1, bad.code());
         assertTrue(bad.err().contains("exit layer"), bad.err());
     }
@@ -122,12 +113,12 @@ class MainTest {
     @Test
     void benchWritesReportsWithAllControllers(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
             throws Exception {
-        String model = SharedAssets.require("models/stories260K.gguf").toString();
-        String draft = SharedAssets.require("models/draft43K.gguf").toString();
+        String model = SharedAssets.storyModels().target().toString();
+        String draft = SharedAssets.storyModels().draft().toString();
         java.nio.file.Path prompts = dir.resolve("p.txt");
         java.nio.file.Files.writeString(prompts, "Once upon a time\nThe little dog\n");
         java.nio.file.Path report = dir.resolve("r.md");
-        Run r = run("bench", "--model", model, "--drafter", "draft-model", "--draft-model", draft, "--prompts",
+        CliRun r = run("bench", "--model", model, "--drafter", "draft-model", "--draft-model", draft, "--prompts",
                 prompts.toString(), "--max-tokens", "32", "--controller", "all", "--warmup", "1", "--report",
                 report.toString());
         assertEquals(0, r.code(), r.err());
@@ -143,100 +134,100 @@ class MainTest {
     void convertInflateWritesATwinWithTheSameGreedyOutput(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
         String model = SharedAssets.require("models/stories260K.gguf").toString();
         String twin = dir.resolve("twin.gguf").toString();
-        Run c = run("convert", "inflate", "--model", model, "--shape", "128,8,4,16,256,6", "--out", twin);
+        CliRun c = run("convert", "inflate", "--model", model, "--shape", "128,8,4,16,256,6", "--out", twin);
         assertEquals(0, c.code(), c.err());
         assertTrue(c.out().contains("wrote"), c.out());
-        Run a = run("generate", "--model", model, "--prompt", "Tom had a big red ball. He", "--max-tokens", "32",
+        CliRun a = run("generate", "--model", model, "--prompt", "Tom had a big red ball. He", "--max-tokens", "32",
                 "--json");
-        Run b = run("generate", "--model", twin, "--prompt", "Tom had a big red ball. He", "--max-tokens", "32",
+        CliRun b = run("generate", "--model", twin, "--prompt", "Tom had a big red ball. He", "--max-tokens", "32",
                 "--json");
         assertEquals(0, b.code(), b.err());
         assertEquals(JsonParser.parseString(a.out().trim()).getAsJsonObject().get("ids"),
                 JsonParser.parseString(b.out().trim()).getAsJsonObject().get("ids"), "twin greedy = original greedy");
-        Run bad = run("convert", "inflate", "--model", model, "--shape", "64,8,8,8,172,5", "--out", twin);
+        CliRun bad = run("convert", "inflate", "--model", model, "--shape", "64,8,8,8,172,5", "--out", twin);
         assertEquals(1, bad.code());
         assertTrue(bad.err().contains("GQA ratio"), bad.err());
     }
 
     @Test
     void inspectListsMetadataAndTensors() {
-        Run r = run("inspect", SharedAssets.require("models/stories260K.gguf").toString());
+        CliRun r = run("inspect", SharedAssets.require("models/stories260K.gguf").toString());
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("GGUF v3"));
         assertTrue(r.out().contains("llama.embedding_length = 64"));
         assertTrue(r.out().contains("blk.4.ffn_down.weight"));
-        Run hf = run("inspect", SharedAssets.require("models/stories260K-hf-bf16-sharded").toString());
+        CliRun hf = run("inspect", SharedAssets.require("models/stories260K-hf-bf16-sharded").toString());
         assertEquals(0, hf.code(), hf.err());
         assertTrue(hf.out().contains("BF16"));
     }
 
     @Test
     void errorsAreOneLineWithoutStackTraces() {
-        Run r = run("generate", "--model", "/nonexistent/model.gguf");
+        CliRun r = run("generate", "--model", "/nonexistent/model.gguf");
         assertEquals(1, r.code());
         assertTrue(r.err().startsWith("error: "), r.err());
         assertTrue(r.err().contains("/nonexistent/model.gguf"), r.err());
         assertFalse(r.err().contains("\tat "), "no stack trace without --verbose");
-        Run u = run("generate", "--model", "x", "--bogus", "1");
+        CliRun u = run("generate", "--model", "x", "--bogus", "1");
         assertEquals(2, u.code());
         assertTrue(u.err().contains("Unknown options: '--bogus'"), u.err());
-        Run n = run("generate", "--model", "x", "--max-tokens", "many");
+        CliRun n = run("generate", "--model", "x", "--max-tokens", "many");
         assertEquals(2, n.code());
         assertTrue(n.err().contains("'--max-tokens'") && n.err().contains("'many' is not an int"), n.err());
     }
 
     @Test
     void misusesAreWorkingOrOneLineErrors() {
-        String model = SharedAssets.require("models/stories260K.gguf").toString();
-        String draft = SharedAssets.require("models/draft43K.gguf").toString();
+        String model = SharedAssets.storyModels().target().toString();
+        String draft = SharedAssets.storyModels().draft().toString();
         // --draft-model alone selects the draft-model drafter (llama.cpp's -md)
-        Run md = run("generate", "--model", model, "--prompt", "Once upon a time", "--max-tokens", "24",
+        CliRun md = run("generate", "--model", model, "--prompt", "Once upon a time", "--max-tokens", "24",
                 "--draft-model", draft);
         assertEquals(0, md.code(), md.err());
         assertTrue(md.err().contains("[speculation with draft-model"), md.err());
         assertTrue(md.err().contains("τ = "), "stats explained in words: " + md.err());
         // --k without a drafter is an error, not silently plain decoding
-        Run k = run("generate", "--model", model, "--k", "4");
+        CliRun k = run("generate", "--model", model, "--k", "4");
         assertEquals(2, k.code());
         assertTrue(k.err().contains("--k is an option of") && k.err().contains("--drafter"), k.err());
         // an option of another drafter
-        Run other = run("generate", "--model", model, "--drafter", "prompt-lookup", "--template", "paper");
+        CliRun other = run("generate", "--model", model, "--drafter", "prompt-lookup", "--template", "paper");
         assertEquals(2, other.code());
         assertTrue(other.err().contains("--template does not apply to drafter prompt-lookup"), other.err());
-        Run unknown = run("generate", "--model", model, "--drafter", "nope");
+        CliRun unknown = run("generate", "--model", model, "--drafter", "nope");
         assertEquals(2, unknown.code());
         assertTrue(unknown.err().contains("unknown drafter 'nope'") && unknown.err().contains("recycling"),
                 unknown.err());
         // per-command help and version
-        Run help = run("generate", "--help");
+        CliRun help = run("generate", "--help");
         assertEquals(0, help.code());
         for (String opt : new String[] {"--model", "--draft-model", "--template", "--lookup-max", "--exit-layer",
             "--repeat-n", "--compare"}) {
             assertTrue(help.out().contains(opt), "generate --help lists " + opt);
         }
-        Run version = run("--version");
+        CliRun version = run("--version");
         assertEquals(0, version.code());
         assertTrue(version.out().startsWith("specdec "), version.out());
         // --threads 0: a usage error, no stack trace
-        Run threads = run("generate", "--model", model, "--threads", "0");
+        CliRun threads = run("generate", "--model", model, "--threads", "0");
         assertEquals(2, threads.code());
         assertTrue(threads.err().contains("--threads must be >= 1"), threads.err());
         assertFalse(threads.err().contains("\tat "), threads.err());
         // recycling templates are bounded
         for (String t : new String[] {"1000,1000", "0,0", "-1,2", "8,8"}) {
-            Run huge = run("generate", "--model", model, "--drafter", "recycling", "--template", t);
+            CliRun huge = run("generate", "--model", model, "--drafter", "recycling", "--template", t);
             assertEquals(1, huge.code(), t);
             assertTrue(huge.err().contains(t.equals("8,8") ? "at most 1024 are verified" : "DEPTH, WIDTH <= 16"),
                     huge.err());
         }
-        Run dev = run("generate", "--model", "/dev/zero");
+        CliRun dev = run("generate", "--model", "/dev/zero");
         assertEquals(1, dev.code());
         assertTrue(dev.err().contains("/dev/zero: not a regular file"), dev.err());
-        Run temp = run("generate", "--model", model, "--temperature", "1.4e-45");
+        CliRun temp = run("generate", "--model", model, "--temperature", "1.4e-45");
         assertEquals(2, temp.code());
         assertTrue(temp.err().contains("temperature must be 0 (greedy) or >= 0.001"), temp.err());
         // errors on their own line, after the progress bar's line
-        Run missing = run("generate", "--model", model, "--draft-model", "/nonexistent/d.gguf");
+        CliRun missing = run("generate", "--model", model, "--draft-model", "/nonexistent/d.gguf");
         assertEquals(1, missing.code());
         String last = missing.err().strip().lines().reduce((a, b) -> b).orElse("");
         assertTrue(last.startsWith("error: ") && last.contains("/nonexistent/d.gguf"), missing.err());
@@ -244,26 +235,26 @@ class MainTest {
 
     @Test
     void soakReportsHeapAndNativeMemorySeparately() {
-        String model = SharedAssets.require("models/stories260K.gguf").toString();
-        Run r = run("soak", "--model", model, "--generations", "20", "--max-tokens", "16");
+        String model = SharedAssets.storyModels().target().toString();
+        CliRun r = run("soak", "--model", model, "--generations", "20", "--max-tokens", "16");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("native memory (RSS - committed heap - JVM non-heap)") && r.out().contains("Java heap: used"),
                 r.out());
-        Run bad = run("soak", "--model", model, "--generations", "0");
+        CliRun bad = run("soak", "--model", model, "--generations", "0");
         assertEquals(2, bad.code());
         assertTrue(bad.err().contains("--generations and --max-tokens must be >= 1"), bad.err());
     }
 
     @Test
     void compareRunsPlainDecodingAndReportsTheSpeedup() {
-        String model = SharedAssets.require("models/stories260K.gguf").toString();
-        String draft = SharedAssets.require("models/draft43K.gguf").toString();
-        Run r = run("generate", "--model", model, "--prompt", "The little dog", "--max-tokens", "32", "--draft-model",
+        String model = SharedAssets.storyModels().target().toString();
+        String draft = SharedAssets.storyModels().draft().toString();
+        CliRun r = run("generate", "--model", model, "--prompt", "The little dog", "--max-tokens", "32", "--draft-model",
                 draft, "--compare");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.err().contains("[plain decoding of the same prompt: 32 tokens"), r.err());
         assertTrue(r.err().contains("speedup") && r.err().contains("outputs identical: yes"), r.err());
-        Run j = run("generate", "--model", model, "--prompt", "The little dog", "--max-tokens", "32", "--draft-model",
+        CliRun j = run("generate", "--model", model, "--prompt", "The little dog", "--max-tokens", "32", "--draft-model",
                 draft, "--compare", "--json");
         JsonObject o = JsonParser.parseString(j.out().trim()).getAsJsonObject();
         assertTrue(o.get("identical").getAsBoolean());
@@ -273,9 +264,9 @@ class MainTest {
     @Test
     void aDrafterRegisteredOnlyInTestCodeWorksInGenerateAndBench(@org.junit.jupiter.api.io.TempDir
             java.nio.file.Path dir) throws Exception {
-        String model = SharedAssets.require("models/stories260K.gguf").toString();
-        Run ar = run("generate", "--model", model, "--prompt", "Once upon a time", "--max-tokens", "40", "--json");
-        Run sp = run("generate", "--model", model, "--prompt", "Once upon a time", "--max-tokens", "40", "--json",
+        String model = SharedAssets.storyModels().target().toString();
+        CliRun ar = run("generate", "--model", model, "--prompt", "Once upon a time", "--max-tokens", "40", "--json");
+        CliRun sp = run("generate", "--model", model, "--prompt", "Once upon a time", "--max-tokens", "40", "--json",
                 "--drafter", "repeat-last", "--repeat-n", "3");
         assertEquals(0, sp.code(), sp.err());
         JsonObject a = JsonParser.parseString(ar.out().trim()).getAsJsonObject();
@@ -284,7 +275,7 @@ class MainTest {
         assertTrue(s.getAsJsonObject("stats").get("drafted").getAsInt() > 0);
         java.nio.file.Path prompts = dir.resolve("p.txt");
         java.nio.file.Files.writeString(prompts, "Once upon a time\n");
-        Run b = run("bench", "--model", model, "--drafter", "repeat-last,prompt-lookup", "--prompts",
+        CliRun b = run("bench", "--model", model, "--drafter", "repeat-last,prompt-lookup", "--prompts",
                 prompts.toString(), "--max-tokens", "16", "--warmup", "1", "--report", dir.resolve("r.md").toString());
         assertEquals(0, b.code(), b.err());
         String md = java.nio.file.Files.readString(dir.resolve("r.md"));

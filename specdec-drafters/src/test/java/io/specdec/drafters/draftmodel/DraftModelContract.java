@@ -4,11 +4,10 @@ import io.specdec.io.LoadedModel;
 import io.specdec.io.ModelLoader;
 import io.specdec.model.LlamaModel;
 import io.specdec.speculation.DrafterFactory;
-import io.specdec.testing.SharedAssets;
 import io.specdec.verify.contract.DrafterContract;
 import org.junit.jupiter.api.AfterAll;
 
-/** The draft-model drafter through the drafter contract: draft43K for stories260K, a noisy copy for the tiny target. */
+/** The draft-model drafter through the drafter contract: draft43K for stories260K (the demo draft for the demo target without the shared folder), a noisy copy for the tiny target. */
 abstract class DraftModelContract extends DrafterContract {
     private LlamaModel draft;
     private LlamaModel tinyDraft;
@@ -24,9 +23,9 @@ abstract class DraftModelContract extends DrafterContract {
     @Override
     protected DrafterFactory drafter(LlamaModel target, LoadedModel loaded) {
         if (draft == null) {
-            LoadedModel d = ModelLoader.load(SharedAssets.require("models/draft43K.gguf"));
+            LoadedModel d = ModelLoader.load(story.draft());
             draft = new LlamaModel(DraftModelDrafter.forContext(d.weights(), target.config().contextLength(),
-                    "draft43K"));
+                    story.draft().getFileName().toString()));
             draftTokenizer = d.tokenizer();
         }
         return DraftModelDrafter.builder().setModel(draft).optTokenizer(draftTokenizer).optMode(mode()).optTopK(topK())

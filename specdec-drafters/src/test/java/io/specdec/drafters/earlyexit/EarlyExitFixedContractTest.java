@@ -6,7 +6,10 @@ import io.specdec.model.LlamaModel;
 import io.specdec.speculation.DrafterFactory;
 import io.specdec.verify.contract.DrafterContract;
 
-/** LayerSkip-style fixed exit (stories260K: layer 4 of 5; tiny target: layer 2 of 3) through the drafter contract. */
+/**
+ * LayerSkip-style fixed exit through the drafter contract: the story target exits one layer early (layer 4 of 5 on
+ * stories260K), the tiny target at layer 2 of 3.
+ */
 class EarlyExitFixedContractTest extends DrafterContract {
     static final LlamaConfig TINY3 = new LlamaConfig(16, 32, 3, 2, 1, 8, 16, 32, 1e-5f, 10000f, false, false, 1, 2);
 
@@ -17,7 +20,7 @@ class EarlyExitFixedContractTest extends DrafterContract {
 
     @Override
     protected DrafterFactory drafter(LlamaModel target, LoadedModel loaded) {
-        return EarlyExitDrafter.builder().setTarget(target).optExitLayer(4).optConfidence(0f).build();
+        return EarlyExitDrafter.builder().setTarget(target).optExitLayer(target.config().layers() - 1).optConfidence(0f).build();
     }
 
     @Override

@@ -35,7 +35,7 @@ class SharedModelTest {
 
     @Test
     void fourThreadsShareOneModelAndOneDecoder() throws Exception {
-        LoadedModel lm = ModelLoader.load(SharedAssets.require("models/stories260K.gguf"));
+        LoadedModel lm = ModelLoader.load(SharedAssets.storyModels().target());
         GenerationConfig cfg = GenerationConfig.builder().optMaxNewTokens(32).optStopAtEos(false).build();
         try (LlamaModel m = new LlamaModel(lm.weights())) {
             AutoregressiveGenerator ar = AutoregressiveGenerator.builder().setModel(m).setTokenizer(lm.tokenizer())
@@ -45,7 +45,7 @@ class SharedModelTest {
                 expected.add(ar.generate(p).ids());
             }
             SpeculativeDecoder d = Speculation.decoder(m, lm.tokenizer(), TokenRecyclingDrafter.builder()
-                    .setMatrix(new AdjacencyMatrix(512, 8)).build(), cfg).optController(LengthControllers.goodput(16))
+                    .setMatrix(new AdjacencyMatrix(lm.config().vocabSize(), 8)).build(), cfg).optController(LengthControllers.goodput(16))
                     .optMaxDraft(80).build();
             ExecutorService pool = Executors.newFixedThreadPool(4);
             try {
@@ -72,7 +72,7 @@ class SharedModelTest {
 
     @Test
     void promptIdsOutsideTheVocabularyAreNamedForEveryDrafter() {
-        LoadedModel lm = ModelLoader.load(SharedAssets.require("models/stories260K.gguf"));
+        LoadedModel lm = ModelLoader.load(SharedAssets.storyModels().target());
         GenerationConfig cfg = GenerationConfig.builder().optMaxNewTokens(4).build();
         try (LlamaModel m = new LlamaModel(lm.weights())) {
             for (var f : List.of(TokenRecyclingDrafter.builder().setVocabSize(512).build(),

@@ -37,7 +37,7 @@ class RankStatsTest {
 
     @Test
     void targetAsItsOwnDraftRanksEveryGreedyTokenFirst() throws Exception {
-        LoadedModel lm = ModelLoader.load(SharedAssets.require("models/stories260K.gguf"));
+        LoadedModel lm = ModelLoader.load(SharedAssets.storyModels().target());
         try (LlamaModel m = new LlamaModel(lm.weights())) {
             GenerationConfig cfg = GenerationConfig.builder().optMaxNewTokens(40).optStopAtEos(false)
                     .optSampling(SamplingConfig.GREEDY).build();

@@ -39,7 +39,8 @@ import org.junit.jupiter.api.TestInstance;
 /**
  * The contract every drafter passes (Guava-testlib style: subclass it and say how to build the drafter):
  * <ol>
- *   <li>greedy: output ids identical to autoregressive greedy decoding on stories260K for the golden prompts;</li>
+ *   <li>greedy: output ids identical to autoregressive greedy decoding on stories260K for the golden prompts (on the
+ *       embedded demo target and its prompts when the shared folder is absent);</li>
  *   <li>sampling: on a tiny-vocabulary random target (V = 16), the empirical joint distribution of the first three
  *       generated tokens over 20,000 speculative generations matches the exact target distribution (chi-square,
  *       Wilson–Hilferty z ≤ 4.5, i.e. p ≥ ~3e-6), at T = 1 and at T = 0.7 with top-p 0.9;</li>
@@ -61,6 +62,8 @@ public abstract class DrafterContract {
     /** Weight scale of the tiny target: logits of order 1, so the 3-token distribution is spread over many cells. */
     public static final float TINY_SCALE = 0.15f;
 
+    /** stories260K with draft43K when the shared folder has them, else the embedded demo pair. */
+    protected SharedAssets.StoryModels story;
     protected LoadedModel stories;
     protected LlamaModel storiesModel;
     protected LlamaModel tinyTarget;
@@ -92,7 +95,7 @@ public abstract class DrafterContract {
                 noisy.apply(t.output()));
     }
 
-    /** The drafter for the stories260K target. */
+    /** The drafter for the story target ({@link #story}: stories260K, or the embedded demo without the shared folder). */
     protected abstract DrafterFactory drafter(LlamaModel target, LoadedModel loaded);
 
     /** The drafter for the tiny random target (same vocabulary, V = 16). */
@@ -121,10 +124,9 @@ public abstract class DrafterContract {
     @BeforeAll
     void loadModels() {
         tinyTarget = new LlamaModel(LlamaWeights.random(tinyConfig(), 2024, TINY_SCALE));
-        if (SharedAssets.root().resolve("models/stories260K.gguf").toFile().isFile()) {
-            stories = ModelLoader.load(SharedAssets.root().resolve("models/stories260K.gguf"));
-            storiesModel = new LlamaModel(stories.weights());
-        }
+        story = SharedAssets.storyModels();
+        stories = ModelLoader.load(story.target());
+        storiesModel = new LlamaModel(stories.weights());
     }
 
     @AfterAll
@@ -143,16 +145,16 @@ public abstract class DrafterContract {
 
     @Test
     void greedyOutputEqualsAutoregressive() {
-        SharedAssets.require("models/stories260K.gguf");
         GenerationConfig cfg = GenerationConfig.builder().optMaxNewTokens(96).optStopAtEos(false).build();
         AutoregressiveGenerator ar = AutoregressiveGenerator.builder().setModel(storiesModel)
                 .setTokenizer(stories.tokenizer()).optConfig(cfg).build();
         SpeculativeDecoder spec = decoder(storiesModel, stories.tokenizer(), drafter(storiesModel, stories), cfg,
                 TreeVerifier.factory(storiesModel));
-        for (SharedAssets.Golden g : SharedAssets.golden("stories260K-greedy.jsonl")) {
-            GenerationResult a = ar.generate(g.prompt());
-            GenerationResult s = spec.generate(g.prompt());
-            assertArrayEquals(a.ids(), s.ids(), "speculative greedy differs from AR for '" + g.prompt() + "'");
+        for (String prompt : story.prompts()) {
+            GenerationResult a = ar.generate(prompt);
+            GenerationResult s = spec.generate(prompt);
+            assertArrayEquals(a.ids(), s.ids(), "speculative greedy differs from AR for '" + prompt + "' on "
+                    + story.target().getFileName());
             assertTrue(s.speculation().rounds() > 0);
             assertEquals(s.ids().length, s.speculation().emitted());
         }
@@ -225,7 +227,6 @@ public abstract class DrafterContract {
 
     @Test
     void targetCacheEqualsSequentialDecodingAfterEveryRound() {
-        SharedAssets.require("models/stories260K.gguf");
         for (SamplingConfig s : new SamplingConfig[] {SamplingConfig.GREEDY,
             SamplingConfig.builder().optTemperature(0.8f).optSeed(5).build()}) {
             GenerationConfig cfg = GenerationConfig.builder().optMaxNewTokens(40).optStopAtEos(false).optSampling(s)

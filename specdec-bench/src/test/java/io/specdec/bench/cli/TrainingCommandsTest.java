@@ -1,0 +1,120 @@
+package io.specdec.bench.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.specdec.demo.DemoModels;
+import io.specdec.io.LoadedModel;
+import io.specdec.io.ModelLoader;
+import io.specdec.train.SampleFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The training workflow end to end through the CLI on the embedded demo (toy sizes, seconds): sample, export-text,
+ * train-tokenizer, train-lm, train-draft (with resume and export), the no-{@code --model} demo default of
+ * {@code generate}, and one-line errors for bad values.
+ */
+class TrainingCommandsTest {
+    private static CliRun run(String... args) {
+        return CliRun.of(args);
+    }
+
+    @Test
+    void sampleExportTokenizerLmAndDraft(@TempDir Path dir) throws Exception {
+        String target = DemoModels.target().toString();
+        Path samples = dir.resolve("s.bin");
+        CliRun s = run("sample", "--model", target, "--out", samples.toString(), "--sequences", "8", "--max-new-tokens",
+                "40", "--top-k-logits", "4", "--seed", "3");
+        assertEquals(0, s.code(), s.err());
+        assertTrue(s.out().contains("8 sequences"), s.out());
+        SampleFile.Header h = SampleFile.header(samples);
+        assertEquals(512, h.vocab());
+        assertEquals(4, h.topK());
+        assertEquals(8, SampleFile.read(samples).size());
+
+        Path text = dir.resolve("t.txt");
+        CliRun e = run("export-text", "--samples", samples.toString(), "--model", target, "--out", text.toString());
+        assertEquals(0, e.code(), e.err());
+        assertTrue(Files.readString(text).contains("<|endoftext|>"));
+
+        Path tok = dir.resolve("tok.bin");
+        CliRun t = run("train-tokenizer", "--text", text.toString(), "--vocab-size", "300", "--min-char-count", "1",
+                "--out", tok.toString());
+        assertEquals(0, t.code(), t.err());
+        assertTrue(t.out().contains("round trip exact on every document"), t.out());
+
+        Path lm = dir.resolve("lm");
+        Path lmFile = dir.resolve("lm.gguf");
+        CliRun l = run("train-lm", "--text", text.toString(), "--tokenizer", tok.toString(), "--dim", "32",
+                "--model-layers", "1", "--heads", "2", "--context", "64", "--seq-len", "32", "--batch-size", "2",
+                "--steps", "6", "--warmup", "1", "--eval-every", "3", "--eval-batches", "1", "--val-fraction", "0.2",
+                "--out", lm.toString(), "--export", lmFile.toString(), "--export-dtype", "f16");
+        assertEquals(0, l.code(), l.err());
+        assertTrue(l.out().contains("trained 6 steps"), l.out());
+        LoadedModel small = ModelLoader.load(lmFile);
+        assertEquals(300, small.config().vocabSize());
+        assertEquals(32, small.config().dim());
+        assertEquals("the", small.tokenizer().decode(small.tokenizer().encode("the", false)));
+
+        Path d = dir.resolve("draft");
+        String[] draft = {"train-draft", "--target", target, "--samples", samples.toString(), "--layers", "1",
+            "--steps", "6", "--warmup", "1", "--eval-every", "3", "--eval-batches", "1", "--batch-size", "2",
+            "--seq-len", "16", "--val-fraction", "0.25", "--out", d.toString()};
+        CliRun dr = run(draft);
+        assertEquals(0, dr.code(), dr.err());
+        assertTrue(dr.out().contains("draft: 1 of 4 layers") && dr.out().contains("ratio"), dr.out());
+        CliRun again = run(draft);
+        assertEquals(1, again.code());
+        assertTrue(again.err().contains("already holds a run") && again.err().contains("--resume"), again.err());
+        Path prompts = dir.resolve("p.txt");
+        Files.writeString(prompts, "Once upon a time\nThe little cat\n");
+        java.util.List<String> more = new java.util.ArrayList<>(java.util.List.of(draft));
+        more.addAll(java.util.List.of("--resume", "--eval-prompts", prompts.toString(), "--eval-tokens", "8"));
+        CliRun resumed = run(more.toArray(new String[0]));
+        assertEquals(0, resumed.code(), resumed.err());
+        assertTrue(resumed.out().contains("resuming") && resumed.out().contains("trained 6 steps"), resumed.out());
+        assertTrue(resumed.out().contains("greedy agreement with the target on 2 held-out prompts"), resumed.out());
+        LoadedModel best = ModelLoader.load(d.resolve("best.gguf"));
+        assertEquals(1, best.config().layers());
+    }
+
+    @Test
+    void badTrainingValuesAreOneLineErrors(@TempDir Path dir) throws Exception {
+        String target = DemoModels.target().toString();
+        Path samples = dir.resolve("s.bin");
+        assertEquals(0, run("sample", "--model", target, "--out", samples.toString(), "--sequences", "2",
+                "--max-new-tokens", "8").code());
+        CliRun layers = run("train-draft", "--target", target, "--samples", samples.toString(), "--layers", "9", "--out",
+                dir.resolve("x").toString());
+        assertEquals(2, layers.code());
+        assertTrue(layers.err().contains("--layers must be in 1..4 (the target's layers), found 9"), layers.err());
+        CliRun resume = run("train-draft", "--target", target, "--samples", samples.toString(), "--layers", "1",
+                "--resume", "--out", dir.resolve("y").toString());
+        assertEquals(1, resume.code());
+        assertTrue(resume.err().contains("holds no trainer.gguf"), resume.err());
+        CliRun dtype = run("train-lm", "--text", "t.txt", "--tokenizer", "t.bin", "--out", dir.toString(),
+                "--export-dtype", "q4");
+        assertEquals(2, dtype.code());
+        assertTrue(dtype.err().contains("--export-dtype must be f32 or f16, found 'q4'"), dtype.err());
+        CliRun vocab = run("train-tokenizer", "--text", samples.toString(), "--vocab-size", "100", "--out",
+                dir.resolve("t.bin").toString());
+        assertTrue(vocab.code() != 0 && vocab.err().startsWith("error: "), vocab.err());
+        CliRun heads = run("train-lm", "--text", "t.txt", "--tokenizer", "t.bin", "--out", dir.toString(), "--dim", "30",
+                "--heads", "4");
+        assertEquals(2, heads.code());
+        assertTrue(heads.err().contains("--heads must divide --dim=30, found 4"), heads.err());
+    }
+
+    @Test
+    void generateWithoutModelRunsTheDemoSpeculatively() {
+        CliRun r = run("generate", "--prompt", "Once upon a time", "--max-tokens", "24", "--compare");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("[no --model: the embedded demo story model and its distilled draft"), r.err());
+        assertTrue(r.err().contains("[speculation with draft-model"), r.err());
+        assertTrue(r.err().contains("outputs identical: yes"), r.err());
+        assertTrue(r.out().startsWith("Once upon a time"), r.out());
+    }
+}
