@@ -35,6 +35,7 @@ class FuzzSmokeTest {
 
     @Test
     void aMutantIsReproducibleFromItsSeedAndIndex(@TempDir Path a, @TempDir Path b) throws Exception {
+        SharedAssets.require("models/stories260K.gguf"); // the fuzzer's seeds are the shared checkpoints
         Path root = SharedAssets.root();
         byte[] x = java.nio.file.Files.readAllBytes(FuzzCase.write(FuzzCase.Format.GGUF, 5, 17, root, a));
         byte[] y = java.nio.file.Files.readAllBytes(FuzzCase.write(FuzzCase.Format.GGUF, 5, 17, root, b));
