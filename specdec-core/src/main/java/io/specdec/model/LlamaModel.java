@@ -405,9 +405,32 @@ public final class LlamaModel implements CausalLM {
         return forwardWith(vector, cache, tokens, positions, mask, options);
     }
 
+    /**
+     * Like {@link #forward(KvCache, int[], int[], AttentionMask, ForwardOptions)} but the decoder's input rows are
+     * given instead of looked up: {@code inputs} is {@code [T, dim]} row-major, T = {@code positions.length}. A
+     * feature drafter (EAGLE) feeds its fused feature-and-token rows through the decoder layers this way; everything
+     * after the embedding lookup (both kernels, the cache, masks, outputs) is the token forward's.
+     *
+     * @throws IllegalArgumentException when {@code inputs} does not hold {@code T x dim} values, or as the token
+     *     forward
+     */
+    public ForwardResult forwardEmbeddings(KvCache cache, float[] inputs, int[] positions, AttentionMask mask,
+            ForwardOptions options) {
+        if (inputs == null || inputs.length != (long) positions.length * c.dim()) {
+            throw new IllegalArgumentException("input rows hold " + (inputs == null ? 0 : inputs.length)
+                    + " values, expected " + positions.length + " x " + c.dim());
+        }
+        return forwardWith(vector, cache, null, inputs, positions, mask, options);
+    }
+
     private ForwardResult forwardWith(VectorForward vf, KvCache cache, int[] tokens, int[] positions,
             AttentionMask mask, ForwardOptions options) {
-        int t = tokens.length;
+        return forwardWith(vf, cache, tokens, null, positions, mask, options);
+    }
+
+    private ForwardResult forwardWith(VectorForward vf, KvCache cache, int[] tokens, float[] inputs, int[] positions,
+            AttentionMask mask, ForwardOptions options) {
+        int t = inputs != null ? positions.length : tokens.length;
         if (t == 0) {
             throw new IllegalArgumentException("forward needs at least one token");
         }
@@ -417,6 +440,10 @@ public final class LlamaModel implements CausalLM {
         if (mask != null && mask.size() != t) {
             throw new IllegalArgumentException("mask covers " + mask.size() + " tokens, forward has " + t);
         }
+        if (mask != null && mask.history() > cache.length()) {
+            throw new IllegalArgumentException("mask covers " + mask.history() + " cached slots, the cache holds "
+                    + cache.length());
+        }
         if (t > cache.remaining()) {
             throw new IllegalArgumentException("cache full: " + t + " new tokens, " + cache.remaining() + " of "
                     + cache.capacity() + " slots left");
@@ -424,7 +451,7 @@ public final class LlamaModel implements CausalLM {
         long[] ids = new long[t];
         long[] pos = new long[t];
         for (int i = 0; i < t; i++) {
-            if (tokens[i] < 0 || tokens[i] >= c.vocabSize()) {
+            if (tokens != null && (tokens[i] < 0 || tokens[i] >= c.vocabSize())) {
                 throw new IllegalArgumentException("token id " + tokens[i] + " outside vocabulary 0.."
                         + (c.vocabSize() - 1));
             }
@@ -432,7 +459,7 @@ public final class LlamaModel implements CausalLM {
                 throw new IllegalArgumentException("position " + positions[i] + " outside the context of "
                         + c.contextLength());
             }
-            ids[i] = tokens[i];
+            ids[i] = tokens == null ? 0 : tokens[i];
             pos[i] = positions[i];
         }
         int exit = options.exitLayer() < 0 ? c.layers() : options.exitLayer();
@@ -460,7 +487,7 @@ public final class LlamaModel implements CausalLM {
         if (vf != null) {
             cache.acquire();
             try {
-                return vf.forward(manager, cache, tokens, positions, mask, options, exit);
+                return vf.forward(manager, cache, tokens, inputs, positions, mask, options, exit);
             } finally {
                 cache.release();
             }
@@ -473,7 +500,9 @@ public final class LlamaModel implements CausalLM {
             NDArrayEx ex = embedding.getNDArrayInternal();
             NDArray x;                                                                               // [T, D]
             NDArray table;                                                                           // [T, 2hd]
-            if (t == 1) {
+            if (inputs != null) {
+                x = m.create(inputs, new Shape(t, c.dim()));
+            } else if (t == 1) {
                 // one token: plain slices, no index tensors to create (two native calls instead of four)
                 x = embedding.get(m, new NDIndex().addSliceDim(ids[0], ids[0] + 1));
             } else {
@@ -495,7 +524,7 @@ public final class LlamaModel implements CausalLM {
                 sin = halves.get(1).reshape(t, 1, 2, hd / 2);
             }
             NDArray addMask = null;
-            if (t > 1) {
+            if (t > 1 || (mask != null && mask.history() > 0)) {
                 AttentionMask am = mask == null ? AttentionMask.causal(t) : mask;
                 addMask = m.create(am.additive(prefix), new Shape(t, s));                             // [T, S]
             }

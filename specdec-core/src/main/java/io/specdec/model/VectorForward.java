@@ -93,16 +93,16 @@ final class VectorForward {
 
     /**
      * One forward; the caller ({@link LlamaModel#forward}) has validated tokens, positions, mask, exit and hidden
-     * layers and holds the cache.
+     * layers and holds the cache. {@code inputs} ({@code [T, D]}), when not null, replaces the token embeddings.
      *
      * @param manager the model's manager (a sub-manager is opened per forward; device outputs get one of their own)
      */
-    ForwardResult forward(NDManager manager, KvCache cache, int[] tokens, int[] positions, AttentionMask mask,
-            ForwardOptions options, int exit) {
+    ForwardResult forward(NDManager manager, KvCache cache, int[] tokens, float[] inputs, int[] positions,
+            AttentionMask mask, ForwardOptions options, int exit) {
         if (!cache.isHost()) {
             throw new IllegalArgumentException("the vector kernel needs a host cache (the model's newCache)");
         }
-        int t = tokens.length;
+        int t = positions.length;
         int d = c.dim();
         int qd = c.qDim();
         int kd = c.kvDim();
@@ -111,9 +111,14 @@ final class VectorForward {
         int s = prefix + t;
         int[] hiddenLayers = options.hiddenLayers();
         float[][] layerHidden = new float[hiddenLayers.length][];
-        float[] x = new float[t * d];
-        for (int i = 0; i < t; i++) {
-            System.arraycopy(embedding, tokens[i] * d, x, i * d, d);
+        float[] x;
+        if (inputs != null) {
+            x = inputs.clone();
+        } else {
+            x = new float[t * d];
+            for (int i = 0; i < t; i++) {
+                System.arraycopy(embedding, tokens[i] * d, x, i * d, d);
+            }
         }
         float[] hn = new float[t * d];
         float[] qkvOut = new float[t * (qd + 2 * kd)];
@@ -125,10 +130,11 @@ final class VectorForward {
         float[] guOut = new float[t * 2 * hdim];
         float[] act = new float[t * hdim];
         boolean[] visible = new boolean[t * s];
+        int from = prefix - (mask == null ? 0 : mask.history()); // first slot the mask decides
         for (int r = 0; r < t; r++) {
             for (int j = 0; j < s; j++) {
-                int nj = j - prefix;
-                visible[r * s + j] = nj < 0 || (mask == null ? nj <= r : mask.visible(r, nj));
+                int nj = j - from;
+                visible[r * s + j] = nj < 0 || (mask == null ? j - prefix <= r : mask.visibleKey(r, nj));
             }
         }
         float[] scores = new float[s];

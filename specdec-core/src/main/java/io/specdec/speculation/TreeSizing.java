@@ -102,14 +102,26 @@ public final class TreeSizing {
      */
     public static Plan optimal(PathModel model, int ranks, CostCurve curve, double perLevelMicros,
             double perNodeMicros, int maxNodes, int maxDepth) {
-        if (perLevelMicros < 0 || perNodeMicros < 0 || maxNodes < 0 || maxDepth < 0) {
+        return optimal(model, ranks, curve, 0, perLevelMicros, perNodeMicros, maxNodes, maxDepth);
+    }
+
+    /**
+     * As {@link #optimal(PathModel, int, CostCurve, double, double, int, int)} with a fixed draft cost per
+     * speculative round besides the per-level and per-node costs (a head drafter's one call that yields every
+     * head's logits, an EAGLE layer's catch-up forward): draft cost(n, depth) = {@code fixedMicros + perLevelMicros
+     * · depth + perNodeMicros · n} for n ≥ 1, 0 for no speculation.
+     */
+    public static Plan optimal(PathModel model, int ranks, CostCurve curve, double fixedMicros, double perLevelMicros,
+            double perNodeMicros, int maxNodes, int maxDepth) {
+        if (fixedMicros < 0 || perLevelMicros < 0 || perNodeMicros < 0 || maxNodes < 0 || maxDepth < 0) {
             throw new IllegalArgumentException("costs, maxNodes and maxDepth must be >= 0");
         }
         // a depth-bounded greedy tree is the best of its size among trees no deeper; trying every bound also
         // optimises the per-level draft cost
         Plan best = null;
         for (int bound = 1; bound <= Math.max(1, maxDepth); bound++) {
-            Plan p = greedy(model, ranks, curve, perLevelMicros, perNodeMicros, maxNodes, Math.min(bound, maxDepth));
+            Plan p = greedy(model, ranks, curve, fixedMicros, perLevelMicros, perNodeMicros, maxNodes,
+                    Math.min(bound, maxDepth));
             if (best == null || p.predictedSpeedup() > best.predictedSpeedup() + 1e-12) {
                 best = p;
             }
@@ -117,8 +129,8 @@ public final class TreeSizing {
         return best;
     }
 
-    private static Plan greedy(PathModel model, int ranks, CostCurve curve, double perLevelMicros,
-            double perNodeMicros, int maxNodes, int maxDepth) {
+    private static Plan greedy(PathModel model, int ranks, CostCurve curve, double fixedMicros,
+            double perLevelMicros, double perNodeMicros, int maxNodes, int maxDepth) {
         record Node(int[] path, double prob) {}
         PriorityQueue<Node> frontier = new PriorityQueue<>((a, b) -> Double.compare(b.prob, a.prob));
         if (maxDepth > 0) {
@@ -151,7 +163,8 @@ public final class TreeSizing {
                 }
             }
             int size = order.size();
-            double rate = expected / (curve.micros(size + 1) + perLevelMicros * depth + perNodeMicros * size);
+            double rate = expected / (curve.micros(size + 1) + fixedMicros + perLevelMicros * depth
+                    + perNodeMicros * size);
             if (rate > bestRate) {
                 bestRate = rate;
                 bestN = size;

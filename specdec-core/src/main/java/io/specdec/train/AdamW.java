@@ -86,7 +86,7 @@ public final class AdamW {
             if (!Float.isFinite(norm)) { // a non-finite gradient: skip the step, keep weights and moments
                 step--;
                 for (NDArray g : grads.values()) {
-                    g.muli(0f);
+                    zero(g);
                 }
                 return norm;
             }
@@ -119,13 +119,27 @@ public final class AdamW {
         }
     }
 
-    /** Zeroes the gradients of {@code params} without updating anything (a skipped step). */
+    /** Zeroes the gradients of {@code params} without updating anything (a skipped step), NaN entries included. */
     public void discard(Map<String, NDArray> params) {
         for (NDArray p : params.values()) {
             if (p.hasGradient()) {
                 try (NDArray g = p.getGradient()) {
-                    g.muli(0f);
+                    zero(g);
                 }
+            }
+        }
+    }
+
+    /**
+     * Zeroes a gradient in place so that it really is zero: {@code g * 0} keeps NaN (and turns ±inf into NaN), and
+     * the gradient collector's own zeroing ({@code g - g}) keeps it too, so one non-finite backward would poison
+     * every later step. The multiply is followed by a masked write of 0 where NaN remains.
+     */
+    static void zero(NDArray g) {
+        g.muli(0f);
+        try (NDArray bad = g.isNaN()) {
+            if (bad.any().getBoolean()) {
+                g.set(bad, 0f);
             }
         }
     }

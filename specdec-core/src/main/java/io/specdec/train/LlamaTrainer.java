@@ -123,13 +123,110 @@ public final class LlamaTrainer {
     public record Result(int step, float bestValLoss, int bestStep, boolean stoppedEarly, float[] trainLoss,
             List<float[]> evals, double seconds, long tokens) {}
 
+    /**
+     * What the training loop optimises: named parameters (those with gradients are trained), a loss per batch, and
+     * how the trained state is written. {@link #train} wraps a {@link TrainableLlama}; draft heads (Medusa, Hydra,
+     * EAGLE-style) and other trainable parts supply their own, so every trainer of the library shares one loop
+     * (schedule, AdamW, clipping, non-finite guard, validation, early stopping, checkpoints).
+     */
+    public interface Objective {
+        /** Every parameter by name (live arrays); those that require gradients are trained. */
+        Map<String, NDArray> parameters();
+
+        /** The manager owning the parameters (optimizer state is created beside them). */
+        NDManager manager();
+
+        /**
+         * Losses of one batch, arrays attached to {@code m}: {@code [loss to minimise, summed validation metric,
+         * count]}; the validation loss is {@code sum(metric) / sum(count)} over the validation batches.
+         *
+         * @param training true inside the gradient collector (noise, dropout and the like apply only then)
+         */
+        NDArray[] losses(NDManager m, TrainingData.Batch b, boolean training);
+
+        /** A constant subtracted from the reported training loss of a batch (e.g. the teacher's entropy). */
+        default double lossOffset(TrainingData.Batch b) {
+            return 0;
+        }
+
+        /** Writes the trained state as a usable artifact (best and last checkpoints). */
+        void write(Path file) throws IOException;
+
+        /** Adds what a resume needs besides parameters and moments to the trainer state (e.g. the model config). */
+        default void describe(GgufWriter state) {}
+    }
+
+    /**
+     * Trains any {@link Objective} from its current parameters; {@code best.gguf} / {@code last.gguf} (its
+     * {@link Objective#write}) and {@code trainer.gguf} go to {@code dir} (created; null = none).
+     */
+    public static Result fit(Objective objective, TrainingData train, TrainingData val, Config cfg, Path dir,
+            Listener listener) throws IOException {
+        return new Run(objective, train, val, cfg, dir, listener == null ? new Listener() {} : listener,
+                new AdamW(0.9f, 0.95f, 1e-8f, cfg.weightDecay())).loop(0, Float.POSITIVE_INFINITY, 0, 0,
+                new ArrayList<>(), new ArrayList<>());
+    }
+
+    /** Mean validation metric of {@code objective} on {@code batches} fixed batches (seed {@code seed ^ 0x5EED}). */
+    public static float evaluate(Objective objective, TrainingData data, int batches, int batchSize, int seqLen,
+            long seed) {
+        double sum = 0;
+        double n = 0;
+        for (int i = 0; i < batches; i++) {
+            TrainingData.Batch b = data.batch(seed ^ 0x5EEDL, i, batchSize, seqLen);
+            try (NDManager m = SpecdecEngine.newManager()) {
+                NDArray[] ce = objective.losses(m, b, false);
+                sum += ce[1].getFloat();
+                n += ce[2].getFloat();
+            }
+        }
+        return (float) (sum / Math.max(1, n));
+    }
+
+    /** The Llama objective: next-token CE (+ KL to the stored teacher top-k), written with the project's writer. */
+    private record LlamaObjective(TrainableLlama model, SentencePieceBpeTokenizer tokenizer, float klWeight)
+            implements Objective {
+        @Override
+        public Map<String, NDArray> parameters() {
+            return model.parameters();
+        }
+
+        @Override
+        public NDManager manager() {
+            return model.manager();
+        }
+
+        @Override
+        public NDArray[] losses(NDManager m, TrainingData.Batch b, boolean training) {
+            return LlamaTrainer.losses(model, m, b, training ? klWeight : 0f);
+        }
+
+        @Override
+        public double lossOffset(TrainingData.Batch b) {
+            return klWeight > 0 ? klWeight * teacherEntropy(b) : 0;
+        }
+
+        @Override
+        public void write(Path file) throws IOException {
+            CheckpointWriter.writeGguf(model.toWeights(), tokenizer, file);
+        }
+
+        @Override
+        public void describe(GgufWriter g) {
+            g.putMetadata("specdec.trainer.model_config", GSON.toJson(model.config()));
+        }
+    }
+
+    private static Objective llama(TrainableLlama model, SentencePieceBpeTokenizer tokenizer, TrainingData train,
+            Config cfg) {
+        return new LlamaObjective(model, tokenizer, train.topK() > 0 && cfg.klWeight() > 0 ? cfg.klWeight() : 0f);
+    }
+
     /** Trains from the model's current weights; checkpoints go to {@code dir} (created; null = none). */
     public static Result train(TrainableLlama model, TrainingData train, TrainingData val, Config cfg, Path dir,
             SentencePieceBpeTokenizer tokenizer, Listener listener) throws IOException {
         check(model, train, val);
-        return new Run(model, train, val, cfg, dir, tokenizer, listener == null ? new Listener() {} : listener,
-                new AdamW(0.9f, 0.95f, 1e-8f, cfg.weightDecay())).loop(0, Float.POSITIVE_INFINITY, 0, 0,
-                new ArrayList<>(), new ArrayList<>());
+        return fit(llama(model, tokenizer, train, cfg), train, val, cfg, dir, listener);
     }
 
     /**
@@ -180,8 +277,8 @@ public final class LlamaTrainer {
                         evals.add(new float[] {e[i], e[i + 1]});
                     }
                 }
-                return new Run(model, train, val, cfg, dir, tokenizer, listener == null ? new Listener() {} : listener,
-                        opt).loop(step, (float) f.getDouble("specdec.trainer.best_val", Double.POSITIVE_INFINITY),
+                return new Run(llama(model, tokenizer, train, cfg), train, val, cfg, dir,
+                        listener == null ? new Listener() {} : listener, opt).loop(step, (float) f.getDouble("specdec.trainer.best_val", Double.POSITIVE_INFINITY),
                         (int) f.getLong("specdec.trainer.best_step", 0), (int) f.getLong("specdec.trainer.bad_evals", 0),
                         losses, evals);
             }
@@ -210,17 +307,7 @@ public final class LlamaTrainer {
      */
     public static float evaluate(TrainableLlama model, TrainingData data, int batches, int batchSize, int seqLen,
             long seed) {
-        double sum = 0;
-        double n = 0;
-        for (int i = 0; i < batches; i++) {
-            TrainingData.Batch b = data.batch(seed ^ 0x5EEDL, i, batchSize, seqLen);
-            try (NDManager m = SpecdecEngine.newManager()) {
-                NDArray[] ce = losses(model, m, b, 0f);
-                sum += ce[1].getFloat();
-                n += ce[2].getFloat();
-            }
-        }
-        return (float) (sum / Math.max(1, n));
+        return evaluate(new LlamaObjective(model, null, 0f), data, batches, batchSize, seqLen, seed);
     }
 
     /** [loss to minimise, summed CE, mask count] for one batch. */
@@ -269,24 +356,22 @@ public final class LlamaTrainer {
     }
 
     private static final class Run {
-        final TrainableLlama model;
+        final Objective model;
         final TrainingData train;
         final TrainingData val;
         final Config cfg;
         final Path dir;
-        final SentencePieceBpeTokenizer tokenizer;
         final Listener listener;
         final AdamW opt;
         final Tracker schedule;
 
-        Run(TrainableLlama model, TrainingData train, TrainingData val, Config cfg, Path dir,
-                SentencePieceBpeTokenizer tokenizer, Listener listener, AdamW opt) {
+        Run(Objective model, TrainingData train, TrainingData val, Config cfg, Path dir, Listener listener,
+                AdamW opt) {
             this.model = model;
             this.train = train;
             this.val = val;
             this.cfg = cfg;
             this.dir = dir;
-            this.tokenizer = tokenizer;
             this.listener = listener;
             this.opt = opt;
             Tracker cosine = Tracker.cosine().setBaseValue(cfg.lr()).optFinalValue(cfg.minLr())
@@ -305,7 +390,6 @@ public final class LlamaTrainer {
             long t0 = System.nanoTime();
             long tokens = 0;
             boolean early = false;
-            boolean kl = train.topK() > 0 && cfg.klWeight() > 0;
             if (dir != null) {
                 Files.createDirectories(dir);
             }
@@ -317,7 +401,7 @@ public final class LlamaTrainer {
                 float lossValue;
                 try (NDManager m = SpecdecEngine.newManager()) {
                     try (GradientCollector gc = SpecdecEngine.engine().newGradientCollector()) {
-                        NDArray[] l = losses(model, m, b, kl ? cfg.klWeight() : 0f);
+                        NDArray[] l = model.losses(m, b, true);
                         gc.backward(l[0]);
                         lossValue = l[0].getFloat();
                         tokens += (long) l[2].getFloat();
@@ -342,9 +426,7 @@ public final class LlamaTrainer {
                     } else {
                         skipped = 0;
                     }
-                    if (kl) {
-                        lossValue -= (float) (cfg.klWeight() * teacherEntropy(b));
-                    }
+                    lossValue -= (float) model.lossOffset(b);
                     losses.add(lossValue);
                     double secs = (System.nanoTime() - t0) / 1e9;
                     listener.onStep(step, cfg.steps(), lossValue, lr, secs > 0 ? tokens / secs : 0);
@@ -358,7 +440,7 @@ public final class LlamaTrainer {
                         bestStep = step;
                         bad = 0;
                         if (dir != null) {
-                            CheckpointWriter.writeGguf(model.toWeights(), tokenizer, dir.resolve("best.gguf"));
+                            model.write(dir.resolve("best.gguf"));
                         }
                     } else {
                         bad++;
@@ -386,16 +468,22 @@ public final class LlamaTrainer {
 
         void checkpoint(int step, float best, int bestStep, int bad, List<Float> losses, List<float[]> evals)
                 throws IOException {
-            CheckpointWriter.writeGguf(model.toWeights(), tokenizer, dir.resolve("last.gguf"));
+            model.write(dir.resolve("last.gguf"));
             GgufWriter g = new GgufWriter();
             g.putMetadata("general.architecture", "specdec-trainer");
             g.putMetadata("specdec.trainer.config", GSON.toJson(cfg));
-            g.putMetadata("specdec.trainer.model_config", GSON.toJson(model.config()));
+            model.describe(g);
             g.putMetadata("specdec.trainer.step", step);
             g.putMetadata("specdec.trainer.best_val", best);
             g.putMetadata("specdec.trainer.best_step", bestStep);
             g.putMetadata("specdec.trainer.bad_evals", bad);
-            g.putMetadata("specdec.trainer.trainable", model.trainableNames().toArray(new String[0]));
+            List<String> trainable = new ArrayList<>();
+            for (Map.Entry<String, NDArray> e : model.parameters().entrySet()) {
+                if (e.getValue().hasGradient()) {
+                    trainable.add(e.getKey());
+                }
+            }
+            g.putMetadata("specdec.trainer.trainable", trainable.toArray(new String[0]));
             for (Map.Entry<String, NDArray> e : model.parameters().entrySet()) {
                 float[] data = e.getValue().toFloatArray();
                 g.putTensor("model." + e.getKey(), new long[] {data.length}, data);

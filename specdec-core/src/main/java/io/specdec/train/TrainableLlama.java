@@ -152,19 +152,40 @@ public final class TrainableLlama implements AutoCloseable {
         if (s.dimension() != 2) {
             throw new IllegalArgumentException("training forward takes ids of shape [B, T], found " + s);
         }
-        long b = s.get(0);
         int t = (int) s.get(1);
         if (t < 1 || t > c.contextLength()) {
             throw new IllegalArgumentException("sequence length " + t + " outside 1.." + c.contextLength());
         }
-        int h = c.heads();
-        int kvh = c.kvHeads();
-        int hd = c.headDim();
-        int g = h / kvh;
         NDArray emb = params.get("embedding");
         NDArray idx = ids.getDataType() == DataType.INT64 ? ids : ids.toType(DataType.INT64, false);
         NDArray x = emb.getNDArrayInternal().embedding(idx, emb, SparseFormat.DENSE).singletonOrThrow(); // [B,T,D]
         x.attach(m);
+        return decode(m, x);
+    }
+
+    /**
+     * Runs the decoder layers, final norm and LM head over given input rows {@code x} {@code [B, T, dim]} instead of
+     * token embeddings (what a feature drafter trains through); otherwise as {@link #forward}.
+     */
+    public Output forwardEmbeddings(NDManager m, NDArray x) {
+        Shape s = x.getShape();
+        if (s.dimension() != 3 || s.get(2) != c.dim()) {
+            throw new IllegalArgumentException("input rows must have shape [B, T, " + c.dim() + "], found " + s);
+        }
+        if (s.get(1) < 1 || s.get(1) > c.contextLength()) {
+            throw new IllegalArgumentException("sequence length " + s.get(1) + " outside 1.." + c.contextLength());
+        }
+        return decode(m, x);
+    }
+
+    private Output decode(NDManager m, NDArray x) {
+        long b = x.getShape().get(0);
+        int t = (int) x.getShape().get(1);
+        NDArray emb = params.get("embedding");
+        int h = c.heads();
+        int kvh = c.kvHeads();
+        int hd = c.headDim();
+        int g = h / kvh;
         NDIndex first = new NDIndex().addSliceDim(0, t);
         NDArray cs = cos.get(m, first).reshape(1, t, 1, hd / 2);
         NDArray sn = sin.get(m, first).reshape(1, t, 1, hd / 2);

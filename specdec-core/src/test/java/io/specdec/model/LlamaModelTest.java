@@ -15,6 +15,8 @@ import io.specdec.tokenizer.SentencePieceBpeTokenizer;
 import java.nio.file.Path;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The runtime against an independent scalar reference, and its own invariants (batching, trees, caches, layouts). */
@@ -149,6 +151,57 @@ class LlamaModelTest {
                 float[] a = m.forward(tree, new int[] {19}, ForwardOptions.DEFAULT).logits();
                 float[] b = m.forward(seq, new int[] {19}, ForwardOptions.DEFAULT).logits();
                 assertTrue(maxDiff(a, b) <= 1e-5);
+            }
+        }
+    }
+
+    /**
+     * The same tree grown level by level (EAGLE-2's drafting): each level is one forward whose mask covers the
+     * earlier levels' cached rows ({@link AttentionMask#withHistory}); every node's logits equal sequential decoding
+     * of its path, on both kernels.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"torch", "vector"})
+    void levelByLevelTreeWithHistoryMaskEqualsSequentialDecoding(String kernel) {
+        LlamaConfig c = TestModels.tiny(32);
+        int[] prefix = {1, 8, 12, 14};
+        int[] tokens = {5, 9, 3, 11, 6, 7};
+        int[] parents = {-1, -1, 0, 0, 1, 2};
+        int[][] levels = {{0, 1}, {2, 3, 4}, {5}};
+        try (LlamaModel m = new LlamaModel(TestModels.random(c, 11, 0.2f), kernel); KvCache tree = m.newCache(32)) {
+            m.forward(tree, prefix, ForwardOptions.DEFAULT);
+            int[] row = new int[tokens.length]; // each node's row among the cached tree rows
+            int cached = 0;
+            float[][] logits = new float[tokens.length][];
+            for (int depth = 0; depth < levels.length; depth++) {
+                int[] lv = levels[depth];
+                boolean[][] vis = new boolean[lv.length][cached + lv.length];
+                int[] toks = new int[lv.length];
+                int[] pos = new int[lv.length];
+                for (int i = 0; i < lv.length; i++) {
+                    toks[i] = tokens[lv[i]];
+                    pos[i] = prefix.length + depth;
+                    for (int a = parents[lv[i]]; a >= 0; a = parents[a]) {
+                        vis[i][row[a]] = true;
+                    }
+                    vis[i][cached + i] = true;
+                }
+                ForwardResult r = m.forward(tree, toks, pos, AttentionMask.withHistory(cached, vis),
+                        ForwardOptions.DEFAULT);
+                for (int i = 0; i < lv.length; i++) {
+                    logits[lv[i]] = r.row(i);
+                    row[lv[i]] = cached + i;
+                }
+                cached += lv.length;
+            }
+            for (int node = 0; node < tokens.length; node++) {
+                int[] path = pathTo(node, parents, tokens);
+                try (KvCache seq = m.newCache(32)) {
+                    m.forward(seq, prefix, ForwardOptions.DEFAULT);
+                    float[] last = m.forward(seq, path, ForwardOptions.DEFAULT).row(path.length - 1);
+                    assertTrue(maxDiff(logits[node], last) <= 1e-5, kernel + " node " + node + ": "
+                            + maxDiff(logits[node], last));
+                }
             }
         }
     }

@@ -65,6 +65,37 @@ class TrainableLlamaTest {
         }
     }
 
+    /** The input-rows forward (what EAGLE's layer trains and drafts through) agrees the same way. */
+    @ParameterizedTest
+    @ValueSource(strings = {"torch", "vector"})
+    void inputRowsForwardEqualsInferenceForward(String kernel) {
+        LlamaConfig cfg = GQA;
+        LlamaWeights w = TestModels.random(cfg, 13, 0.1f);
+        int t = 9;
+        float[] in = new float[t * cfg.dim()];
+        java.util.SplittableRandom r = new java.util.SplittableRandom(3);
+        for (int i = 0; i < in.length; i++) {
+            in[i] = (float) r.nextGaussian();
+        }
+        float[] logits;
+        float[] hidden;
+        try (TrainableLlama tl = TrainableLlama.of(w); NDManager m = SpecdecEngine.newManager()) {
+            TrainableLlama.Output o = tl.forwardEmbeddings(m, m.create(in, new Shape(1, t, cfg.dim())));
+            logits = o.logits().toFloatArray();
+            hidden = o.hidden().toFloatArray();
+        }
+        int[] pos = new int[t];
+        for (int i = 0; i < t; i++) {
+            pos[i] = i;
+        }
+        try (LlamaModel model = new LlamaModel(w, kernel); KvCache cache = model.newCache(t);
+                ForwardResult ref = model.forwardEmbeddings(cache, in, pos, null,
+                        ForwardOptions.DEFAULT.withLastHidden())) {
+            close(ref.logits(), logits, 0, "logits " + kernel);
+            close(ref.lastHidden(), hidden, 0, "hidden " + kernel);
+        }
+    }
+
     private static void close(float[] ref, float[] got, int offset, String what) {
         double worst = 0;
         for (int i = 0; i < ref.length; i++) {

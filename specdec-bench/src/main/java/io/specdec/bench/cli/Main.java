@@ -19,7 +19,8 @@ import picocli.CommandLine.Command;
                 + " alone, faster.",
         subcommands = {GenerateCommand.class, BenchCommand.class, ConvertCommand.class, InspectCommand.class,
             SoakCommand.class, FuzzCommand.class, SampleCommand.class, TrainDraftCommand.class,
-            ExportTextCommand.class, TrainTokenizerCommand.class, TrainLmCommand.class})
+            ExportTextCommand.class, TrainTokenizerCommand.class, TrainLmCommand.class, TrainHeadsCommand.Medusa.class,
+            TrainHeadsCommand.Hydra.class, TrainHeadsCommand.Eagle.class})
 public final class Main implements Runnable {
     PrintStream out;
     PrintStream err;

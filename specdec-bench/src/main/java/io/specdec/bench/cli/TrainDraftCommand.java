@@ -63,21 +63,8 @@ final class TrainDraftCommand extends Subcommand {
             throw new IllegalArgumentException(target + ": the draft is written as GGUF with the target's vocabulary,"
                     + " which must be a SentencePiece one");
         }
-        SampleFile.Header h = null;
         List<SampleFile.Sample> all = new ArrayList<>();
-        for (Path f : samples) {
-            SampleFile.Header hf = SampleFile.header(f);
-            if (hf.vocab() != lm.config().vocabSize()) {
-                throw new IllegalArgumentException(f + ": samples of vocabulary " + hf.vocab() + ", the target has "
-                        + lm.config().vocabSize() + " (samples of another model?)");
-            }
-            if (h != null && hf.topK() != h.topK()) {
-                throw new IllegalArgumentException(f + ": top-" + hf.topK() + " teacher logits, " + samples.get(0)
-                        + " has top-" + h.topK() + " (sample files must agree)");
-            }
-            h = hf;
-            all.addAll(SampleFile.read(f));
-        }
+        SampleFile.Header h = readSamples(samples, lm, all);
         List<List<SampleFile.Sample>> split = TrainingData.split(all, train.valFraction);
         TrainingData tr = new TrainingData(split.get(0), h.vocab(), h.topK());
         TrainingData va = new TrainingData(split.get(1), h.vocab(), h.topK());
@@ -173,6 +160,29 @@ final class TrainDraftCommand extends Subcommand {
             }
         }
         return best;
+    }
+
+    /**
+     * Reads every sample file into {@code all}, checking each against the target's vocabulary and the first file's
+     * top-k; returns the last header.
+     */
+    static SampleFile.Header readSamples(List<Path> samples, LoadedModel lm, List<SampleFile.Sample> all)
+            throws IOException {
+        SampleFile.Header h = null;
+        for (Path f : samples) {
+            SampleFile.Header hf = SampleFile.header(f);
+            if (hf.vocab() != lm.config().vocabSize()) {
+                throw new IllegalArgumentException(f + ": samples of vocabulary " + hf.vocab() + ", the target has "
+                        + lm.config().vocabSize() + " (samples of another model?)");
+            }
+            if (h != null && hf.topK() != h.topK()) {
+                throw new IllegalArgumentException(f + ": top-" + hf.topK() + " teacher logits, " + samples.get(0)
+                        + " has top-" + h.topK() + " (sample files must agree)");
+            }
+            h = hf;
+            all.addAll(SampleFile.read(f));
+        }
+        return h;
     }
 
     static List<int[]> prompts(Path file, LoadedModel lm) throws IOException {

@@ -34,7 +34,8 @@ class RegistryTest {
 
     @Test
     void shippedDraftersAreRegisteredWithTheirOwnBudgets() throws Exception {
-        assertEquals(List.of("del", "draft-model", "hybrid", "prompt-lookup", "recycling"), Drafters.names());
+        assertEquals(List.of("del", "draft-model", "eagle", "hybrid", "hydra", "medusa", "prompt-lookup", "recycling"),
+                Drafters.names());
         try (LlamaModel m = new LlamaModel(LlamaWeights.random(CFG, 1, 0.1f))) {
             DrafterEnvironment env = new DrafterEnvironment(m, tok(), List.of(), Path.of("target"), null);
             try (DrafterSetup r = Drafters.create("recycling", env, Map.of())) {
@@ -57,8 +58,10 @@ class RegistryTest {
                     + " 'three'"), e.getMessage());
             e = assertThrows(IllegalArgumentException.class, () -> Drafters.create("draft-model", env, Map.of()));
             assertTrue(e.getMessage().contains("needs --draft-model PATH"), e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> Drafters.create("lookahead", env, Map.of()));
+            assertTrue(e.getMessage().contains("unknown drafter 'lookahead'"), e.getMessage());
             e = assertThrows(IllegalArgumentException.class, () -> Drafters.create("medusa", env, Map.of()));
-            assertTrue(e.getMessage().contains("unknown drafter 'medusa'"), e.getMessage());
+            assertTrue(e.getMessage().contains("needs --heads PATH"), e.getMessage());
             e = assertThrows(IllegalArgumentException.class,
                     () -> Drafters.create("prompt-lookup", env, Map.of("lookup-tokens", "1000000")));
             assertTrue(e.getMessage().contains("--lookup-tokens (drafter prompt-lookup) must be <= 1024, found"

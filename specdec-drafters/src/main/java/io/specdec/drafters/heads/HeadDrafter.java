@@ -1,0 +1,89 @@
+package io.specdec.drafters.heads;
+
+import io.specdec.model.CausalLM;
+import io.specdec.model.ForwardResult;
+import io.specdec.speculation.DraftContext;
+import io.specdec.speculation.DraftTree;
+import io.specdec.speculation.Drafter;
+import io.specdec.speculation.OutputRequest;
+import io.specdec.speculation.PromptContext;
+import io.specdec.speculation.RoundResult;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What every head drafter shares: it asks the target for its last hidden state at every verified row and keeps the
+ * target's feature of every position whose successor is known, {@code f_0 … f_{n-2}} for a sequence of n tokens (the
+ * last token is the next round's root, not yet run by the target). Medusa and Hydra read {@code f_{n-2}} (the state
+ * that predicted the root); EAGLE reads them all. Candidates are deterministic (point masses), so the verifier's
+ * point-mass rule keeps sampling lossless (ALGORITHMS.md §0, §2). One instance per request; not thread-safe.
+ */
+abstract class HeadDrafter implements Drafter {
+    protected final CausalLM target;
+    protected final List<float[]> features = new ArrayList<>();
+
+    HeadDrafter(CausalLM target) {
+        this.target = target;
+    }
+
+    @Override
+    public final void begin(PromptContext p) {
+        features.clear();
+        ForwardResult out = p.promptOutputs();
+        if (out != null) {
+            float[] h = out.lastHidden();
+            int d = target.config().dim();
+            for (int r = 0; r < out.rows(); r++) {
+                float[] f = new float[d];
+                System.arraycopy(h, r * d, f, 0, d);
+                features.add(f);
+            }
+        }
+        onBegin(p);
+    }
+
+    /** Per-request set-up after the prompt's features are in. */
+    void onBegin(PromptContext p) {}
+
+    @Override
+    public OutputRequest targetOutputs() {
+        return OutputRequest.LAST_HIDDEN;
+    }
+
+    @Override
+    public int vocabSize() {
+        return target.config().vocabSize();
+    }
+
+    @Override
+    public final void observe(RoundResult r) {
+        features.add(r.lastHiddenAt(-1));
+        for (int i = 0; i < r.accepted(); i++) {
+            features.add(r.lastHiddenAt(r.acceptedNode(i)));
+        }
+    }
+
+    @Override
+    public final DraftTree propose(DraftContext ctx) {
+        // the features must cover every position but the root's; otherwise (a request whose prompt is only BOS has
+        // none before its first round) draft nothing this round
+        if (ctx.length() < 2 || features.size() != ctx.length() - 1 || ctx.budget() < 1) {
+            return DraftTree.empty();
+        }
+        return draft(ctx);
+    }
+
+    /** Proposes with {@link #features} covering positions {@code 0 .. ctx.length()-2}. */
+    abstract DraftTree draft(DraftContext ctx);
+
+    /**
+     * The drafter's logits along a given path (teacher forcing, for calibration and tests): for the root at
+     * {@code tokens[length-1]} and the true continuation {@code path}, row i ({@code [vocab]}) is the distribution
+     * it would draft depth i+1 from after the first i path tokens were accepted. Needs the features of
+     * {@code tokens[0 .. length-2]} in {@link #features} (as during a request).
+     */
+    abstract float[][] pathLogits(int[] tokens, int length, int[] path);
+
+    /** Largest draft depth this drafter can produce. */
+    abstract int maxDepth();
+}

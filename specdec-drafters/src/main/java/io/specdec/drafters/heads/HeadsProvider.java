@@ -1,0 +1,265 @@
+package io.specdec.drafters.heads;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import io.specdec.engine.SpecdecEngine;
+import io.specdec.model.CausalLM;
+import io.specdec.model.KvCache;
+import io.specdec.model.LlamaConfig;
+import io.specdec.model.LlamaModel;
+import io.specdec.speculation.CostCurve;
+import io.specdec.speculation.Drafter;
+import io.specdec.speculation.DrafterEnvironment;
+import io.specdec.speculation.DrafterFactory;
+import io.specdec.speculation.DrafterOption;
+import io.specdec.speculation.DrafterOption.Kind;
+import io.specdec.speculation.DrafterParams;
+import io.specdec.speculation.DrafterProvider;
+import io.specdec.speculation.DrafterSetup;
+import io.specdec.speculation.LengthControllers;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Registers the head drafters ({@code medusa}, {@code hydra}, {@code eagle}): loads a heads file, checks it against
+ * the target (or inflates it for a cost twin with {@code --inflate}), puts its weights on the target's device, and
+ * sizes the tree from the machine's cost curve and the heads' teacher-forced acceptance on the calibration prompts
+ * ({@link HeadSizing}) unless the user gives the shape. Subclasses name the kind.
+ */
+public abstract class HeadsProvider implements DrafterProvider {
+    private final HeadKind kind;
+
+    HeadsProvider(HeadKind kind) {
+        this.kind = kind;
+    }
+
+    @Override
+    public String name() {
+        return kind.id();
+    }
+
+    @Override
+    public List<DrafterOption> options() {
+        List<DrafterOption> o = new ArrayList<>();
+        o.add(DrafterOption.required("heads", Kind.PATH, "the heads file (train-" + kind.id() + ")"));
+        o.add(DrafterOption.of("tree-budget", Kind.INT, "auto", "tree nodes per round; auto = sized from the cost"
+                + " curve and the heads' measured acceptance on the calibration prompts"));
+        if (kind == HeadKind.MEDUSA) {
+            o.add(DrafterOption.of("choices", Kind.TEXT, null, "explicit tree as rank paths, e.g. '0;1;0,0;0,1'"
+                    + " (default: the sized tree)"));
+        } else {
+            o.add(DrafterOption.of("tree-depth", Kind.INT, "auto", "levels expanded per round (auto = sized)"));
+            o.add(DrafterOption.of("tree-topk", Kind.INT, "auto", "children per expanded node and nodes expanded per"
+                    + " level (auto = sized)"));
+        }
+        o.add(DrafterOption.of("inflate", Kind.FLAG, "false", "the target is a cost twin of the heads' target:"
+                + " inflate the heads to its shape (function-preserving)"));
+        return o;
+    }
+
+    @Override
+    public DrafterSetup create(DrafterEnvironment env, DrafterParams p) throws IOException {
+        Path path = p.getPath("heads");
+        CausalLM target = env.target();
+        LlamaConfig tc = target.config();
+        DraftHeads heads = DraftHeads.load(path);
+        if (heads.kind() != kind) {
+            throw new IllegalArgumentException(path + ": holds " + heads.kind().id() + " heads, drafter " + kind.id()
+                    + " needs " + kind.id() + " heads");
+        }
+        if (p.flag("inflate") && heads.target().dim() != tc.dim()) {
+            env.log().accept(path.getFileName() + ": inflating " + kind.id() + " heads from width "
+                    + heads.target().dim() + " to the twin's " + tc.dim() + " (function-preserving)");
+            heads = heads.inflate(tc, 1);
+        }
+        heads.requireTarget(tc, path.toString());
+        LoadedHeads loaded = new LoadedHeads(target, heads);
+        List<AutoCloseable> resources = List.of(loaded);
+        try {
+            DraftHeads h = heads;
+            LlamaModel layer = loaded.layer;
+            Map<String, String> notes = new LinkedHashMap<>();
+            notes.put("heads", String.format(Locale.ROOT, "%s, %d head(s) x %d block(s), %,d parameters",
+                    kind.id(), h.count(), h.blocks(), h.parameterCount()));
+            boolean autoBudget = p.isAuto("tree-budget");
+            int budget = autoBudget ? 0 : p.getInt("tree-budget", 1, 1024);
+            String shape;
+            DrafterFactory factory;
+            if (kind == HeadKind.MEDUSA) {
+                List<int[]> choices = p.isSet("choices") ? parseChoices(p.get("choices"), h.count()) : null;
+                if (choices == null) {
+                    HeadSizing.Result sz = HeadSizing.size(target, env.tokenizer(), loaded.medusa(List.of(
+                            new int[] {0})), calibration(env), 64, CostCurve.cached(target, env.cacheDir(), 5), false,
+                            autoBudget ? 64 : budget);
+                    note(env, notes, sz);
+                    choices = sz.plan().size() == 0 ? List.of(new int[] {0}) : sz.plan().paths();
+                }
+                if (!autoBudget && choices.size() > budget) {
+                    choices = choices.subList(0, budget);
+                }
+                List<int[]> c = List.copyOf(choices);
+                factory = () -> loaded.medusa(c);
+                budget = c.size();
+                shape = "tree " + c.size() + " nodes (Medusa choices" + (p.isSet("choices") ? ", given)" : ", sized)");
+            } else {
+                boolean auto = autoBudget || p.isAuto("tree-depth") || p.isAuto("tree-topk");
+                int depth = p.isAuto("tree-depth") ? 0 : p.getInt("tree-depth", 1, 16);
+                int topK = p.isAuto("tree-topk") ? 0 : p.getInt("tree-topk", 1, 64);
+                if (auto) {
+                    HeadSizing.Result sz;
+                    try (Drafter probe = loaded.probe()) {
+                        sz = HeadSizing.size(target, env.tokenizer(), (HeadDrafter) probe, calibration(env), 64,
+                                CostCurve.cached(target, env.cacheDir(), 5), true, autoBudget ? 64 : budget);
+                    }
+                    note(env, notes, sz);
+                    if (autoBudget) {
+                        budget = Math.max(1, sz.plan().size());
+                    }
+                    if (depth == 0) {
+                        depth = Math.max(1, sz.plan().maxDepth());
+                    }
+                    if (topK == 0) {
+                        topK = sz.topKChildren();
+                    }
+                }
+                int b = budget;
+                int d = depth;
+                int k = topK;
+                factory = () -> loaded.dynamic(d, k, b);
+                shape = "dynamic tree " + b + " nodes, depth " + d + ", top-" + k + (auto ? " (sized)" : "");
+            }
+            long bytes = 4L * h.parameterCount() + (layer == null ? 0 : KvCache.bytes(layer.config(),
+                    layer.config().contextLength()));
+            int fb = budget;
+            return new DrafterSetup(name(), factory, fb, () -> LengthControllers.fixed(fb), bytes, shape,
+                    () -> notes, resources);
+        } catch (RuntimeException | IOException e) {
+            loaded.close();
+            throw e;
+        }
+    }
+
+    private static List<String> calibration(DrafterEnvironment env) {
+        if (env.calibrationPrompts().isEmpty()) {
+            throw new IllegalArgumentException("head drafters size their tree from calibration prompts; none were"
+                    + " given (pass --tree-budget and the tree shape explicitly)");
+        }
+        return env.calibrationPrompts();
+    }
+
+    private static void note(DrafterEnvironment env, Map<String, String> notes, HeadSizing.Result sz) {
+        notes.put("sizing", sz.plan().toString());
+        notes.put("teacher-forced accuracy", sz.accuracy());
+        notes.put("draft cost", String.format(Locale.ROOT, "%.0f µs per round + %.0f µs per level",
+                sz.fixedMicros(), sz.perLevelMicros()));
+        env.log().accept("sized heads: " + sz.plan() + "; " + notes.get("draft cost") + (sz.plan().size() == 0
+                ? " — no tree beats plain decoding on this machine; using the smallest" : ""));
+    }
+
+    /** Medusa choices from text: paths separated by ';', ranks by ','. */
+    static List<int[]> parseChoices(String s, int heads) {
+        List<int[]> out = new ArrayList<>();
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (String part : s.split(";")) {
+            String t = part.strip();
+            if (t.isEmpty()) {
+                continue;
+            }
+            String[] r = t.split(",");
+            int[] path = new int[r.length];
+            for (int i = 0; i < r.length; i++) {
+                try {
+                    path[i] = Integer.parseInt(r[i].strip());
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException("--choices: '" + t + "' is not a list of ranks (e.g. 0,1)");
+                }
+                if (path[i] < 0) {
+                    throw new IllegalArgumentException("--choices: ranks must be >= 0, found " + path[i]);
+                }
+            }
+            if (path.length > heads) {
+                throw new IllegalArgumentException("--choices: path '" + t + "' is deeper than the " + heads
+                        + " heads");
+            }
+            if (path.length > 1 && !seen.contains(java.util.Arrays.toString(java.util.Arrays.copyOf(path,
+                    path.length - 1)))) {
+                throw new IllegalArgumentException("--choices: path '" + t + "' comes before (or without) its prefix");
+            }
+            seen.add(java.util.Arrays.toString(path));
+            out.add(path);
+        }
+        if (out.isEmpty()) {
+            throw new IllegalArgumentException("--choices: no paths given");
+        }
+        return out;
+    }
+
+    /** The target's embedding table {@code [V, D]} on the host. */
+    static float[] hostEmbedding(CausalLM target) {
+        int v = target.config().vocabSize();
+        int[] all = new int[v];
+        for (int i = 0; i < v; i++) {
+            all[i] = i;
+        }
+        try (NDManager m = SpecdecEngine.newManager()) {
+            return target.embed(m, all).toFloatArray();
+        }
+    }
+
+    /** The target's LM head {@code [V, D]} on the host (the head applied to the identity, transposed). */
+    static float[] hostLmHead(CausalLM target) {
+        int d = target.config().dim();
+        int v = target.config().vocabSize();
+        try (NDManager m = SpecdecEngine.newManager()) {
+            float[] t = target.lmHead(m.eye(d)).toFloatArray(); // [D, V]
+            float[] out = new float[v * d];
+            for (int i = 0; i < d; i++) {
+                for (int j = 0; j < v; j++) {
+                    out[j * d + i] = t[i * v + j];
+                }
+            }
+            return out;
+        }
+    }
+
+    /** {@code medusa}. */
+    public static final class Medusa extends HeadsProvider {
+        public Medusa() {
+            super(HeadKind.MEDUSA);
+        }
+
+        @Override
+        public String description() {
+            return "Medusa-1 heads on the target's last hidden state (sized tree of choices)";
+        }
+    }
+
+    /** {@code hydra}. */
+    public static final class Hydra extends HeadsProvider {
+        public Hydra() {
+            super(HeadKind.HYDRA);
+        }
+
+        @Override
+        public String description() {
+            return "Hydra sequentially dependent heads (dynamic tree)";
+        }
+    }
+
+    /** {@code eagle}. */
+    public static final class Eagle extends HeadsProvider {
+        public Eagle() {
+            super(HeadKind.EAGLE);
+        }
+
+        @Override
+        public String description() {
+            return "EAGLE-style feature drafter: one decoder layer on the target's features (EAGLE-2 dynamic tree)";
+        }
+    }
+}

@@ -1,0 +1,114 @@
+package io.specdec.drafters.heads;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.specdec.io.CheckpointWriter;
+import io.specdec.model.Inflation;
+import io.specdec.model.LlamaConfig;
+import io.specdec.model.LlamaModel;
+import io.specdec.model.LlamaWeights;
+import io.specdec.testing.TestModels;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * Heads files: a round trip keeps every tensor; loading for the wrong target, the wrong kind or a non-heads file is
+ * a one-line error naming what differs; and inflated heads on a cost twin give the original heads' drafts on the
+ * original target (logits to 1e-4, identical ranked candidates), for every kind.
+ */
+class DraftHeadsTest {
+    static final LlamaConfig SMALL = new LlamaConfig(32, 48, 2, 4, 2, 8, 40, 64, 1e-5f, 10000f, false, false, 1, 2);
+
+    @ParameterizedTest
+    @EnumSource(HeadKind.class)
+    void roundTripKeepsEveryTensor(HeadKind kind, @TempDir Path dir) throws Exception {
+        LlamaWeights w = TestModels.random(SMALL, 3, 0.1f);
+        DraftHeads h = TestHeads.random(kind, w, 3, 5, 0.05f);
+        Path f = dir.resolve(kind.id() + ".gguf");
+        h.save(f);
+        DraftHeads back = DraftHeads.load(f);
+        assertEquals(kind, back.kind());
+        assertEquals(h.count(), back.count());
+        assertEquals(SMALL, back.target());
+        for (String n : h.names()) {
+            assertArrayEquals(h.tensor(n), back.tensor(n), n);
+        }
+    }
+
+    @Test
+    void wrongTargetKindOrFileIsAOneLineError(@TempDir Path dir) throws Exception {
+        LlamaWeights w = TestModels.random(SMALL, 3, 0.1f);
+        DraftHeads h = TestHeads.random(HeadKind.HYDRA, w, 2, 5, 0.05f);
+        LlamaConfig wider = new LlamaConfig(64, 48, 2, 4, 2, 16, 40, 64, 1e-5f, 10000f, false, false, 1, 2);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> h.requireTarget(wider, "x.gguf"));
+        assertEquals("x.gguf: heads were trained for a target with hidden size 32, this target has 64", e.getMessage());
+        LlamaConfig otherVocab = new LlamaConfig(32, 48, 2, 4, 2, 8, 50, 64, 1e-5f, 10000f, false, false, 1, 2);
+        e = assertThrows(IllegalArgumentException.class, () -> h.requireTarget(otherVocab, "x.gguf"));
+        assertTrue(e.getMessage().contains("vocabulary 40, this target has 50"), e.getMessage());
+        LlamaConfig deeper = new LlamaConfig(32, 48, 3, 4, 2, 8, 40, 64, 1e-5f, 10000f, false, false, 1, 2);
+        e = assertThrows(IllegalArgumentException.class, () -> h.requireTarget(deeper, "x.gguf"));
+        assertTrue(e.getMessage().contains("layer count 2, this target has 3"), e.getMessage());
+        Path model = dir.resolve("model.gguf");
+        CheckpointWriter.writeGguf(w, null, model);
+        e = assertThrows(IllegalArgumentException.class, () -> DraftHeads.load(model));
+        assertTrue(e.getMessage().contains("general.architecture is 'llama', expected 'specdec-heads'"),
+                e.getMessage());
+        Path f = dir.resolve("hydra.gguf");
+        h.save(f);
+        try (LlamaModel m = new LlamaModel(w)) {
+            io.specdec.speculation.DrafterEnvironment env = new io.specdec.speculation.DrafterEnvironment(m,
+                    tok(), List.of(), dir, null);
+            e = assertThrows(IllegalArgumentException.class, () -> io.specdec.speculation.Drafters.create("medusa",
+                    env, java.util.Map.of("heads", f.toString(), "choices", "0")));
+            assertTrue(e.getMessage().contains("holds hydra heads, drafter medusa needs medusa heads"), e.getMessage());
+        }
+    }
+
+    static io.specdec.tokenizer.SentencePieceBpeTokenizer tok() {
+        String[] p = new String[SMALL.vocabSize()];
+        for (int i = 0; i < p.length; i++) {
+            p[i] = "t" + i;
+        }
+        return new io.specdec.tokenizer.SentencePieceBpeTokenizer(p, new float[p.length], null, 1, 2, 0, true);
+    }
+
+    @ParameterizedTest
+    @EnumSource(HeadKind.class)
+    void inflatedHeadsOnTheTwinDraftWhatTheOriginalsDraft(HeadKind kind) {
+        LlamaWeights w = TestModels.random(SMALL, 3, 0.1f);
+        DraftHeads h = TestHeads.random(kind, w, 3, 5, 0.2f);
+        Inflation.Shape shape = new Inflation.Shape(64, 8, 4, 8, 96, 3);
+        LlamaWeights tw = Inflation.inflate(w, shape, 9);
+        DraftHeads big = h.inflate(tw.config(), 9);
+        assertEquals(tw.config().dim(), big.target().dim());
+        int[] seq = {1, 7, 12, 3, 30, 22, 5, 9, 14, 2, 8};
+        int[] path = {33, 4, 17};
+        try (LlamaModel orig = new LlamaModel(w); LlamaModel twin = new LlamaModel(tw);
+                LoadedHeads a = new LoadedHeads(orig, h); LoadedHeads b = new LoadedHeads(twin, big);
+                HeadDrafter da = a.probe(); HeadDrafter db = b.probe()) {
+            HeadSizing.load(orig, da, seq);
+            HeadSizing.load(twin, db, seq);
+            for (int len = 3; len <= seq.length; len++) {
+                float[][] ra = da.pathLogits(seq, len, path);
+                float[][] rb = db.pathLogits(seq, len, path);
+                assertEquals(ra.length, rb.length);
+                for (int d = 0; d < ra.length; d++) {
+                    double worst = 0;
+                    for (int v = 0; v < ra[d].length; v++) {
+                        worst = Math.max(worst, Math.abs(ra[d][v] - rb[d][v]));
+                    }
+                    assertTrue(worst <= 1e-4, kind + " length " + len + " depth " + (d + 1) + ": |dlogit| " + worst);
+                    assertArrayEquals(TopK.indices(ra[d], 4), TopK.indices(rb[d], 4), kind + " candidates");
+                }
+            }
+        }
+    }
+}

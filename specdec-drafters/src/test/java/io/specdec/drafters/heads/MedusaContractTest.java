@@ -1,0 +1,9 @@
+package io.specdec.drafters.heads;
+
+/** Medusa heads through the drafter contract ({@link HeadContract}). */
+class MedusaContractTest extends HeadContract {
+    @Override
+    HeadKind kind() {
+        return HeadKind.MEDUSA;
+    }
+}
