@@ -108,7 +108,11 @@ public final class AdamW {
                 if (weightDecay > 0 && w.getShape().dimension() >= 2) {
                     upd.addi(g.zerosLike().addi(w).muli(weightDecay));
                 }
-                w.subi(upd.muli(lr));
+                // through a detached view (same storage): an in-place write to a leaf that requires a gradient is
+                // refused while the engine's grad mode is on, which is PyTorch's default outside a collector
+                try (NDArray view = w.stopGradient()) {
+                    view.subi(upd.muli(lr));
+                }
                 g.muli(0f);
             }
             return norm;

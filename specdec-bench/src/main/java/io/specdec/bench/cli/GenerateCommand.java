@@ -61,6 +61,9 @@ final class GenerateCommand extends Subcommand {
     @Option(names = "--json", description = "print one JSON object (ids, text, finish reason, stats)")
     boolean json;
 
+    @Option(names = "--typical-acceptance", description = "LOSSY: Medusa's typical acceptance (epsilon 0.09, delta"
+            + " 0.3) instead of the lossless rule; the output no longer follows the model's distribution exactly")
+    boolean typical;
     @Option(names = "--compare", description = "also run plain decoding on the same prompt and print the measured"
             + " speedup and whether the outputs are identical")
     boolean compare;
@@ -118,8 +121,14 @@ final class GenerateCommand extends Subcommand {
                 CandidateLengthController controller = null;
                 if (setup != null) {
                     controller = drafting.controller(ctrl, setup);
-                    gen = Speculation.decoder(m, lm.tokenizer(), setup.factory(), cfg).optController(controller)
-                            .optMaxDraft(Math.max(16, setup.budget())).build();
+                    var b = Speculation.decoder(m, lm.tokenizer(), setup.factory(), cfg).optController(controller)
+                            .optMaxDraft(Math.max(16, setup.budget()));
+                    if (typical) {
+                        err.println("note: --typical-acceptance is lossy: the output is not guaranteed to be what the"
+                                + " model alone would produce");
+                        b.optLossyPolicy(new io.specdec.verify.TypicalAcceptance(0.09f, 0.3f, sampling.isGreedy()));
+                    }
+                    gen = b.build();
                 }
                 for (int i = 0; i < warmup; i++) {
                     gen.generate(prompt);

@@ -50,6 +50,9 @@ abstract class TrainHeadsCommand extends Subcommand {
     @Option(names = "--noise", paramLabel = "F", description = "EAGLE: uniform input-feature noise, fraction of the"
             + " features' RMS; default 0.1")
     float noise = 0.1f;
+    @Option(names = "--init-layer", paramLabel = "N", description = "EAGLE: the target layer (0-based) the decoder"
+            + " layer starts from; default the last")
+    Integer initLayer;
     @Option(names = "--eval-prompts", paramLabel = "FILE", description = "held-out prompts for the per-depth"
             + " accuracy report")
     Path evalPrompts;
@@ -93,7 +96,8 @@ abstract class TrainHeadsCommand extends Subcommand {
         main.out.printf("samples: %,d sequences (%,d train positions, %,d validation)%n", all.size(), tr.tokens(),
                 va.tokens());
         DraftHeads init = DraftHeads.init(kind(), lm.weights(), kind() == HeadKind.EAGLE ? 1 : count,
-                kind() == HeadKind.EAGLE ? 1 : blocks, train.seed);
+                kind() == HeadKind.EAGLE ? 1 : blocks, initLayer == null ? lm.config().layers() - 1 : initLayer,
+                train.seed);
         main.out.printf("%s heads: %d x %d block(s), %,d parameters; loss %s%n", kind().id(), init.count(),
                 init.blocks(), init.parameterCount(), loss);
         LlamaTrainer.Result r;

@@ -12,6 +12,15 @@ public final class BenchPaths {
         return Path.of(env != null && !env.isBlank() ? env : "../shared");
     }
 
+    /**
+     * The project's committed models (the distilled stories260K draft, trained heads): {@code $SPECDEC_MODELS},
+     * else {@code models} (the repository's folder, relative to the working directory).
+     */
+    public static Path projectModels() {
+        String env = System.getenv("SPECDEC_MODELS");
+        return Path.of(env != null && !env.isBlank() ? env : "models");
+    }
+
     /** {@code $SPECDEC_CACHE}, else {@code ~/.cache/specdec}. */
     public static Path cache() {
         String env = System.getenv("SPECDEC_CACHE");

@@ -136,7 +136,10 @@ public final class Suite {
     public Suite run() throws IOException {
         Path models = opt.shared().resolve("models");
         Path original = models.resolve("stories260K.gguf");
-        Path draftPath = models.resolve("draft43K.gguf");
+        // the project's distilled draft when the repository's models are at hand, else the shared stand-in
+        Path distilled = BenchPaths.projectModels().resolve("stories260K-draft2L.gguf");
+        Path draftPath = Files.isRegularFile(distilled) ? distilled : models.resolve("draft43K.gguf");
+        log.println("draft model: " + draftPath);
         for (Path p : List.of(original, draftPath, opt.shared().resolve("data/story_prompts.txt"))) {
             if (!Files.isRegularFile(p)) {
                 throw new IllegalArgumentException(p + " not found: set SPECDEC_SHARED to the shared/ folder");
@@ -184,7 +187,15 @@ public final class Suite {
             CostCurve curve = CostCurve.cached(target, opt.cacheDir(), 5);
             // every registered drafter (or those asked for), each preset it offers; the suite supplies the shared
             // draft checkpoint to drafters that need a draft model
-            Map<String, String> resources = Map.of("draft-model", draftPath.toString());
+            Map<String, String> resources = new LinkedHashMap<>();
+            resources.put("draft-model", draftPath.toString());
+            for (String kind : List.of("medusa", "hydra", "eagle")) {
+                Path heads = BenchPaths.projectModels().resolve("stories260K-" + kind + ".gguf");
+                if (Files.isRegularFile(heads)) {
+                    resources.put(kind + ":heads", heads.toString());
+                }
+            }
+            boolean twin = !path.equals(original);
             DrafterEnvironment env = new DrafterEnvironment(target, lm.tokenizer(), calibration, opt.cacheDir(),
                     log::println);
             Map<String, Config> configs = new LinkedHashMap<>();
@@ -193,8 +204,10 @@ public final class Suite {
                 if (!opt.drafters().isEmpty() && !opt.drafters().contains(p.name())) {
                     continue;
                 }
+                java.util.function.Function<String, String> resource = o -> resources.getOrDefault(p.name() + ":" + o,
+                        resources.get(o));
                 List<String> missing = p.options().stream().filter(o -> o.required()
-                        && !resources.containsKey(o.name())).map(o -> "--" + o.name()).toList();
+                        && resource.apply(o.name()) == null).map(o -> "--" + o.name()).toList();
                 if (!missing.isEmpty()) {
                     log.println("skipping drafter " + p.name() + ": the suite has no value for " + missing);
                     continue;
@@ -203,7 +216,10 @@ public final class Suite {
                     Map<String, String> values = new LinkedHashMap<>(preset.getValue());
                     String controller = values.remove("controller");
                     p.options().stream().filter(o -> o.required()).forEach(o -> values.put(o.name(),
-                            resources.get(o.name())));
+                            resource.apply(o.name())));
+                    if (twin && p.options().stream().anyMatch(o -> o.name().equals("inflate"))) {
+                        values.put("inflate", "true"); // heads trained on stories260K, inflated like the twin
+                    }
                     DrafterSetup s = p.create(env, new DrafterParams(p.name(), p.options(), values));
                     setups.add(s);
                     Supplier<CandidateLengthController> ctrl = controller == null ? s.controller()

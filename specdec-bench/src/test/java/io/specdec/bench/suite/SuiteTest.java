@@ -38,10 +38,15 @@ class SuiteTest {
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         Suite s = new Suite(o, new PrintStream(log, true, StandardCharsets.UTF_8)).run();
         int presets = io.specdec.speculation.Drafters.providers().stream().mapToInt(p -> p.suitePresets().size()).sum();
-        assertEquals(9, presets, "8 shipped configurations + the test-only repeat-last drafter");
+        assertEquals(12, presets, "11 shipped configurations (3 of them head drafters) + the test-only repeat-last"
+                + " drafter");
         assertEquals(presets * 2 * 2, s.cells().size(), "configurations x 2 workloads x 2 decodings");
         assertTrue(s.cells().stream().anyMatch(c -> c.config().equals("repeat-last")),
                 "a drafter registered in test code runs in the suite");
+        for (String head : List.of("medusa", "hydra", "eagle")) {
+            assertTrue(s.cells().stream().anyMatch(c -> c.config().equals(head)), "the committed " + head
+                    + " heads run in the suite");
+        }
         for (Suite.Cell c : s.cells()) {
             assertEquals(1, c.runs().size());
             assertTrue(c.summary().tau() >= 1.0, c + ": every round emits at least one token");

@@ -208,13 +208,26 @@ public record DraftHeads(HeadKind kind, LlamaConfig target, int count, int block
     /**
      * Fresh heads as the papers initialise them: Medusa and Hydra blocks with zero weights (so every head starts as
      * the LM head on the hidden state; Hydra's residual projection starts as {@code [I, 0, …]}), EAGLE's decoder
-     * layer copied from the target's last layer (a start in the target's own feature space) and {@code fc} mapping
-     * the feature half to itself.
+     * layer copied from the target's last layer (a start in the target's own feature space), its final norm from the
+     * target's, and {@code fc} mapping the feature half to itself.
      *
      * @param targetWeights the target (EAGLE copies its last layer and final norm)
      */
     public static DraftHeads init(HeadKind kind, LlamaWeights targetWeights, int count, int blocks, long seed) {
+        return init(kind, targetWeights, count, blocks, targetWeights.config().layers() - 1, seed);
+    }
+
+    /**
+     * As {@link #init(HeadKind, LlamaWeights, int, int, long)}, EAGLE's decoder layer copied from target layer
+     * {@code eagleInitLayer} (0-based).
+     */
+    public static DraftHeads init(HeadKind kind, LlamaWeights targetWeights, int count, int blocks,
+            int eagleInitLayer, long seed) {
         LlamaWeights w = targetWeights.toHalfSplit();
+        if (eagleInitLayer < 0 || eagleInitLayer >= w.config().layers()) {
+            throw new IllegalArgumentException("EAGLE init layer must be in 0.." + (w.config().layers() - 1)
+                    + ", found " + eagleInitLayer);
+        }
         LlamaConfig c = w.config();
         int d = c.dim();
         Map<String, long[]> shapes = layout(kind, c, count, blocks);
@@ -239,7 +252,7 @@ public record DraftHeads(HeadKind kind, LlamaConfig target, int count, int block
                 fc[i * 2 * d + d + i] = 1f;                       // feature half → identity
                 fc[i * 2 * d + i] = (float) (r.nextGaussian() * 0.02); // embedding half: small random
             }
-            LlamaWeights.Layer last = w.layers().get(c.layers() - 1);
+            LlamaWeights.Layer last = w.layers().get(eagleInitLayer);
             float[][] src = {last.attnNorm(), last.wq(), last.wk(), last.wv(), last.wo(), last.ffnNorm(),
                 last.wGate(), last.wUp(), last.wDown()};
             for (int i = 0; i < LAYER.size(); i++) {
