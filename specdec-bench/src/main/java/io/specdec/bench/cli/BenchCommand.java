@@ -135,7 +135,7 @@ final class BenchCommand extends Subcommand {
                 Map<String, SpeculativeDecoder> decoders = new LinkedHashMap<>();
                 for (DrafterSetup s : setups) {
                     for (String c : controllers) {
-                        var controller = drafting.controller(c, s);
+                        var controller = drafting.controller(c, s, m, BenchPaths.cache());
                         decoders.put(s.name() + " " + s.shape() + " " + controller.name(),
                                 Speculation.decoder(m, lm.tokenizer(), s.factory(), cfg).optController(controller)
                                         .optMaxDraft(Math.max(16, s.budget())).build());

@@ -34,8 +34,20 @@ final class DrafterCli {
     List<String> drafters;
 
     @Option(names = "--controller", paramLabel = "NAME", description = "draft-length controller: static (the"
-            + " drafter's budget), heuristic, confidence, goodput, or all (bench); default: static")
+            + " drafter's budget), static:K, heuristic, confidence, goodput, specdec++ (needs --acceptance-head),"
+            + " specdec++:H, or all (bench; comma-separated lists too); default: static")
     String controller;
+
+    @Option(names = "--acceptance-head", paramLabel = "PATH", description = "SpecDec++ acceptance head"
+            + " (train-acceptance-head) for the draft model")
+    java.nio.file.Path acceptanceHead;
+
+    @Option(names = "--threshold", paramLabel = "H", description = "SpecDec++ stop threshold in (0, 1); default:"
+            + " derived from the cost curve and the measured draft cost")
+    Float threshold;
+
+    @Option(names = "--k-min", paramLabel = "N", description = "SpecDec++: tokens always drafted; default 1")
+    int kMin = 1;
 
     @Option(names = "--confidence", paramLabel = "P", description = "threshold of the confidence controller; default"
             + " 0.4")
@@ -125,10 +137,25 @@ final class DrafterCli {
         }
         List<String> out = List.of(c.split(","));
         for (String x : out) {
-            if (!LengthControllers.NAMES.contains(x)) {
+            boolean ok = LengthControllers.NAMES.contains(x) || x.equals("specdec++")
+                    || x.matches("static:[0-9]{1,3}") || x.matches("specdec\\+\\+:0?\\.[0-9]+");
+            if (!ok) {
                 throw new CommandLine.ParameterException(cl, "--controller must be one of " + LengthControllers.NAMES
-                        + (allowAll ? " or all" : "") + "; found '" + x + "'");
+                        + ", static:K, specdec++ or specdec++:H" + (allowAll ? " or all" : "") + "; found '" + x
+                        + "'");
             }
+            if (x.startsWith("specdec++") && acceptanceHead == null) {
+                throw new CommandLine.ParameterException(cl, "--controller " + x + " needs --acceptance-head PATH");
+            }
+            if (x.startsWith("static:") && Integer.parseInt(x.substring(7)) < 1) {
+                throw new CommandLine.ParameterException(cl, "--controller static:K needs K >= 1, found " + x);
+            }
+        }
+        if (threshold != null && !(threshold > 0f && threshold < 1f)) {
+            throw new CommandLine.ParameterException(cl, "--threshold must be in (0, 1), found " + threshold);
+        }
+        if (kMin < 1) {
+            throw new CommandLine.ParameterException(cl, "--k-min must be >= 1, found " + kMin);
         }
         if (out.size() > 1 && !allowAll) {
             throw new CommandLine.ParameterException(cl, "generate runs one controller; found " + c);
@@ -139,8 +166,25 @@ final class DrafterCli {
         return out;
     }
 
-    /** A fresh controller of kind {@code name} for {@code setup}. */
-    CandidateLengthController controller(String name, DrafterSetup setup) {
+    /** A fresh controller of kind {@code name} for {@code setup} on {@code target} (cost curves cached there). */
+    CandidateLengthController controller(String name, DrafterSetup setup, io.specdec.model.CausalLM target,
+            java.nio.file.Path cacheDir) throws java.io.IOException {
+        if (name.startsWith("static:")) {
+            return LengthControllers.fixed(Integer.parseInt(name.substring(7)));
+        }
+        if (name.startsWith("specdec++")) {
+            io.specdec.drafters.specdecpp.AcceptanceHead head = io.specdec.drafters.specdecpp.AcceptanceHead.load(
+                    acceptanceHead);
+            io.specdec.model.CausalLM draft = setup.resources().stream()
+                    .filter(r -> r instanceof io.specdec.model.CausalLM).map(r -> (io.specdec.model.CausalLM) r)
+                    .findFirst().orElseThrow(() -> new IllegalArgumentException("--controller specdec++ needs the"
+                            + " draft-model drafter (its head reads the draft model's hidden state); " + setup.name()
+                            + " has no draft model"));
+            head.requireDraft(draft.config(), acceptanceHead.toString());
+            Float h = name.contains(":") ? Float.valueOf(name.substring(name.indexOf(':') + 1)) : threshold;
+            return new io.specdec.drafters.specdecpp.ThresholdController(head, h, kMin, Math.max(kMin,
+                    setup.budget()), io.specdec.speculation.CostCurve.cached(target, cacheDir, 5));
+        }
         return name.equals("static") ? setup.controller().get()
                 : LengthControllers.named(name, setup.budget(), confidence == null ? 0.4f : confidence);
     }

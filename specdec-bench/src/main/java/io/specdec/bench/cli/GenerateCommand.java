@@ -120,7 +120,7 @@ final class GenerateCommand extends Subcommand {
                 DrafterSetup setup = setups.isEmpty() ? null : setups.get(0);
                 CandidateLengthController controller = null;
                 if (setup != null) {
-                    controller = drafting.controller(ctrl, setup);
+                    controller = drafting.controller(ctrl, setup, m, BenchPaths.cache());
                     var b = Speculation.decoder(m, lm.tokenizer(), setup.factory(), cfg).optController(controller)
                             .optMaxDraft(Math.max(16, setup.budget()));
                     if (typical) {

@@ -20,7 +20,7 @@ import picocli.CommandLine.Command;
         subcommands = {GenerateCommand.class, BenchCommand.class, ConvertCommand.class, InspectCommand.class,
             SoakCommand.class, FuzzCommand.class, SampleCommand.class, TrainDraftCommand.class,
             ExportTextCommand.class, TrainTokenizerCommand.class, TrainLmCommand.class, TrainHeadsCommand.Medusa.class,
-            TrainHeadsCommand.Hydra.class, TrainHeadsCommand.Eagle.class})
+            TrainHeadsCommand.Hydra.class, TrainHeadsCommand.Eagle.class, TrainAcceptanceHeadCommand.class})
 public final class Main implements Runnable {
     PrintStream out;
     PrintStream err;

@@ -11,16 +11,16 @@ import java.util.Map;
  * collector) and drafting (plain forward): one implementation of each head. {@code p} is the heads' parameter map
  * ({@link DraftHeads} names); shapes are {@code [..., width]} with the width last. Stateless.
  */
-final class HeadMath {
+public final class HeadMath {
     private HeadMath() {}
 
     /** {@code x · SiLU}: {@code x · sigmoid(x)}. */
-    static NDArray silu(NDArray x) {
+    public static NDArray silu(NDArray x) {
         return x.getNDArrayInternal().sigmoid().mul(x);
     }
 
     /** A Medusa residual block: {@code x + SiLU(W x + b)}. */
-    static NDArray block(NDArray x, NDArray w, NDArray b) {
+    public static NDArray block(NDArray x, NDArray w, NDArray b) {
         return x.add(silu(Linear.linear(x, w, b).singletonOrThrow()));
     }
 
