@@ -246,14 +246,15 @@ final class BenchCommand extends Subcommand {
         sb.append("AR and each configuration decode every prompt back to back in one JVM after warm-up; speedup = AR"
                 + " time / speculative time for the same prompt (prefill included).\n\n");
         sb.append("| configuration | speedup median (min–max) | ideal speedup | achieved/ideal | τ | acceptance |"
-                + " spec tok/s | AR tok/s | draft / verify / bookkeeping | greedy-identical |\n");
-        sb.append("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
+                + " drafted/round | spec tok/s | AR tok/s | draft / verify / bookkeeping | greedy-identical |\n");
+        sb.append("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
         for (Map.Entry<String, List<PromptRun>> e : runs.entrySet()) {
             Summary x = Summary.of(e.getValue(), curve);
-            sb.append(String.format("| %s | %.2fx (%.2f–%.2f) | %.2fx | %.0f%% | %.2f | %.2f | %.0f | %.0f |"
+            sb.append(String.format("| %s | %.2fx (%.2f–%.2f) | %.2fx | %.0f%% | %.2f | %.2f | %.2f | %.0f | %.0f |"
                     + " %.0f%% / %.0f%% / %.1f%% | %s |%n",
                     e.getKey(), x.speedupMedian(), x.speedupMin(), x.speedupMax(), x.ideal(),
-                    100 * x.achievedOverIdeal(), x.tau(), x.acceptance(), x.specTokensPerSecond(),
+                    100 * x.achievedOverIdeal(), x.tau(), x.acceptance(), x.meanVerifyTokens() - 1,
+                    x.specTokensPerSecond(),
                     x.arTokensPerSecond(), 100 * x.draftFraction(), 100 * x.verifyFraction(),
                     100 * x.bookkeepingFraction(), greedy ? x.identical() + "/" + x.prompts() : "n/a (sampling)"));
         }

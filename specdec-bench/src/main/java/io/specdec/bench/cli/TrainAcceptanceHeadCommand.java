@@ -52,6 +52,8 @@ final class TrainAcceptanceHeadCommand extends Subcommand {
     int evalTokens = 128;
     @Option(names = "--reliability", paramLabel = "FILE.png", description = "write the reliability diagram here")
     Path reliability;
+    @Option(names = "--evaluate-only", description = "skip training: evaluate --out/best.gguf (with --eval-prompts)")
+    boolean evaluateOnly;
     @Mixin
     TrainerOptions train;
 
@@ -64,6 +66,23 @@ final class TrainAcceptanceHeadCommand extends Subcommand {
         }
         if (blocks < 0 || blocks > 16) {
             throw new CommandLine.ParameterException(cl, "--blocks must be in 0..16, found " + blocks);
+        }
+        if (evaluateOnly) {
+            if (evalPrompts == null) {
+                throw new CommandLine.ParameterException(cl, "--evaluate-only needs --eval-prompts FILE");
+            }
+            configure();
+            LoadedModel t = Progress.load(target, err());
+            LoadedModel d = Progress.load(draft, err());
+            AcceptanceHead head = AcceptanceHead.load(train.out.resolve("best.gguf"));
+            head.requireDraft(d.config(), train.out.resolve("best.gguf").toString());
+            AcceptanceHead h = head.withRejectWeight(head.rejectWeight() == 1f ? rejectWeight : head.rejectWeight());
+            if (train.export != null) {
+                h.save(train.export);
+                main.out.println("exported " + train.export + " (reject weight " + h.rejectWeight() + ")");
+            }
+            evaluate(t, d, h);
+            return 0;
         }
         if (Files.isRegularFile(train.out.resolve("trainer.gguf"))) {
             throw new IllegalArgumentException(train.out + " already holds a run (trainer.gguf): choose another --out");
@@ -161,7 +180,7 @@ final class TrainAcceptanceHeadCommand extends Subcommand {
             main.out.printf(Locale.ROOT, "| %.1f–%.1f | %,d | %.3f | %.3f |%n", b / 10.0, (b + 1) / 10.0, count[b], mp,
                     ml);
         }
-        double auc = auc(rows);
+        double auc = io.specdec.drafters.specdecpp.Metrics.auc(rows);
         main.out.printf(Locale.ROOT, "expected calibration error %.4f; AUC of the rejection prediction (1 - predicted"
                 + " vs a sampled reject, u >= min(1, p/q)) %.4f%n", ece, auc);
         if (reliability != null) {
@@ -175,32 +194,5 @@ final class TrainAcceptanceHeadCommand extends Subcommand {
             BitmapEncoder.saveBitmap(c, abs.toString().replaceFirst("\\.png$", ""), BitmapEncoder.BitmapFormat.PNG);
             main.out.println("reliability diagram: " + reliability);
         }
-    }
-
-    /** AUC of score (1 - predicted) for the positive class "rejected" (rank statistic, ties counted half). */
-    static double auc(List<float[]> rows) {
-        List<float[]> sorted = new ArrayList<>(rows);
-        sorted.sort((a, b) -> Float.compare(1 - a[0], 1 - b[0]));
-        double rankSum = 0;
-        long pos = 0;
-        long neg = 0;
-        int i = 0;
-        while (i < sorted.size()) {
-            int j = i;
-            while (j < sorted.size() && sorted.get(j)[0] == sorted.get(i)[0]) {
-                j++;
-            }
-            double avgRank = (i + 1 + j) / 2.0;
-            for (int k = i; k < j; k++) {
-                if (sorted.get(k)[2] == 0f) {
-                    rankSum += avgRank;
-                    pos++;
-                } else {
-                    neg++;
-                }
-            }
-            i = j;
-        }
-        return pos == 0 || neg == 0 ? Double.NaN : (rankSum - pos * (pos + 1) / 2.0) / ((double) pos * neg);
     }
 }

@@ -228,6 +228,21 @@ public final class Suite {
                     log.printf("%-20s %s%n", preset.getKey(), s.shape());
                 }
             }
+            // SpecDec++ on the draft chain, when the project's acceptance head for this draft is at hand
+            Path accHead = BenchPaths.projectModels().resolve("stories260K-draft2L-acceptance.gguf");
+            if (Files.isRegularFile(accHead) && draftPath.getFileName().toString().equals("stories260K-draft2L.gguf")
+                    && (opt.drafters().isEmpty() || opt.drafters().contains("draft-model"))) {
+                io.specdec.drafters.specdecpp.AcceptanceHead head = io.specdec.drafters.specdecpp.AcceptanceHead
+                        .load(accHead);
+                DrafterProvider dm = Drafters.named("draft-model");
+                DrafterSetup s = dm.create(env, new DrafterParams(dm.name(), dm.options(), Map.of("draft-model",
+                        draftPath.toString(), "k", "8")));
+                setups.add(s);
+                Supplier<CandidateLengthController> ctrl = () -> new io.specdec.drafters.specdecpp.ThresholdController(
+                        head, null, 1, 8, curve);
+                configs.put("draft chain specdec++", new Config(s, ctrl));
+                log.printf("%-20s %s, %s%n", "draft chain specdec++", s.shape(), ctrl.get().name());
+            }
             boolean warmed = false;
             List<Double> arMs = new ArrayList<>();
             for (String workload : opt.workloads()) {

@@ -108,6 +108,58 @@ class TrainingCommandsTest {
         assertTrue(heads.err().contains("--heads must divide --dim=30, found 4"), heads.err());
     }
 
+    /**
+     * Head training on the demo target for a few steps (medusa, hydra, eagle, and the SpecDec++ acceptance head for
+     * the demo draft), then decoding with each: every command succeeds, outputs stay identical to plain decoding, and
+     * using a head with the wrong draft or drafter is a one-line error.
+     */
+    @Test
+    void headTrainersAndControllersRunEndToEnd(@TempDir Path dir) throws Exception {
+        String target = DemoModels.target().toString();
+        String draft = DemoModels.draft().toString();
+        Path samples = dir.resolve("s.bin");
+        assertEquals(0, run("sample", "--model", target, "--out", samples.toString(), "--sequences", "8",
+                "--max-new-tokens", "40").code());
+        String[] common = {"--target", target, "--samples", samples.toString(), "--steps", "6", "--batch-size", "2",
+            "--seq-len", "16", "--warmup", "1", "--eval-every", "3", "--eval-batches", "1"};
+        for (String kind : new String[] {"medusa", "hydra", "eagle"}) {
+            Path out = dir.resolve(kind);
+            String[] args = concat(new String[] {"train-" + kind}, common, new String[] {"--heads", "2", "--out",
+                out.toString()});
+            CliRun r = run(args);
+            assertEquals(0, r.code(), kind + ": " + r.err());
+            assertTrue(r.out().contains("best validation CE"), r.out());
+            CliRun g = run("generate", "--model", target, "--drafter", kind, "--heads", out.resolve("best.gguf")
+                    .toString(), "--tree-budget", "4", kind.equals("medusa") ? "--choices" : "--tree-depth",
+                    kind.equals("medusa") ? "0;0,0" : "2", "--prompt", "Once upon a time", "--max-tokens", "16",
+                    "--compare");
+            assertEquals(0, g.code(), kind + ": " + g.err());
+            assertTrue(g.err().contains("outputs identical: yes"), g.err());
+        }
+        Path acc = dir.resolve("acc");
+        CliRun a = run(concat(new String[] {"train-acceptance-head", "--draft", draft}, common, new String[] {"--out",
+            acc.toString()}));
+        assertEquals(0, a.code(), a.err());
+        CliRun g = run("generate", "--model", target, "--draft-model", draft, "--k", "6", "--controller",
+                "specdec++:0.6", "--acceptance-head", acc.resolve("best.gguf").toString(), "--prompt",
+                "Once upon a time", "--max-tokens", "16", "--compare");
+        assertEquals(0, g.code(), g.err());
+        assertTrue(g.err().contains("specdec++(h=0.60)") && g.err().contains("outputs identical: yes"), g.err());
+        CliRun noHead = run("generate", "--model", target, "--draft-model", draft, "--controller", "specdec++",
+                "--prompt", "x", "--max-tokens", "2");
+        assertEquals(2, noHead.code());
+        assertTrue(noHead.err().contains("--controller specdec++ needs --acceptance-head PATH"), noHead.err());
+        CliRun wrongHeads = run("generate", "--model", target, "--drafter", "hydra", "--heads",
+                dir.resolve("medusa").resolve("best.gguf").toString(), "--tree-budget", "4", "--tree-depth", "2",
+                "--tree-topk", "2", "--prompt", "x", "--max-tokens", "2");
+        assertEquals(1, wrongHeads.code());
+        assertTrue(wrongHeads.err().contains("holds medusa heads, drafter hydra needs hydra heads"), wrongHeads.err());
+    }
+
+    private static String[] concat(String[]... parts) {
+        return java.util.Arrays.stream(parts).flatMap(java.util.Arrays::stream).toArray(String[]::new);
+    }
+
     @Test
     void generateWithoutModelRunsTheDemoSpeculatively() {
         CliRun r = run("generate", "--prompt", "Once upon a time", "--max-tokens", "24", "--compare");

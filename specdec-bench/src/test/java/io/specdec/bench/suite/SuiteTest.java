@@ -40,7 +40,10 @@ class SuiteTest {
         int presets = io.specdec.speculation.Drafters.providers().stream().mapToInt(p -> p.suitePresets().size()).sum();
         assertEquals(12, presets, "11 shipped configurations (3 of them head drafters) + the test-only repeat-last"
                 + " drafter");
-        assertEquals(presets * 2 * 2, s.cells().size(), "configurations x 2 workloads x 2 decodings");
+        assertEquals((presets + 1) * 2 * 2, s.cells().size(), "configurations (the presets and the draft chain under"
+                + " SpecDec++) x 2 workloads x 2 decodings");
+        assertTrue(s.cells().stream().anyMatch(c -> c.config().equals("draft chain specdec++")),
+                "the SpecDec++ controller runs in the suite");
         assertTrue(s.cells().stream().anyMatch(c -> c.config().equals("repeat-last")),
                 "a drafter registered in test code runs in the suite");
         for (String head : List.of("medusa", "hydra", "eagle")) {
@@ -77,7 +80,7 @@ class SuiteTest {
         }
         JsonObject json = JsonParser.parseString(Files.readString(md.resolveSibling(
                 md.getFileName().toString().replace(".md", ".json")))).getAsJsonObject();
-        assertEquals(presets * 4, json.getAsJsonArray("cells").size());
+        assertEquals((presets + 1) * 4, json.getAsJsonArray("cells").size());
         assertFalse(text.contains(SharedAssets.root().toAbsolutePath().toString()), "no paths outside the repository");
     }
 

@@ -164,7 +164,7 @@ public final class DraftModelDrafter implements Drafter {
         int[] toks = new int[ctx.budget()];
         float[][] qs = new float[ctx.budget()][];
         float[] logits = first.row(0);
-        float[] hidden = first.lastHidden();
+        float[] hidden = lastRow(first.lastHidden());
         int k = 0;
         while (k < ctx.budget()) {
             float[] q = ctx.chainDistribution(logits, hist, n + k);
@@ -184,10 +184,16 @@ public final class DraftModelDrafter implements Drafter {
                 ForwardResult r = draft.forward(cache, new int[] {x}, ForwardOptions.LAST_ROW.withLastHidden());
                 seen.record(hist, n + k - 1, n + k);
                 logits = r.row(0);
-                hidden = r.lastHidden();
+                hidden = lastRow(r.lastHidden());
             }
         }
         return DraftTree.chain(Arrays.copyOf(toks, k), Arrays.copyOf(qs, k));
+    }
+
+    /** The last row of hidden states {@code [T, dim]} (a catch-up forward returns every fed token's). */
+    private float[] lastRow(float[] hidden) {
+        int d = draft.config().dim();
+        return hidden.length == d ? hidden : Arrays.copyOfRange(hidden, hidden.length - d, hidden.length);
     }
 
     private DraftTree tree(DraftContext ctx, ForwardResult rootResult) {

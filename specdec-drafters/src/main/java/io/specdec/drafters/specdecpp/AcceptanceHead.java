@@ -23,11 +23,17 @@ import java.util.SplittableRandom;
  * {@code [D, D]}, {@code acc.<b>.b} {@code [D]}, {@code acc.out.w} {@code [2, D]}, {@code acc.out.b} {@code [2]}).
  * Immutable; {@link #accept} is thread-safe (host arithmetic, a few thousand multiply-adds for D = 64).
  *
+ * <p><b>Calibration.</b> Trained with BCE weighted {@code w} on the rejection class, the network's raw output for a
+ * soft label y tends to {@code a = y / (y + w (1 − y))}, a deliberately pessimistic score; {@link #accept} inverts
+ * that map, {@code y = w a / (1 − a + w a)}, so the controller multiplies probabilities (the raw score is
+ * {@link #score}).
+ *
  * @param draft the config of the draft model the head was trained on
  * @param blocks residual blocks
+ * @param rejectWeight the rejection-class weight it was trained with ({@code specdec.acceptance.reject_weight})
  * @param tensors name → values (row-major)
  */
-public record AcceptanceHead(LlamaConfig draft, int blocks, Map<String, float[]> tensors) {
+public record AcceptanceHead(LlamaConfig draft, int blocks, float rejectWeight, Map<String, float[]> tensors) {
     private static final Gson GSON = new Gson();
 
     public AcceptanceHead {
@@ -35,6 +41,24 @@ public record AcceptanceHead(LlamaConfig draft, int blocks, Map<String, float[]>
         if (blocks < 0 || blocks > 16) {
             throw new IllegalArgumentException("acceptance head blocks must be in 0..16, found " + blocks);
         }
+        if (!(rejectWeight > 0)) {
+            throw new IllegalArgumentException("acceptance head reject weight must be > 0, found " + rejectWeight);
+        }
+    }
+
+    /** The calibrated probability for a raw score {@code a} of a head trained with weight {@code w}. */
+    public static float calibrate(float a, float w) {
+        return (float) (w * a / (1 - a + w * a));
+    }
+
+    /** A copy that says it was trained with {@code w}. */
+    public AcceptanceHead withRejectWeight(float w) {
+        return new AcceptanceHead(draft, blocks, w, tensors);
+    }
+
+    /** P(the token drafted from hidden state {@code h} is accepted), calibrated (see the class doc). */
+    public float accept(float[] h) {
+        return calibrate(score(h), rejectWeight);
     }
 
     /** Tensor names and shapes for a draft of width {@code d}. */
@@ -63,7 +87,7 @@ public record AcceptanceHead(LlamaConfig draft, int blocks, Map<String, float[]>
             }
             t.put(e.getKey(), v);
         }
-        return new AcceptanceHead(draft, blocks, t);
+        return new AcceptanceHead(draft, blocks, 1f, t);
     }
 
     /** The tensor {@code name}. */
@@ -84,11 +108,11 @@ public record AcceptanceHead(LlamaConfig draft, int blocks, Map<String, float[]>
             }
             t.put(k, v.clone());
         });
-        return new AcceptanceHead(draft, blocks, t);
+        return new AcceptanceHead(draft, blocks, rejectWeight, t);
     }
 
-    /** P(the token drafted from hidden state {@code h} is accepted), in (0, 1). */
-    public float accept(float[] h) {
+    /** The network's raw output (softmax index 1) for hidden state {@code h}, in (0, 1). */
+    public float score(float[] h) {
         int d = draft.dim();
         if (h.length != d) {
             throw new IllegalArgumentException("acceptance head takes a hidden state of " + d + " values, found "
@@ -144,6 +168,7 @@ public record AcceptanceHead(LlamaConfig draft, int blocks, Map<String, float[]>
         GgufWriter g = new GgufWriter();
         g.putMetadata("general.architecture", "specdec-acceptance-head");
         g.putMetadata("specdec.acceptance.blocks", blocks);
+        g.putMetadata("specdec.acceptance.reject_weight", rejectWeight);
         g.putMetadata("specdec.acceptance.draft_config", GSON.toJson(draft));
         for (Map.Entry<String, long[]> e : layout(draft.dim(), blocks).entrySet()) {
             g.putTensor(e.getKey(), e.getValue(), tensor(e.getKey()));
@@ -178,7 +203,7 @@ public record AcceptanceHead(LlamaConfig draft, int blocks, Map<String, float[]>
                 }
                 t.put(e.getKey(), v);
             }
-            return new AcceptanceHead(c, blocks, t);
+            return new AcceptanceHead(c, blocks, (float) f.getDouble("specdec.acceptance.reject_weight", 1), t);
         } catch (UncheckedIOException e) {
             throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
         }

@@ -30,7 +30,8 @@ import java.util.SplittableRandom;
  *   <li>the head, on the draft's last hidden state there, is trained with BCE weighted {@code rejectWeight} (6) on
  *       the rejection class.</li>
  * </ol>
- * The validation metric is the unweighted BCE (nats per labelled position). Deterministic for a seed; validation
+ * The validation metric is the unweighted BCE of the calibrated prediction ({@link AcceptanceHead#accept}), nats per
+ * labelled position. Deterministic for a seed; validation
  * batches draw their samples from a fixed seed. Not thread-safe; closes what it created.
  */
 public final class AcceptanceHeadTrainer implements LlamaTrainer.Objective, AutoCloseable {
@@ -104,7 +105,7 @@ public final class AcceptanceHeadTrainer implements LlamaTrainer.Objective, Auto
     public AcceptanceHead head() {
         Map<String, float[]> v = new LinkedHashMap<>();
         params.forEach((k, a) -> v.put(k, a.toFloatArray()));
-        return init.with(v);
+        return init.with(v).withRejectWeight(rejectWeight);
     }
 
     @Override
@@ -190,12 +191,16 @@ public final class AcceptanceHeadTrainer implements LlamaTrainer.Objective, Auto
         NDArray neg = label.neg().add(1f).mul(lp[1]);
         NDArray n = mask.sum();
         NDArray weighted = pos.add(neg.mul(rejectWeight)).mul(mask).sum().neg().div(n.maximum(1f));
-        NDArray bce = pos.add(neg).mul(mask).sum().neg();
+        // the metric: unweighted BCE of the calibrated prediction c = w a / (1 - a + w a) (what accept() returns)
+        NDArray logDen = lp[1].exp().add(lp[0].exp().mul(rejectWeight)).log();
+        NDArray logC = lp[0].add((float) Math.log(rejectWeight)).sub(logDen);
+        NDArray log1mC = lp[1].sub(logDen);
+        NDArray bce = label.mul(logC).add(label.neg().add(1f).mul(log1mC)).mul(mask).sum().neg();
         return new NDArray[] {weighted, bce, n};
     }
 
     /**
-     * Predicted acceptance and its soft label (and a sampled accept/reject outcome) at every labelled position of a
+     * Predicted (calibrated, {@link AcceptanceHead#accept}) acceptance and its soft label (and a sampled accept/reject outcome) at every labelled position of a
      * batch, for calibration and AUC: {@code [predicted, label, accepted ∈ {0, 1}]} per position.
      */
     public float[][] evaluate(TrainingData.Batch b, long seed) {
@@ -204,6 +209,9 @@ public final class AcceptanceHeadTrainer implements LlamaTrainer.Objective, Auto
             Mixed x = mix(m, b, r);
             NDArray[] hl = labelled(m, x, b.b(), b.t());
             float[] pred = logProbs(hl[0])[0].exp().toFloatArray();
+            for (int i = 0; i < pred.length; i++) {
+                pred[i] = AcceptanceHead.calibrate(pred[i], rejectWeight);
+            }
             float[] label = hl[1].toFloatArray();
             int n = 0;
             for (float f : x.drafted()) {

@@ -24,6 +24,7 @@ class DraftModelSpecDecContractTest extends DraftModelContract {
     @Override
     protected CandidateLengthController controller() {
         Map<Integer, ThresholdController> byWidth = new LinkedHashMap<>();
+        int storyWidth = io.specdec.io.ModelLoader.load(story.draft()).config().dim();
         return new CandidateLengthController() {
             @Override
             public int nextBudget(int max) {
@@ -34,6 +35,11 @@ class DraftModelSpecDecContractTest extends DraftModelContract {
             public boolean continueDrafting(DraftStep step) {
                 if (step.hidden() == null) {
                     return true;
+                }
+                int w = step.hidden().length;
+                if (w != storyWidth && w != TINY.dim()) {
+                    throw new AssertionError("DraftStep.hidden must be one row [dim] of the draft (" + storyWidth
+                            + " or " + TINY.dim() + "), found " + w + " values");
                 }
                 return byWidth.computeIfAbsent(step.hidden().length, d -> new ThresholdController(head(d), 0.5f, 1, 6,
                         null)).continueDrafting(step);

@@ -100,7 +100,7 @@ class ThresholdControllerTest {
             NDArray lp = t.logProbs(m.create(hidden, new Shape(1, 3, cfg.dim())))[0];
             float[] djl = lp.exp().toFloatArray();
             for (int i = 0; i < 3; i++) {
-                float host = head.accept(java.util.Arrays.copyOfRange(hidden, i * cfg.dim(), (i + 1) * cfg.dim()));
+                float host = head.score(java.util.Arrays.copyOfRange(hidden, i * cfg.dim(), (i + 1) * cfg.dim()));
                 assertEquals(djl[i], host, 1e-5f, "row " + i);
             }
         }
@@ -113,6 +113,14 @@ class ThresholdControllerTest {
         h.save(f);
         AcceptanceHead back = AcceptanceHead.load(f);
         assertEquals(DRAFT, back.draft());
+        assertEquals(1f, back.rejectWeight());
+        AcceptanceHead six = h.withRejectWeight(6f);
+        six.save(f);
+        assertEquals(6f, AcceptanceHead.load(f).rejectWeight());
+        // a raw score a of a weight-6 head means y = 6a / (1 - a + 6a): 0.25 -> 2/3
+        assertEquals(2f / 3, AcceptanceHead.calibrate(0.25f, 6f), 1e-6f);
+        float raw = six.score(new float[DRAFT.dim()]);
+        assertEquals(AcceptanceHead.calibrate(raw, 6f), six.accept(new float[DRAFT.dim()]), 1e-6f);
         assertArrayEquals(h.tensor("acc.out.b"), back.tensor("acc.out.b"));
         LlamaConfig wider = new LlamaConfig(16, 16, 1, 2, 1, 8, 12, 32, 1e-5f, 10000f, false, false, 1, 2);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> back.requireDraft(wider,
