@@ -12,12 +12,14 @@ import java.util.Locale;
  * while {@code k ≤ kMin}; the round budget is {@code kMax}. A drafter without a hidden state (head input) for a step
  * is not stopped at it.
  *
- * <p><b>Derived threshold</b> (when no {@code h} is given), from the paper's theory that the optimal policy is a
- * threshold on the rejection probability: drafting one more token is worth it when the chance it is reached and
- * accepted, about the current {@code Π a_i}, times the target step it saves, {@code c(1)}, exceeds what it costs — one
- * draft step d plus the marginal verification cost {@code Δc = (c(5) − c(1)) / 4} from the measured cost curve. So
- * drafting stops when {@code 1 − Π a_i > h = 1 − (d + Δc) / c(1)} (clamped to [0.05, 0.95]); d is the measured mean
- * draft time per drafted token of the rounds seen so far (0 before the first).
+ * <p><b>Derived threshold</b> (when no {@code h} is given), from the paper's theory that the optimal policy stops
+ * when the marginal expected gain of one more token falls below its marginal cost: token k is accepted (and so adds
+ * one emitted token, worth a target step {@code c(1)}) with probability {@code Π_{i≤k} a_i}; it costs one draft step
+ * d plus the marginal verification cost {@code c(k+1) − c(k)} read from the measured cost curve at this round size.
+ * So token k is drafted while {@code Π_{i≤k} a_i · c(1) ≥ d + c(k+1) − c(k)}, i.e. the threshold on the rejection
+ * probability is {@code h_k = 1 − (d + c(k+1) − c(k)) / c(1)}, per position — it follows the curve's knees (a
+ * compute-bound verify makes some sizes much dearer than the next). d is the measured mean draft time per drafted
+ * token of the rounds seen so far (0 before the first). {@link #threshold()} reports {@code h_k} at k = 4.
  *
  * <p>Thread-safe: the running product is per thread (a round is drafted on one thread), the cost estimate is
  * synchronised.
@@ -59,12 +61,13 @@ public final class ThresholdController implements CandidateLengthController {
 
     /** The threshold in force: the given one, or the derived one from the measurements so far. */
     public synchronized double threshold() {
-        if (threshold != null) {
-            return threshold;
-        }
+        return threshold != null ? threshold : derived(4);
+    }
+
+    /** The derived {@code h_k} for drafting token k (see the class doc). */
+    synchronized double derived(int k) {
         double c1 = curve.micros(1);
-        double dc = (curve.micros(5) - c1) / 4;
-        return Math.max(0.05, Math.min(0.95, 1 - (draftMicrosPerToken + dc) / c1));
+        return 1 - (draftMicrosPerToken + curve.micros(k + 1) - curve.micros(k)) / c1;
     }
 
     @Override
@@ -81,10 +84,18 @@ public final class ThresholdController implements CandidateLengthController {
         if (step.hidden() == null) {
             return true;
         }
-        if (step.index() > kMin && 1 - c[0] > threshold()) {
+        if (threshold != null) {
+            if (step.index() > kMin && 1 - c[0] > threshold) {
+                return false;
+            }
+            c[0] *= head.accept(step.hidden());
+            return true;
+        }
+        double next = c[0] * head.accept(step.hidden());
+        if (step.index() > kMin && 1 - next > derived(step.index())) {
             return false;
         }
-        c[0] *= head.accept(step.hidden());
+        c[0] = next;
         return true;
     }
 

@@ -71,9 +71,21 @@ class ThresholdControllerTest {
             us[i] = 1000 + 100.0 * (CostCurve.SIZES[i] - 1); // c(T) = 1000 + 100 (T - 1) µs
         }
         ThresholdController c = new ThresholdController(constant(0.8f), null, 1, 8, CostCurve.of(us));
-        // no draft measured yet: h = 1 - (0 + (c(5) - c(1)) / 4) / c(1) = 1 - 100 / 1000
+        // no draft measured yet: h_k = 1 - (0 + c(k+1) - c(k)) / c(1) = 1 - 100 / 1000 for every k here
         assertEquals(0.9, c.threshold(), 1e-9);
         assertEquals("specdec++(derived h)", c.name());
+        // token k is drafted while 0.8^k >= 0.1: 0.8^10 = 0.107, 0.8^11 = 0.086 -> 8 (K_max)
+        assertEquals(8, drafted(c, 16));
+        // a knee: c(3) -> c(4) costs 600 µs more, so token 3 (verified with 4 tokens) needs 0.8^3 = 0.512 >= 0.6:
+        // stop after 2
+        double[] knee = us.clone();
+        for (int i = 0; i < knee.length; i++) {
+            if (CostCurve.SIZES[i] >= 4) {
+                knee[i] += 500;
+            }
+        }
+        ThresholdController k = new ThresholdController(constant(0.8f), null, 1, 8, CostCurve.of(knee));
+        assertEquals(2, drafted(k, 16));
     }
 
     @Test
