@@ -13,13 +13,15 @@ import java.util.Locale;
  * is not stopped at it.
  *
  * <p><b>Derived threshold</b> (when no {@code h} is given), from the paper's theory that the optimal policy stops
- * when the marginal expected gain of one more token falls below its marginal cost: token k is accepted (and so adds
- * one emitted token, worth a target step {@code c(1)}) with probability {@code Π_{i≤k} a_i}; it costs one draft step
- * d plus the marginal verification cost {@code c(k+1) − c(k)} read from the measured cost curve at this round size.
- * So token k is drafted while {@code Π_{i≤k} a_i · c(1) ≥ d + c(k+1) − c(k)}, i.e. the threshold on the rejection
- * probability is {@code h_k = 1 − (d + c(k+1) − c(k)) / c(1)}, per position — it follows the curve's knees (a
- * compute-bound verify makes some sizes much dearer than the next). d is the measured mean draft time per drafted
- * token of the rounds seen so far (0 before the first). {@link #threshold()} reports {@code h_k} at k = 4.
+ * when the expected gain of drafting more falls below its cost. Token j is accepted (adding one emitted token, worth
+ * a target step {@code c(1)}) with probability {@code Π_{i≤j} a_i}; drafting tokens k..K' costs {@code (K'−k+1)·d}
+ * of draft time plus {@code c(K'+1) − c(k)} of verification, read from the measured cost curve. With the head's
+ * prediction for token k standing in for the ones after it ({@code a_j ≈ a_k}), token k is drafted when some
+ * {@code K' ∈ [k, K_max]} has {@code c(1)·Σ_{j=k..K'} cum·a_k^{j−k+1} ≥ (K'−k+1)·d + c(K'+1) − c(k)}, where cum is
+ * the product so far. The lookahead matters on curves that are not convex (a dear step followed by cheap ones): the
+ * one-step rule {@code h_k = 1 − (d + c(k+1) − c(k)) / c(1)} ({@link #threshold()} reports it at k = 4) would stop
+ * before the cheap part. d is the measured mean draft time per drafted token of the rounds seen so far (0 before the
+ * first).
  *
  * <p>Thread-safe: the running product is per thread (a round is drafted on one thread), the cost estimate is
  * synchronised.
@@ -64,7 +66,23 @@ public final class ThresholdController implements CandidateLengthController {
         return threshold != null ? threshold : derived(4);
     }
 
-    /** The derived {@code h_k} for drafting token k (see the class doc). */
+    /** Whether drafting from token k on pays for some round end K' (the lookahead rule of the class doc). */
+    synchronized boolean pays(int k, double cum, double a) {
+        double c1 = curve.micros(1);
+        double base = curve.micros(k);
+        double gain = 0;
+        double p = cum;
+        for (int end = k; end <= kMax; end++) {
+            p *= a;
+            gain += p;
+            if (c1 * gain >= (end - k + 1) * draftMicrosPerToken + curve.micros(end + 1) - base) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The one-step derived {@code h_k} for drafting token k (see the class doc). */
     synchronized double derived(int k) {
         double c1 = curve.micros(1);
         return 1 - (draftMicrosPerToken + curve.micros(k + 1) - curve.micros(k)) / c1;
@@ -91,11 +109,11 @@ public final class ThresholdController implements CandidateLengthController {
             c[0] *= head.accept(step.hidden());
             return true;
         }
-        double next = c[0] * head.accept(step.hidden());
-        if (step.index() > kMin && 1 - next > derived(step.index())) {
+        double a = head.accept(step.hidden());
+        if (step.index() > kMin && !pays(step.index(), c[0], a)) {
             return false;
         }
-        c[0] = next;
+        c[0] *= a;
         return true;
     }
 

@@ -76,16 +76,25 @@ class ThresholdControllerTest {
         assertEquals("specdec++(derived h)", c.name());
         // token k is drafted while 0.8^k >= 0.1: 0.8^10 = 0.107, 0.8^11 = 0.086 -> 8 (K_max)
         assertEquals(8, drafted(c, 16));
-        // a knee: c(3) -> c(4) costs 600 µs more, so token 3 (verified with 4 tokens) needs 0.8^3 = 0.512 >= 0.6:
-        // stop after 2
+        // a wall: c(3) -> c(4) costs 5,100 µs more; every end K' >= 3 gains at most 1000 (0.512 + ... + 0.168) =
+        // 1,890 µs, less than it costs, so drafting stops after 2
         double[] knee = us.clone();
         for (int i = 0; i < knee.length; i++) {
             if (CostCurve.SIZES[i] >= 4) {
-                knee[i] += 500;
+                knee[i] += 5000;
             }
         }
         ThresholdController k = new ThresholdController(constant(0.8f), null, 1, 8, CostCurve.of(knee));
         assertEquals(2, drafted(k, 16));
+        // a dear step then cheap ones: c(3) -> c(4) costs +600 µs, later steps +10 µs each; from token 3 on, drafting
+        // up to K' = 8 gains 1000 (0.512 + ... + 0.168) = 2.0 steps of 1000 µs against 600 + 4·10 + ... µs: it pays
+        double[] step = new double[us.length];
+        for (int i = 0; i < step.length; i++) {
+            int t = CostCurve.SIZES[i];
+            step[i] = t < 4 ? 1000 + 100.0 * (t - 1) : 1800 + 10.0 * (t - 4);
+        }
+        assertEquals(8, drafted(new ThresholdController(constant(0.8f), null, 1, 8, CostCurve.of(step)), 16),
+                "the lookahead sees past the dear step");
     }
 
     @Test
