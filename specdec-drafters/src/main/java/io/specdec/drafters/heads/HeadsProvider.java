@@ -1,6 +1,5 @@
 package io.specdec.drafters.heads;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.specdec.engine.SpecdecEngine;
 import io.specdec.model.CausalLM;

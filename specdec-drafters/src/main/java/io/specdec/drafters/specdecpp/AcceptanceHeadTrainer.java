@@ -2,7 +2,6 @@ package io.specdec.drafters.specdecpp;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
 import io.specdec.drafters.heads.HeadMath;
