@@ -31,6 +31,20 @@ final class UserGuideExamples {
         // GUIDE-END draft-model
     }
 
+    static GenerationResult eagle(Path model, Path heads) {
+        // GUIDE-START eagle
+        try (Specdec lm = Specdec.builder().setModel(model)
+                .optDrafter("eagle")                      // EAGLE-style feature drafter (docs/HEADS.md)
+                .optDrafterOption("heads", heads.toString())
+                .optDrafterOption("tree-budget", "16")    // leave the shape options out to size the tree
+                .optDrafterOption("tree-depth", "6")
+                .optDrafterOption("tree-topk", "3")
+                .optMaxNewTokens(64).build()) {
+            return lm.generate("Once upon a time");
+        }
+        // GUIDE-END eagle
+    }
+
     static GenerationResult recycling(Path model) {
         // GUIDE-START recycling
         try (Specdec lm = Specdec.builder().setModel(model)

@@ -47,6 +47,16 @@ class UserGuideTest {
         assertTrue(s.contains(".") && s.length() < 400, "cancelled after the first sentence: " + s);
     }
 
+    /** The heads example needs stories260K itself: the committed heads were trained for it. */
+    @Test
+    void eagleExampleIsLossless() {
+        Path model = SharedAssets.require("models/stories260K.gguf");
+        Path heads = Path.of("..", "models", "stories260K-eagle.gguf");
+        GenerationResult r = UserGuideExamples.eagle(model, heads);
+        assertArrayEquals(plain(model, "Once upon a time"), r.ids(), "EAGLE's greedy output differs from plain decoding");
+        assertTrue(r.speculation().tau() > 2, "the trained heads get drafts accepted: τ " + r.speculation().tau());
+    }
+
     @Test
     void theGuideShowsTheCompiledCode() throws Exception {
         String src = Files.readString(Path.of("src/test/java/io/specdec/examples/UserGuideExamples.java"));
