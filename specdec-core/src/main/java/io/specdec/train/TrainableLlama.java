@@ -101,6 +101,13 @@ public final class TrainableLlama implements AutoCloseable {
         }
     }
 
+    /** As {@link #of}, with every parameter frozen (a teacher or a feature source for another trainer). */
+    public static TrainableLlama frozen(LlamaWeights weights) {
+        TrainableLlama t = of(weights);
+        t.setTrainable(name -> false);
+        return t;
+    }
+
     private void put(String name, float[] data, long... shape) {
         params.put(name, manager.create(data, new Shape(shape)));
     }
@@ -156,11 +163,16 @@ public final class TrainableLlama implements AutoCloseable {
         if (t < 1 || t > c.contextLength()) {
             throw new IllegalArgumentException("sequence length " + t + " outside 1.." + c.contextLength());
         }
+        return decode(m, embed(m, ids));
+    }
+
+    /** The embedding rows of {@code ids} (any shape, int32 or int64): {@code [..., dim]}, attached to {@code m}. */
+    public NDArray embed(NDManager m, NDArray ids) {
         NDArray emb = params.get("embedding");
         NDArray idx = ids.getDataType() == DataType.INT64 ? ids : ids.toType(DataType.INT64, false);
-        NDArray x = emb.getNDArrayInternal().embedding(idx, emb, SparseFormat.DENSE).singletonOrThrow(); // [B,T,D]
+        NDArray x = emb.getNDArrayInternal().embedding(idx, emb, SparseFormat.DENSE).singletonOrThrow();
         x.attach(m);
-        return decode(m, x);
+        return x;
     }
 
     /**

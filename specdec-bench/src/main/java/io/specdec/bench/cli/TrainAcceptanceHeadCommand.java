@@ -101,19 +101,7 @@ final class TrainAcceptanceHeadCommand extends Subcommand {
         LlamaTrainer.Result r;
         try (AcceptanceHeadTrainer trainer = new AcceptanceHeadTrainer(init, d.weights(), t.weights(), mixing,
                 rejectWeight, train.seed); Progress p = Progress.start(err(), "training", cfg.steps(), "step")) {
-            float[] val0 = {Float.NaN};
-            r = trainer.train(tr, va, cfg, train.out, new LlamaTrainer.Listener() {
-                @Override
-                public void onStep(int step, int steps, float loss, float lr, double tps) {
-                    p.stepTo(step);
-                    p.message(String.format("loss %.3f val %.3f lr %.1e %,.0f tok/s", loss, val0[0], lr, tps));
-                }
-
-                @Override
-                public void onEval(int step, float v, float best) {
-                    val0[0] = v;
-                }
-            });
+            r = trainer.train(tr, va, cfg, train.out, TrainerOptions.progress(p));
         }
         main.out.printf("trained %d steps in %.1f s: best validation BCE %.4f at step %d; head in %s%n", r.step(),
                 r.seconds(), r.bestValLoss(), r.bestStep(), train.out.resolve("best.gguf"));

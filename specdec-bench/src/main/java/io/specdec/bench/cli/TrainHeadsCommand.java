@@ -103,20 +103,7 @@ abstract class TrainHeadsCommand extends Subcommand {
         LlamaTrainer.Result r;
         try (HeadTrainer t = new HeadTrainer(init, lm.weights(), loss);
                 Progress p = Progress.start(err(), "training", cfg.steps(), "step")) {
-            float[] val0 = {Float.NaN};
-            r = t.train(tr, va, cfg, train.out, new LlamaTrainer.Listener() {
-                @Override
-                public void onStep(int step, int steps, float lossValue, float lrNow, double tps) {
-                    p.stepTo(step);
-                    p.message(String.format("loss %.3f val %.3f lr %.1e %,.0f tok/s", lossValue, val0[0], lrNow,
-                            tps));
-                }
-
-                @Override
-                public void onEval(int step, float v, float best) {
-                    val0[0] = v;
-                }
-            });
+            r = t.train(tr, va, cfg, train.out, TrainerOptions.progress(p));
         }
         main.out.printf("trained %d steps in %.1f s (%,.0f tokens/s): best validation CE %.4f at step %d%s; heads in"
                 + " %s%n", r.step(), r.seconds(), r.tokens() / Math.max(1e-9, r.seconds()), r.bestValLoss(),

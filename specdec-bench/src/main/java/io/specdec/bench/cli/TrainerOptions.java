@@ -72,6 +72,23 @@ final class TrainerOptions {
         }
     }
 
+    /** A listener that moves {@code p} and shows loss, the last validation loss, learning rate and tokens/s. */
+    static LlamaTrainer.Listener progress(Progress p) {
+        float[] val0 = {Float.NaN};
+        return new LlamaTrainer.Listener() {
+            @Override
+            public void onStep(int step, int steps, float loss, float lrNow, double tps) {
+                p.stepTo(step);
+                p.message(String.format("loss %.3f val %.3f lr %.1e %,.0f tok/s", loss, val0[0], lrNow, tps));
+            }
+
+            @Override
+            public void onEval(int step, float v, float best) {
+                val0[0] = v;
+            }
+        };
+    }
+
     /** Trains (or resumes) with a progress bar; prints the outcome. */
     LlamaTrainer.Result run(CommandLine cl, TrainableLlama model, TrainingData train, TrainingData val,
             SentencePieceBpeTokenizer tok, PrintStream err, PrintStream outStream) throws IOException {
@@ -89,19 +106,7 @@ final class TrainerOptions {
         }
         LlamaTrainer.Result r;
         try (Progress p = Progress.start(err, "training", cfg.steps(), "step")) {
-            float[] val0 = {Float.NaN};
-            LlamaTrainer.Listener l = new LlamaTrainer.Listener() {
-                @Override
-                public void onStep(int step, int steps, float loss, float lrNow, double tps) {
-                    p.stepTo(step);
-                    p.message(String.format("loss %.3f val %.3f lr %.1e %,.0f tok/s", loss, val0[0], lrNow, tps));
-                }
-
-                @Override
-                public void onEval(int step, float v, float best) {
-                    val0[0] = v;
-                }
-            };
+            LlamaTrainer.Listener l = progress(p);
             r = resume ? LlamaTrainer.resume(out, train, val, tok, l)
                     : LlamaTrainer.train(model, train, val, cfg, out, tok, l);
         }

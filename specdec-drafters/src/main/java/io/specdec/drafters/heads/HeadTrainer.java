@@ -89,8 +89,7 @@ public final class HeadTrainer implements LlamaTrainer.Objective, AutoCloseable 
         TrainableLlama t = null;
         TrainableLlama e = null;
         try {
-            t = TrainableLlama.of(targetWeights);
-            t.setTrainable(n -> false);
+            t = TrainableLlama.frozen(targetWeights);
             if (heads.kind() == HeadKind.EAGLE) {
                 LlamaWeights tw = targetWeights;
                 e = TrainableLlama.of(heads.eagleLayer(tw.embedding(), tw.lmHead()));
@@ -166,12 +165,11 @@ public final class HeadTrainer implements LlamaTrainer.Objective, AutoCloseable 
         NDArray mask = m.create(b.mask(), new Shape(bs, t));
         NDArray lm = target.parameters().containsKey("output") ? target.parameters().get("output")
                 : target.parameters().get("embedding");
-        NDArray emb = target.parameters().get("embedding");
-        return init.kind() == HeadKind.EAGLE ? eagleLosses(m, h, tLogits, targets, mask, emb, training)
-                : headLosses(m, h, tLogits, targets, mask, emb, lm);
+        return init.kind() == HeadKind.EAGLE ? eagleLosses(m, h, tLogits, targets, mask, training)
+                : headLosses(m, h, tLogits, targets, mask, lm);
     }
 
-    private NDArray[] headLosses(NDManager m, NDArray h, NDArray tLogits, NDArray targets, NDArray mask, NDArray emb,
+    private NDArray[] headLosses(NDManager m, NDArray h, NDArray tLogits, NDArray targets, NDArray mask,
             NDArray lm) {
         int t = (int) h.getShape().get(1);
         NDArray total = m.zeros(new Shape());
@@ -189,7 +187,7 @@ public final class HeadTrainer implements LlamaTrainer.Objective, AutoCloseable 
                 NDList parts = new NDList(hk);
                 for (int i = 0; i <= k; i++) {
                     NDArray toks = targets.get(new NDIndex(":, " + i + ":" + (t - d + i)));
-                    parts.add(embed(emb, toks));
+                    parts.add(target.embed(m, toks));
                 }
                 x = HeadMath.hydra(params, k, init.blocks(), NDArrays.concat(parts, -1));
             }
@@ -215,7 +213,7 @@ public final class HeadTrainer implements LlamaTrainer.Objective, AutoCloseable 
     }
 
     private NDArray[] eagleLosses(NDManager m, NDArray h, NDArray tLogits, NDArray targets, NDArray mask,
-            NDArray emb, boolean training) {
+            boolean training) {
         long bs = h.getShape().get(0);
         int t = (int) h.getShape().get(1);
         long d = h.getShape().get(2);
@@ -231,7 +229,7 @@ public final class HeadTrainer implements LlamaTrainer.Objective, AutoCloseable 
             }
             f = f.add(m.create(u, f.getShape()));
         }
-        NDArray tok = embed(emb, targets.get(rows));
+        NDArray tok = target.embed(m, targets.get(rows));
         NDArray in = HeadMath.eagleInput(params, tok, f);
         TrainableLlama.Output o = eagle.forwardEmbeddings(m, in);
         NDArray mk = mask.get(ahead);
@@ -251,12 +249,6 @@ public final class HeadTrainer implements LlamaTrainer.Objective, AutoCloseable 
         }
         NDArray total = reg.add(cls.mul(loss.clsWeight())).div(n.maximum(1f));
         return new NDArray[] {total, ce, n};
-    }
-
-    private static NDArray embed(NDArray table, NDArray ids) {
-        NDArray idx = ids.toType(ai.djl.ndarray.types.DataType.INT64, false);
-        return table.getNDArrayInternal().embedding(idx, table, ai.djl.ndarray.types.SparseFormat.DENSE)
-                .singletonOrThrow();
     }
 
     /** Trains with {@link LlamaTrainer#fit}; checkpoints ({@code best.gguf}, {@code last.gguf}) are heads files. */

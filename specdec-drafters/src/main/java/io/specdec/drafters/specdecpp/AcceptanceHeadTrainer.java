@@ -67,10 +67,8 @@ public final class AcceptanceHeadTrainer implements LlamaTrainer.Objective, Auto
         TrainableLlama d = null;
         TrainableLlama t = null;
         try {
-            d = TrainableLlama.of(draftWeights);
-            d.setTrainable(n -> false);
-            t = TrainableLlama.of(targetWeights);
-            t.setTrainable(n -> false);
+            d = TrainableLlama.frozen(draftWeights);
+            t = TrainableLlama.frozen(targetWeights);
             for (Map.Entry<String, long[]> e : AcceptanceHead.layout(head.draft().dim(), head.blocks()).entrySet()) {
                 NDArray a = manager.create(head.tensor(e.getKey()), new Shape(e.getValue()));
                 a.setRequiresGradient(true);
