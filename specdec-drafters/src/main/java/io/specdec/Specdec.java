@@ -99,6 +99,7 @@ public final class Specdec implements TextGenerator, AutoCloseable {
             }
         } finally {
             model.close();
+            loaded.close();
         }
     }
 
@@ -203,7 +204,7 @@ public final class Specdec implements TextGenerator, AutoCloseable {
             if (lm.tokenizer() == null) {
                 throw new IllegalArgumentException(modelPath + ": the checkpoint has no tokenizer");
             }
-            LlamaModel m = new LlamaModel(lm.weights());
+            LlamaModel m = lm.newModel();
             DrafterSetup s = null;
             try {
                 if (drafter == null) {

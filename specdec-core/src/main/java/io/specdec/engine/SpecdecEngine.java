@@ -80,12 +80,25 @@ public final class SpecdecEngine {
 
     /** Intra-op threads requested by configuration (default 1). */
     public static int threads() {
+        int n = configuredThreads();
+        return n > 0 ? n : 1;
+    }
+
+    /**
+     * Threads of the host backend's kernels: the configured count ({@code specdec.threads} / {@code SPECDEC_THREADS})
+     * or, when none is set, 0 = choose by measurement at load between 1 and every available core.
+     */
+    public static int hostThreads() {
+        return Math.max(0, configuredThreads());
+    }
+
+    private static int configuredThreads() {
         String v = System.getProperty("specdec.threads");
         if (v == null) {
             v = System.getenv("SPECDEC_THREADS");
         }
         if (v == null || v.isBlank()) {
-            return 1;
+            return 0;
         }
         try {
             int n = Integer.parseInt(v.trim());

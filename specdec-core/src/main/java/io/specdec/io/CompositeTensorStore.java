@@ -52,6 +52,28 @@ final class CompositeTensorStore implements TensorStore {
     }
 
     @Override
+    public java.nio.ByteBuffer bytes(TensorInfo info) {
+        TensorStore s = owner.get(info.name());
+        if (s == null) {
+            throw new CheckpointException(path + ": missing tensor '" + info.name() + "'");
+        }
+        return s.bytes(info);
+    }
+
+    @Override
+    public AutoCloseable retain() {
+        List<AutoCloseable> held = new ArrayList<>();
+        for (TensorStore s : parts) {
+            held.add(s.retain());
+        }
+        return () -> {
+            for (AutoCloseable h : held) {
+                h.close();
+            }
+        };
+    }
+
+    @Override
     public void close() {
         for (TensorStore s : parts) {
             s.close();

@@ -1,5 +1,7 @@
 package io.specdec.io;
 
+import io.specdec.tensor.GgmlType;
+import io.specdec.tensor.HalfFloats;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -32,14 +34,15 @@ public final class GgufFile implements TensorStore {
     private final MappedFile file;
     private final int version;
     private final Map<String, Object> metadata;
+    private final Map<String, int[]> metadataTypes;
     private final Map<String, TensorInfo> tensors;
     private final long dataOffset;
     private final int alignment;
 
     private GgufFile(MappedFile file) {
         this.file = file;
-        long headerLen = Math.min(file.size(), Integer.MAX_VALUE - 8);
-        Cursor c = new Cursor(file.map(0, headerLen, "header"), file.path(), file.size());
+        long headerLen = Math.min(file.size(), 1L << 30);
+        Cursor c = new Cursor(file.slice(0, headerLen, "header"), file.path(), file.size());
         int magic = c.i32("magic");
         if (magic != MAGIC) {
             throw new CheckpointException(file.path() + ": not a GGUF file (magic 0x" + Integer.toHexString(magic)
@@ -55,12 +58,16 @@ public final class GgufFile implements TensorStore {
         c.requireCount(kvCount, 12, "metadata_kv_count");
         c.requireCount(tensorCount, 24, "tensor_count");
         Map<String, Object> md = new LinkedHashMap<>();
+        Map<String, int[]> mt = new LinkedHashMap<>();
         for (long i = 0; i < kvCount; i++) {
             String key = c.string("metadata key #" + i);
             int type = c.i32("type of '" + key + "'");
+            int elem = type == 9 && c.b.remaining() >= 4 ? c.b.getInt(c.b.position()) : -1;
             md.put(key, c.value(type, key));
+            mt.put(key, new int[] {type, elem});
         }
         metadata = Collections.unmodifiableMap(md);
+        metadataTypes = Collections.unmodifiableMap(mt);
         Object al = md.get("general.alignment");
         alignment = al == null ? DEFAULT_ALIGNMENT : (int) (long) (Long) requireType(al, Long.class, "general.alignment");
         if (alignment <= 0 || Integer.bitCount(alignment) != 1 || alignment > (1 << 20)) {
@@ -87,7 +94,12 @@ public final class GgufFile implements TensorStore {
                 }
                 n *= ne[d];
             }
-            GgmlType type = GgmlType.fromId(c.i32("type of '" + name + "'"), file.path() + ": tensor '" + name + "'");
+            GgmlType type;
+            try {
+                type = GgmlType.fromId(c.i32("type of '" + name + "'"), file.path() + ": tensor '" + name + "'");
+            } catch (IllegalArgumentException e) {
+                throw new CheckpointException(e.getMessage(), e);
+            }
             if (ne[0] % type.blockSize() != 0) {
                 throw new CheckpointException(file.path() + ": tensor '" + name + "' row length " + ne[0]
                         + " is not a multiple of the " + type + " block size " + type.blockSize());
@@ -154,6 +166,15 @@ public final class GgufFile implements TensorStore {
     }
 
     /** True if the key is present. */
+    /**
+     * The GGUF value type of a metadata entry as stored ({@code {type, elementType}}; element type -1 unless the
+     * type is 9 = array), or null: writers that copy metadata keep the exact types llama.cpp checks.
+     */
+    public int[] metadataType(String key) {
+        int[] t = metadataTypes.get(key);
+        return t == null ? null : t.clone();
+    }
+
     public boolean has(String key) {
         return metadata.containsKey(key);
     }
@@ -233,6 +254,16 @@ public final class GgufFile implements TensorStore {
     @Override
     public TensorInfo find(String name) {
         return tensors.get(name);
+    }
+
+    @Override
+    public java.nio.ByteBuffer bytes(TensorInfo t) {
+        return file.slice(t.offset(), t.byteSize(), "tensor '" + t.name() + "'");
+    }
+
+    @Override
+    public AutoCloseable retain() {
+        return file.retain();
     }
 
     @Override

@@ -1,7 +1,7 @@
 package io.specdec.io;
 
 import io.specdec.model.LlamaConfig;
-import io.specdec.model.LlamaWeights;
+import io.specdec.model.LlamaTensors;
 import io.specdec.model.RopeLayout;
 import io.specdec.tokenizer.Gpt2BpeTokenizer;
 import io.specdec.tokenizer.SentencePieceBpeTokenizer;
@@ -24,15 +24,19 @@ public final class GgufLoader {
 
     /** Loads config, weights and tokenizer from a GGUF file. */
     public static LoadedModel load(Path path, Consumer<String> progress) {
-        try (GgufFile g = GgufFile.open(path)) {
+        GgufFile g = GgufFile.open(path);
+        try {
             progress.accept("GGUF v" + g.version() + ", " + g.tensors().size() + " tensors");
             Tokenizer tok = tokenizer(g);
             LlamaConfig c = config(g, tok);
             ModelLoader.checkVocab(path, tok, c, true);
             String arch = g.getString("general.architecture");
             RopeLayout layout = arch.equals("qwen2") ? RopeLayout.HALF_SPLIT : RopeLayout.INTERLEAVED;
-            LlamaWeights w = ModelLoader.readWeights(g, c, layout, NAMES, progress);
-            return new LoadedModel(path, "gguf", c, w, tok);
+            LlamaTensors t = ModelLoader.readTensors(g, c, layout, NAMES);
+            return new LoadedModel(path, "gguf", c, t, tok, g, NAMES);
+        } catch (RuntimeException e) {
+            g.close();
+            throw e;
         }
     }
 

@@ -1,5 +1,7 @@
 package io.specdec.io;
 
+import io.specdec.tensor.GgmlType;
+import io.specdec.tensor.HalfFloats;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -22,7 +24,19 @@ import java.util.Map;
  * Not thread-safe.
  */
 public final class GgufWriter {
-    private record Tensor(String name, long[] shape, float[] data, GgmlType type) {}
+    private record Tensor(String name, long[] shape, float[] data, GgmlType type,
+            java.util.function.Supplier<float[]> source) {
+        long elements() {
+            long n = 1;
+            for (long d : shape) {
+                n *= d;
+            }
+            return n;
+        }
+    }
+
+    /** A metadata value with its GGUF type given explicitly (type, element type of an array or -1). */
+    private record Typed(int type, int elem, Object value) {}
 
     private final Map<String, Object> metadata = new LinkedHashMap<>();
     private final List<Tensor> tensors = new ArrayList<>();
@@ -30,7 +44,7 @@ public final class GgufWriter {
 
     /** Adds a metadata entry (see the class doc for the accepted value types). */
     public GgufWriter putMetadata(String key, Object value) {
-        if (!(value instanceof Integer || value instanceof Long || value instanceof Float || value instanceof Boolean
+        if (!(value instanceof Typed || value instanceof Integer || value instanceof Long || value instanceof Float || value instanceof Boolean
                 || value instanceof String || value instanceof String[] || value instanceof float[]
                 || value instanceof int[])) {
             throw new IllegalArgumentException("unsupported metadata type for '" + key + "': " + value.getClass());
@@ -57,7 +71,32 @@ public final class GgufWriter {
         if (type != GgmlType.F32 && type != GgmlType.F16) {
             throw new IllegalArgumentException("GGUF writer supports F32 and F16, not " + type);
         }
-        tensors.add(new Tensor(name, shape.clone(), data, type));
+        tensors.add(new Tensor(name, shape.clone(), data, type, null));
+        return this;
+    }
+
+    /**
+     * Adds a metadata entry with its GGUF value type ({@code 0..12} as in the specification; {@code elemType} for an
+     * array, else -1): {@code Long} for integer types, {@code Double} for floats, {@code Boolean}, {@code String}, and
+     * {@code long[]}, {@code double[]}, {@code boolean[]}, {@code String[]} for arrays — what {@link GgufFile} reads.
+     */
+    public GgufWriter putMetadataTyped(String key, int type, int elemType, Object value) {
+        metadata.put(key, new Typed(type, elemType, value));
+        return this;
+    }
+
+    /**
+     * Adds a tensor of any supported {@link GgmlType} whose floats are produced only while the file is written
+     * ({@code source} is called once, then dropped), so a converter holds one tensor in memory at a time.
+     *
+     * @throws IllegalArgumentException if the row length is not a multiple of the type's block size
+     */
+    public GgufWriter putTensor(String name, long[] shape, GgmlType type, java.util.function.Supplier<float[]> source) {
+        if (shape[shape.length - 1] % type.blockSize() != 0) {
+            throw new IllegalArgumentException("tensor '" + name + "': row length " + shape[shape.length - 1]
+                    + " is not a multiple of the " + type + " block size " + type.blockSize());
+        }
+        tensors.add(new Tensor(name, shape.clone(), null, type, source));
         return this;
     }
 
@@ -82,11 +121,30 @@ public final class GgufWriter {
                 }
                 out.i32(t.type.id());
                 out.i64(off);
-                off = align(off + t.type.byteSize(t.data.length));
+                off = align(off + t.type.byteSize(t.elements()));
             }
             out.pad(align(out.count) - out.count);
             long start = out.count;
             for (Tensor t : tensors) {
+                if (t.source != null) {
+                    float[] data = t.source.get();
+                    if (data.length != t.elements()) {
+                        throw new IllegalArgumentException("tensor '" + t.name + "': " + data.length
+                                + " values for shape " + java.util.Arrays.toString(t.shape));
+                    }
+                    long rowLen = t.shape[t.shape.length - 1];
+                    int rowsPerChunk = (int) Math.max(1, (1 << 22) / Math.max(1, t.type.byteSize(rowLen)));
+                    long rows = data.length / rowLen;
+                    for (long r = 0; r < rows; r += rowsPerChunk) {
+                        long n = Math.min(rowsPerChunk, rows - r) * rowLen;
+                        ByteBuffer chunk = ByteBuffer.allocate((int) t.type.byteSize(n)).order(ByteOrder.LITTLE_ENDIAN);
+                        t.type.quantize(data, (int) (r * rowLen), n, chunk);
+                        out.bytes(chunk.array());
+                    }
+                    long rel = out.count - start;
+                    out.pad(align(rel) - rel);
+                    continue;
+                }
                 for (float f : t.data) {
                     if (t.type == GgmlType.F32) {
                         out.f32(f);
@@ -139,6 +197,11 @@ public final class GgufWriter {
             flush(4);
         }
 
+        void bytes(byte[] a) throws IOException {
+            os.write(a);
+            count += a.length;
+        }
+
         void pad(long n) throws IOException {
             for (long i = 0; i < n; i++) {
                 os.write(0);
@@ -153,7 +216,47 @@ public final class GgufWriter {
             count += bytes.length;
         }
 
+        void typed(int type, Object v) throws IOException {
+            switch (type) {
+                case 0, 1 -> {
+                    os.write((int) (long) (Long) v);
+                    count++;
+                }
+                case 2, 3 -> i16((short) (long) (Long) v);
+                case 4, 5 -> i32((int) (long) (Long) v);
+                case 6 -> f32((float) (double) (Double) v);
+                case 7 -> {
+                    os.write((Boolean) v ? 1 : 0);
+                    count++;
+                }
+                case 8 -> str((String) v);
+                case 10, 11 -> i64((Long) v);
+                case 12 -> {
+                    b.putDouble((Double) v);
+                    flush(8);
+                }
+                default -> throw new IllegalArgumentException("GGUF value type " + type);
+            }
+        }
+
         void value(Object v) throws IOException {
+            if (v instanceof Typed t) {
+                i32(t.type);
+                if (t.type != 9) {
+                    typed(t.type, t.value);
+                    return;
+                }
+                i32(t.elem);
+                Object a = t.value;
+                int n = java.lang.reflect.Array.getLength(a);
+                i64(n);
+                for (int k = 0; k < n; k++) {
+                    Object e = a instanceof long[] la ? (Object) la[k] : a instanceof double[] da ? (Object) da[k]
+                            : java.lang.reflect.Array.get(a, k);
+                    typed(t.elem, e);
+                }
+                return;
+            }
             if (v instanceof Integer i) {
                 i32(4);
                 i32(i);

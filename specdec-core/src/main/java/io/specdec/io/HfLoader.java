@@ -5,7 +5,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import io.specdec.model.LlamaConfig;
-import io.specdec.model.LlamaWeights;
+import io.specdec.model.LlamaTensors;
 import io.specdec.model.RopeLayout;
 import io.specdec.tokenizer.HfTokenizer;
 import io.specdec.tokenizer.Tokenizer;
@@ -38,7 +38,8 @@ public final class HfLoader {
     /** Loads a model directory. */
     public static LoadedModel load(Path dir, Consumer<String> progress) {
         LlamaConfig c = config(dir.resolve("config.json"));
-        try (TensorStore store = openWeights(dir)) {
+        TensorStore store = openWeights(dir);
+        try {
             progress.accept(store.tensors().size() + " tensors");
             Tokenizer tok = null;
             Path tj = dir.resolve("tokenizer.json");
@@ -46,8 +47,11 @@ public final class HfLoader {
                 tok = HfTokenizer.load(tj, c.bosId(), c.eosId());
                 ModelLoader.checkVocab(dir, tok, c, false);
             }
-            LlamaWeights w = ModelLoader.readWeights(store, c, RopeLayout.HALF_SPLIT, NAMES, progress);
-            return new LoadedModel(dir, "hf", c, w, tok);
+            LlamaTensors t = ModelLoader.readTensors(store, c, RopeLayout.HALF_SPLIT, NAMES);
+            return new LoadedModel(dir, "hf", c, t, tok, store, NAMES);
+        } catch (RuntimeException e) {
+            store.close();
+            throw e;
         }
     }
 

@@ -1,7 +1,9 @@
 package io.specdec.io;
 
+import io.specdec.tensor.GgmlType;
+import io.specdec.tensor.HalfFloats;
 import io.specdec.model.LlamaConfig;
-import io.specdec.model.LlamaWeights;
+import io.specdec.model.LlamaTensors;
 import io.specdec.model.RopeLayout;
 import io.specdec.tokenizer.SentencePieceBpeTokenizer;
 import io.specdec.tokenizer.Tokenizer;
@@ -29,12 +31,16 @@ public final class Llama2cLoader {
 
     /** Loads a checkpoint; {@code tokenizerPath} may be null to search next to it. */
     public static LoadedModel load(Path path, Path tokenizerPath, Consumer<String> progress) {
-        try (Store s = new Store(path)) {
+        Store s = new Store(path);
+        try {
             LlamaConfig c = s.config;
             Path tp = tokenizerPath != null ? tokenizerPath : findTokenizer(path, c.vocabSize());
             Tokenizer tok = readTokenizer(tp, c.vocabSize());
-            LlamaWeights w = ModelLoader.readWeights(s, c, RopeLayout.INTERLEAVED, GgufLoader.NAMES, progress);
-            return new LoadedModel(path, "llama2c", c, w, tok);
+            LlamaTensors t = ModelLoader.readTensors(s, c, RopeLayout.INTERLEAVED, GgufLoader.NAMES);
+            return new LoadedModel(path, "llama2c", c, t, tok, s, GgufLoader.NAMES);
+        } catch (RuntimeException e) {
+            s.close();
+            throw e;
         }
     }
 
@@ -226,6 +232,16 @@ public final class Llama2cLoader {
         @Override
         public TensorInfo find(String name) {
             return infos.get(name);
+        }
+
+        @Override
+        public java.nio.ByteBuffer bytes(TensorInfo t) {
+            return file.slice(t.offset(), t.byteSize(), "tensor '" + t.name() + "'");
+        }
+
+        @Override
+        public AutoCloseable retain() {
+            return file.retain();
         }
 
         @Override

@@ -1,7 +1,9 @@
 package io.specdec.io;
 
 import io.specdec.model.LlamaConfig;
+import io.specdec.model.LlamaTensors;
 import io.specdec.model.LlamaWeights;
+import io.specdec.tensor.WeightTensor;
 import io.specdec.model.RopeLayout;
 import io.specdec.tokenizer.Tokenizer;
 import java.io.IOException;
@@ -92,6 +94,55 @@ public final class ModelLoader {
                     c.qkvBias() ? s.readFloats(pre + n.bv, c.kvDim()) : null));
         }
         return new LlamaWeights(c, layout, emb, layers, norm, out).toHalfSplit();
+    }
+
+    /**
+     * Views every matrix of the checkpoint in its storage format (no data read) after checking its shape, norms and
+     * biases read as floats; {@code layout} is the file's q/k RoPE pairing.
+     */
+    static LlamaTensors readTensors(TensorStore s, LlamaConfig c, RopeLayout layout, Names n) {
+        int d = c.dim();
+        WeightTensor emb = matrix(s, n.embedding, c.vocabSize(), d);
+        float[] norm = s.readFloats(n.finalNorm, d);
+        WeightTensor out = null;
+        if (s.find(n.output) != null) {
+            out = matrix(s, n.output, c.vocabSize(), d);
+        } else if (!c.tiedEmbeddings()) {
+            throw new CheckpointException(s.path() + ": missing tensor '" + n.output + "' (LM head; the config says"
+                    + " the embeddings are not tied)");
+        }
+        List<LlamaTensors.Layer> layers = new ArrayList<>();
+        for (int i = 0; i < c.layers(); i++) {
+            String pre = n.layerPrefix.replace("{i}", Integer.toString(i));
+            layers.add(new LlamaTensors.Layer(
+                    s.readFloats(pre + n.attnNorm, d),
+                    matrix(s, pre + n.wq, c.qDim(), d),
+                    matrix(s, pre + n.wk, c.kvDim(), d),
+                    matrix(s, pre + n.wv, c.kvDim(), d),
+                    matrix(s, pre + n.wo, d, c.qDim()),
+                    s.readFloats(pre + n.ffnNorm, d),
+                    matrix(s, pre + n.wGate, c.hiddenDim(), d),
+                    matrix(s, pre + n.wUp, c.hiddenDim(), d),
+                    matrix(s, pre + n.wDown, d, c.hiddenDim()),
+                    c.qkvBias() ? s.readFloats(pre + n.bq, c.qDim()) : null,
+                    c.qkvBias() ? s.readFloats(pre + n.bk, c.kvDim()) : null,
+                    c.qkvBias() ? s.readFloats(pre + n.bv, c.kvDim()) : null));
+        }
+        return new LlamaTensors(c, layout, emb, layers, norm, out);
+    }
+
+    private static WeightTensor matrix(TensorStore s, String name, int rows, int cols) {
+        TensorInfo t = s.require(name);
+        if (!java.util.Arrays.equals(t.shape(), new long[] {rows, cols})) {
+            throw new CheckpointException(s.path() + ": tensor '" + name + "' has shape "
+                    + java.util.Arrays.toString(t.shape()) + ", expected [" + rows + ", " + cols
+                    + "] from the model config");
+        }
+        try {
+            return new WeightTensor(name, t.dtype(), rows, cols, s.bytes(t));
+        } catch (IllegalArgumentException e) {
+            throw new CheckpointException(s.path() + ": " + e.getMessage(), e);
+        }
     }
 
     /** Tensor names of one checkpoint family; {@code layerPrefix} contains "{i}". */

@@ -1,5 +1,7 @@
 package io.specdec.io;
 
+import io.specdec.tensor.GgmlType;
+import io.specdec.tensor.HalfFloats;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
@@ -145,6 +147,16 @@ public final class SafetensorsFile implements TensorStore {
     @Override
     public TensorInfo find(String name) {
         return tensors.get(name);
+    }
+
+    @Override
+    public java.nio.ByteBuffer bytes(TensorInfo t) {
+        return file.slice(t.offset(), t.byteSize(), "tensor '" + t.name() + "'");
+    }
+
+    @Override
+    public AutoCloseable retain() {
+        return file.retain();
     }
 
     @Override

@@ -1,5 +1,7 @@
 package io.specdec.io;
 
+import io.specdec.tensor.GgmlType;
+import io.specdec.tensor.HalfFloats;
 import java.util.Arrays;
 
 /**

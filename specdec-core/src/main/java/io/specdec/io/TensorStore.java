@@ -23,6 +23,18 @@ public interface TensorStore extends AutoCloseable {
     /** Reads a tensor as float32 row-major data. */
     float[] readFloats(TensorInfo info);
 
+    /**
+     * The tensor's raw little-endian bytes in its storage format: a view of a shared read-only mapping, nothing
+     * copied or widened. Valid while this store, or a reference taken with {@link #retain()}, is open.
+     */
+    java.nio.ByteBuffer bytes(TensorInfo info);
+
+    /**
+     * Takes a reference that keeps this store's mappings alive after {@link #close()}; closing the returned handle
+     * releases it, and the last release unmaps the file(s) at once.
+     */
+    AutoCloseable retain();
+
     /** The tensor named {@code name}; throws naming the file and tensor if it is missing. */
     default TensorInfo require(String name) {
         TensorInfo t = find(name);

@@ -43,6 +43,17 @@ public final class Inflation {
     /** ~150M parameters from stories260K: dim 1024, 16 heads / 8 kv heads of 64, MLP 2816, 12 layers. */
     public static final Shape TWIN_150M = new Shape(1024, 16, 8, 64, 2816, 12);
 
+    /**
+     * ~1.0B parameters from stories260K: dim 2048, 32 heads / 16 kv heads of 64, MLP 8192, 16 layers — what
+     * Llama-3.2-1B costs per token, vocabulary aside.
+     */
+    public static final Shape TWIN_1B = new Shape(2048, 32, 16, 64, 8192, 16);
+    /**
+     * ~94M parameters, deep and narrow (how 135M–360M models are shaped): dim 512, 8 heads / 4 kv heads of 64, MLP
+     * 1536, 30 layers. A one-layer head drafter costs about 1/30 of the target here, not 1/8.
+     */
+    public static final Shape TWIN_DEEP = new Shape(512, 8, 4, 64, 1536, 30);
+
     /** Inflates {@code original} (any RoPE layout) to {@code s}. */
     public static LlamaWeights inflate(LlamaWeights original, Shape s, long seed) {
         LlamaWeights w = original.toHalfSplit();

@@ -45,42 +45,41 @@ public final class LlamaModel implements CausalLM {
 
     private final LlamaConfig c;
     private final NDManager manager;
-    private final NDArray embedding;   // [V, D]
-    private final NDArray lmHead;      // [V, D]
-    private final NDArray finalNorm;   // [D]
-    private final NDArray eps;         // scalar dim*rmsEps: tensor operands avoid a scalar-tensor allocation per op
-    private final NDArray minusHalf;   // scalar -0.5
-    private final NDArray rope;        // [context, 2*headDim]: cos | sin per position (half-split pairing)
-    private final boolean fusedRope;   // rotate_half folded into the q/k weights (small models)
-    private final NDArray[] wqkv;      // fused: [2(qd+kd)+kd, D] = q,k,rq,rk,v; else [qd+2kd, D] = q,k,v
-    private final NDArray[] bqkv;      // matching bias or null
-    private final NDArray[] wo;        // [D, qd]
-    private final NDArray[] wgu;       // [2H, D]
-    private final NDArray[] wdown;     // [D, H]
-    private final VectorForward vector; // the vector kernel's host weights, or null when the torch kernel runs
+    // torch backend (null when the host backend runs)
+    private NDArray embedding;   // [V, D]
+    private NDArray lmHead;      // [V, D]
+    private NDArray finalNorm;   // [D]
+    private NDArray eps;         // scalar dim*rmsEps: tensor operands avoid a scalar-tensor allocation per op
+    private NDArray minusHalf;   // scalar -0.5
+    private NDArray rope;        // [context, 2*headDim]: cos | sin per position (half-split pairing)
+    private boolean fusedRope;   // rotate_half folded into the q/k weights (small models)
+    private NDArray[] wqkv;      // fused: [2(qd+kd)+kd, D] = q,k,rq,rk,v; else [qd+2kd, D] = q,k,v
+    private NDArray[] bqkv;      // matching bias or null
+    private NDArray[] wo;        // [D, qd]
+    private NDArray[] wgu;       // [2H, D]
+    private NDArray[] wdown;     // [D, H]
+    private final HostForward vector; // the host backend, or null when the torch kernel runs
+    private final AutoCloseable mapping; // keeps the file's mapping alive while the host backend reads it
     private final String kernel;
-    private static final java.util.Map<String, String> CHOSEN = new java.util.concurrent.ConcurrentHashMap<>();
-    private static final java.util.concurrent.atomic.AtomicBoolean TORCH_WARMED =
-            new java.util.concurrent.atomic.AtomicBoolean();
-    private static final java.util.concurrent.atomic.AtomicBoolean VECTOR_WARMED =
-            new java.util.concurrent.atomic.AtomicBoolean();
+    private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
+    private volatile boolean closed;
 
     /**
-     * Uploads {@code weights} (any RoPE layout) to a new manager on the default device, choosing the kernel
-     * ({@link Kernels}) and warming the decode path up (first model of the JVM).
+     * Builds the model from widened weights on a new manager on the default device, with the kernel named by
+     * {@link Kernels#requested()} (host on a CPU where the Vector API is present, else torch).
      */
     public LlamaModel(LlamaWeights weights) {
         this(weights, SpecdecEngine.newManager());
     }
 
-    /** Uploads {@code weights} into {@code manager}, which this model then owns and closes. */
+    /** Builds the model from widened weights into {@code manager}, which this model then owns and closes. */
     public LlamaModel(LlamaWeights weights, NDManager manager) {
         this(weights, manager, Kernels.requested());
     }
 
     /**
-     * Uploads {@code weights} to a new manager on the default device with an explicit kernel: {@code auto},
-     * {@code torch} or {@code vector} ({@link Kernels}).
+     * Builds the model from widened weights on a new manager with an explicit kernel: {@code auto}, {@code torch} or
+     * {@code vector} ({@link Kernels}).
      *
      * @throws IllegalArgumentException for an unknown kernel, or {@code vector} where it cannot run
      */
@@ -89,9 +88,78 @@ public final class LlamaModel implements CausalLM {
     }
 
     private LlamaModel(LlamaWeights weights, NDManager manager, String requestedKernel) {
-        LlamaWeights w = weights.toHalfSplit();
-        this.c = w.config();
+        this(null, () -> weights, null, manager, requestedKernel);
+    }
+
+    /**
+     * Builds the model on weights in their storage format (a loaded file's {@code LoadedModel.tensors()}): the host
+     * backend computes on them where it runs (nothing is copied or widened; {@code mapping}, a reference on the
+     * file's mapping, is closed with this model); otherwise the torch backend uploads {@code widened.get()}.
+     *
+     * @param widened the float32 weights, asked for only if the torch backend runs
+     * @param mapping released when this model closes (may be null)
+     * @param kernel {@code auto}, {@code torch} or {@code vector}
+     */
+    public LlamaModel(LlamaTensors tensors, java.util.function.Supplier<LlamaWeights> widened, AutoCloseable mapping,
+            String kernel) {
+        this(tensors, widened, mapping, SpecdecEngine.newManager(), kernel);
+    }
+
+    private LlamaModel(LlamaTensors tensors, java.util.function.Supplier<LlamaWeights> widened, AutoCloseable mapping,
+            NDManager manager, String requestedKernel) {
+        String req = requestedKernel;
+        if (!req.equals("auto") && !req.equals("torch") && !req.equals("vector")) {
+            manager.close();
+            closeQuietly(mapping);
+            throw new IllegalArgumentException("kernel must be auto, torch or vector, found '" + req + "'");
+        }
         this.manager = manager;
+        boolean cpu = "cpu".equals(manager.getDevice().getDeviceType());
+        boolean host = cpu && Kernels.vectorAvailable() && !req.equals("torch");
+        if (req.equals("vector") && !host) {
+            manager.close();
+            closeQuietly(mapping);
+            throw new IllegalArgumentException(Kernels.PROPERTY + "=vector needs a CPU device (found "
+                    + manager.getDevice() + ") and the JVM option --add-modules jdk.incubator.vector (module "
+                    + (Kernels.vectorAvailable() ? "present" : "absent") + ")");
+        }
+        try {
+            if (host) {
+                LlamaTensors t = tensors != null ? tensors : LlamaTensors.of(widened.get());
+                this.c = t.config();
+                HostForward hf = new HostForward(t, HostSetup.pool());
+                HostSetup.warmUp(t);
+                this.vector = HostSetup.tuned(hf, c);
+                this.mapping = mapping;
+                this.kernel = "vector";
+            } else {
+                closeQuietly(mapping);
+                this.mapping = null;
+                LlamaWeights w = widened.get().toHalfSplit();
+                this.c = w.config();
+                this.vector = null;
+                this.kernel = "torch";
+                uploadTorch(w);
+            }
+        } catch (RuntimeException | Error e) {
+            manager.close();
+            throw e;
+        }
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        if (c == null) {
+            return;
+        }
+        try {
+            c.close();
+        } catch (Exception e) {
+            LOG.debug("closing a mapping reference failed", e);
+        }
+    }
+
+    /** The torch backend's weights: uploaded to this model's manager with the load-time rewrites of the class comment. */
+    private void uploadTorch(LlamaWeights w) {
         int d = c.dim();
         int qd = c.qDim();
         int kd = c.kvDim();
@@ -137,164 +205,34 @@ public final class LlamaModel implements CausalLM {
             wgu[i] = manager.create(gu, new Shape(2L * h, d));
             wdown[i] = manager.create(l.wDown(), new Shape(d, h));
         }
-        String req = requestedKernel;
-        if (!req.equals("auto") && !req.equals("torch") && !req.equals("vector")) {
-            manager.close();
-            throw new IllegalArgumentException("kernel must be auto, torch or vector, found '" + req + "'");
+    }
+
+    /** Host threads the forwards use (1 on the torch backend, which uses PyTorch's intra-op threads). */
+    public int threads() {
+        return vector == null ? 1 : vector.threads();
+    }
+
+    /** Bytes of the weights as the running backend holds them (as stored for the host backend). */
+    public long weightBytes() {
+        if (vector != null) {
+            return vector.tensors().bytes();
         }
-        boolean cpu = "cpu".equals(manager.getDevice().getDeviceType());
-        VectorForward vf = null;
-        if (!req.equals("torch") && cpu && Kernels.vectorAvailable()) {
-            vf = new VectorForward(w);
-        } else if (req.equals("vector")) {
-            manager.close();
-            throw new IllegalArgumentException(Kernels.PROPERTY + "=vector needs a CPU device (found "
-                    + manager.getDevice() + ") and the JVM option --add-modules jdk.incubator.vector (module "
-                    + (Kernels.vectorAvailable() ? "present" : "absent") + ")");
-        }
-        if (vf != null && VECTOR_WARMED.compareAndSet(false, true)) {
-            warmUp(vf);
-        }
-        if (vf != null && req.equals("auto")) {
-            if (TORCH_WARMED.compareAndSet(false, true)) {
-                warmUp(null);
-            }
-            String key = c + "|" + SpecdecEngine.threads();
-            String pick = CHOSEN.get(key);
-            if (pick == null) {
-                pick = fasterKernel(vf);
-                CHOSEN.put(key, pick);
-            }
-            if (!pick.equals("vector")) {
-                vf = null;
-            }
-        }
-        this.vector = vf;
-        this.kernel = vf != null ? "vector" : "torch";
-        if (vf == null && TORCH_WARMED.compareAndSet(false, true)) {
-            warmUp(null);
+        long n = (long) c.vocabSize() * c.dim() * (lmHead == embedding ? 1 : 2)
+                + (long) c.layers() * ((long) (c.qDim() + 2 * c.kvDim()) * c.dim() + (long) c.dim() * c.qDim()
+                        + 3L * c.hiddenDim() * c.dim());
+        return 4 * n;
+    }
+
+    private void enter() {
+        inFlight.incrementAndGet();
+        if (closed) {
+            inFlight.decrementAndGet();
+            throw new IllegalStateException("model closed: no forward can run on it");
         }
     }
 
-    /**
-     * Times both kernels on this model (T = 1 and T = 8 after a 32-token prefix, alternating, fastest of several
-     * rounds) and names the one with the smaller c(1) + c(8). Runs once per model shape per JVM.
-     */
-    private String fasterKernel(VectorForward vf) {
-        int t8 = Math.min(8, c.contextLength() / 4);
-        int prefix = Math.min(32, c.contextLength() / 2);
-        try (KvCache device = new KvCache(manager, c, prefix + t8, false);
-                KvCache host = new KvCache(manager, c, prefix + t8, true)) {
-            int[] pre = new int[prefix];
-            for (int i = 0; i < prefix; i++) {
-                pre[i] = i % c.vocabSize();
-            }
-            forwardWith(null, device, pre, positions(0, prefix), null, ForwardOptions.LAST_ROW).close();
-            forwardWith(vf, host, pre, positions(0, prefix), null, ForwardOptions.LAST_ROW).close();
-            int[] one = {1 % c.vocabSize()};
-            int[] eight = new int[t8];
-            for (int i = 0; i < t8; i++) {
-                eight[i] = (3 * i + 1) % c.vocabSize();
-            }
-            long[][] samples = new long[4][];
-            int reps = 0;
-            long start = System.nanoTime();
-            java.util.List<long[]> runs = new java.util.ArrayList<>();
-            while (reps < 6 || (reps < 60 && System.nanoTime() - start < 200_000_000L)) {
-                long[] r = new long[4];
-                for (int k = 0; k < 4; k++) {
-                    VectorForward use = k % 2 == 0 ? null : vf;
-                    KvCache cache = use == null ? device : host;
-                    int[] toks = k < 2 ? one : eight;
-                    cache.truncate(prefix);
-                    long t0 = System.nanoTime();
-                    forwardWith(use, cache, toks, positions(prefix, toks.length), null, ForwardOptions.DEFAULT)
-                            .close();
-                    r[k] = System.nanoTime() - t0;
-                }
-                runs.add(r);
-                reps++;
-            }
-            for (int k = 0; k < 4; k++) {
-                final int kk = k;
-                samples[k] = runs.stream().skip(runs.size() / 3).mapToLong(r -> r[kk]).sorted().toArray();
-            }
-            // the fastest of the later rounds: JIT compilation and machine noise only ever add time
-            double torch = samples[0][0] + samples[2][0];
-            double vec = samples[1][0] + samples[3][0];
-            LOG.debug("kernel timing (c(1)+c({}), ns): torch {} vector {} over {} rounds", t8, (long) torch, (long) vec,
-                    runs.size());
-            return vec < torch ? "vector" : "torch";
-        }
-    }
-
-    private static int[] positions(int from, int n) {
-        int[] p = new int[n];
-        for (int i = 0; i < n; i++) {
-            p[i] = from + i;
-        }
-        return p;
-    }
-
-    /**
-     * Runs one kernel's decode path ({@code use} null = torch) at load (T = 1, 4 and 8), once per kernel per JVM, until
-     * the JIT has settled: at least 300 ms, and 500 forwards (100 for torch) or 1 s (C2 compiles a small
-     * model's per-layer kernels only after some thousand calls), then until the JVM's total compilation time has not
-     * moved over two batches of five forwards; at most 3 s. The host kernels reach SIMD speed only once C2 has compiled them (the
-     * Vector API is orders of magnitude slower interpreted), and PyTorch makes its first-call allocations, before the
-     * first real token and before the kernels are timed against each other, so a cold {@code generate} does not pay
-     * for them in its first tokens.
-     */
-    private void warmUp(VectorForward use) {
-        int n = Math.min(64, c.contextLength());
-        try (KvCache cache = new KvCache(manager, c, n, use != null)) {
-            long start = System.nanoTime();
-            JitSettle jit = new JitSettle();
-            int[] sizes = {1, 1, 4, 1, 8};
-            for (int i = 0; ; i++) {
-                int t = Math.min(sizes[i % sizes.length], n / 2);
-                if (cache.remaining() < t) {
-                    cache.clear();
-                }
-                int[] toks = new int[t];
-                for (int j = 0; j < t; j++) {
-                    toks[j] = (i + j) % c.vocabSize();
-                }
-                forwardWith(use, cache, toks, positions(cache.length(), t), null,
-                        t == 1 ? ForwardOptions.LAST_ROW : ForwardOptions.DEFAULT).close();
-                if (i % sizes.length == sizes.length - 1) {
-                    long elapsed = System.nanoTime() - start;
-                    boolean settled = jit.settled();
-                    if (elapsed > 3_000_000_000L || (elapsed > 300_000_000L && settled
-                            && (i >= (use == null ? 100 : 500) || elapsed > 1_000_000_000L))) {
-                        LOG.debug("{} kernel warmed up in {} ms ({} forwards)", use == null ? "torch" : "vector",
-                                elapsed / 1_000_000, i + 1);
-                        return;
-                    }
-                }
-            }
-        }
-    }
-
-    /**
-     * Whether the JIT has gone quiet: the JVM's total compilation time unchanged over the last two calls of
-     * {@link #settled()} (always true where the JVM does not report compilation time).
-     */
-    private static final class JitSettle {
-        private final java.lang.management.CompilationMXBean bean =
-                java.lang.management.ManagementFactory.getCompilationMXBean();
-        private long last = -1;
-        private int quiet;
-
-        boolean settled() {
-            if (bean == null || !bean.isCompilationTimeMonitoringSupported()) {
-                return true;
-            }
-            long now = bean.getTotalCompilationTime();
-            quiet = now == last ? quiet + 1 : 0;
-            last = now;
-            return quiet >= 2;
-        }
+    private void exit() {
+        inFlight.decrementAndGet();
     }
 
     /** The kernel running this model's forwards: {@code torch} or {@code vector} (see {@link Kernels}). */
@@ -423,12 +361,22 @@ public final class LlamaModel implements CausalLM {
         return forwardWith(vector, cache, null, inputs, positions, mask, options);
     }
 
-    private ForwardResult forwardWith(VectorForward vf, KvCache cache, int[] tokens, int[] positions,
+    private ForwardResult forwardWith(HostForward vf, KvCache cache, int[] tokens, int[] positions,
             AttentionMask mask, ForwardOptions options) {
         return forwardWith(vf, cache, tokens, null, positions, mask, options);
     }
 
-    private ForwardResult forwardWith(VectorForward vf, KvCache cache, int[] tokens, float[] inputs, int[] positions,
+    private ForwardResult forwardWith(HostForward vf, KvCache cache, int[] tokens, float[] inputs, int[] positions,
+            AttentionMask mask, ForwardOptions options) {
+        enter();
+        try {
+            return checkedForward(vf, cache, tokens, inputs, positions, mask, options);
+        } finally {
+            exit();
+        }
+    }
+
+    private ForwardResult checkedForward(HostForward vf, KvCache cache, int[] tokens, float[] inputs, int[] positions,
             AttentionMask mask, ForwardOptions options) {
         int t = inputs != null ? positions.length : tokens.length;
         if (t == 0) {
@@ -631,8 +579,16 @@ public final class LlamaModel implements CausalLM {
             throw new IllegalArgumentException("hidden states hold " + hidden.length + " floats, expected " + t
                     + " x " + c.dim());
         }
-        try (NDManager m = manager.newSubManager()) {
-            return lmHead(finalNorm(m.create(hidden, new Shape(t, c.dim())))).toFloatArray();
+        enter();
+        try {
+            if (vector != null) {
+                return vector.lmHead(vector.finalNorm(hidden, t), t);
+            }
+            try (NDManager m = manager.newSubManager()) {
+                return lmHead(finalNorm(m.create(hidden, new Shape(t, c.dim())))).toFloatArray();
+            }
+        } finally {
+            exit();
         }
     }
 
@@ -646,6 +602,9 @@ public final class LlamaModel implements CausalLM {
             }
             ids[i] = tokens[i];
         }
+        if (vector != null) {
+            return m.create(vector.embedRows(tokens), new Shape(tokens.length, c.dim()));
+        }
         return embedding.getNDArrayInternal().embedding(m.create(ids), embedding, SparseFormat.DENSE)
                 .singletonOrThrow();
     }
@@ -653,12 +612,31 @@ public final class LlamaModel implements CausalLM {
     @Override
     public NDArray finalNorm(NDArray hidden) {
         checkWidth(hidden);
+        if (vector != null) {
+            int rows = Math.toIntExact(hidden.getShape().size() / c.dim());
+            float[] out = vector.finalNorm(hidden.toFloatArray(), rows);
+            return hidden.getManager().create(out, hidden.getShape());
+        }
         return rmsNorm(hidden, new int[] {-1}).muli(finalNorm);
     }
 
     @Override
     public NDArray lmHead(NDArray normed) {
         checkWidth(normed);
+        if (vector != null) {
+            Shape sh = normed.getShape();
+            int rows = Math.toIntExact(sh.size() / c.dim());
+            float[] out;
+            enter();
+            try {
+                out = vector.lmHead(normed.toFloatArray(), rows);
+            } finally {
+                exit();
+            }
+            long[] dims = sh.getShape().clone();
+            dims[dims.length - 1] = c.vocabSize();
+            return normed.getManager().create(out, new Shape(dims));
+        }
         return normed.getNDArrayInternal().linear(normed, lmHead, null).singletonOrThrow();
     }
 
@@ -671,6 +649,21 @@ public final class LlamaModel implements CausalLM {
 
     @Override
     public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        // let forwards that already started finish before the weights go away (bounded: 30 s)
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (inFlight.get() > 0 && System.nanoTime() < deadline) {
+            java.util.concurrent.locks.LockSupport.parkNanos(1_000_000L);
+        }
+        if (inFlight.get() > 0) {
+            LOG.warn("closing a model with {} forwards still running after 30 s: its memory is left to the garbage"
+                    + " collector", inFlight.get());
+            return;
+        }
+        closeQuietly(mapping);
         manager.close();
     }
 }

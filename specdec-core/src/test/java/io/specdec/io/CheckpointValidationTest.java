@@ -1,5 +1,7 @@
 package io.specdec.io;
 
+import io.specdec.tensor.GgmlType;
+import io.specdec.tensor.HalfFloats;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -103,40 +103,4 @@ class KernelsTest {
             }
         }
     }
-
-    @Test
-    void vectorMatmulIsBatchInvariantAndMatchesTheDefinition() {
-        java.util.SplittableRandom rnd = new java.util.SplittableRandom(9);
-        int n = 150;
-        int kd = 67; // neither a multiple of the panel, the vector length nor the 4-wide k step
-        float[] w = new float[n * kd];
-        float[] b = new float[n];
-        for (int i = 0; i < w.length; i++) {
-            w[i] = (float) rnd.nextGaussian();
-        }
-        for (int i = 0; i < n; i++) {
-            b[i] = (float) rnd.nextGaussian();
-        }
-        VectorMatmul mm = new VectorMatmul(w, n, kd, b);
-        int t = 7;
-        float[] x = new float[t * kd];
-        for (int i = 0; i < x.length; i++) {
-            x[i] = (float) rnd.nextGaussian();
-        }
-        float[] y = new float[t * n];
-        mm.apply(x, t, y);
-        for (int r = 0; r < t; r++) {
-            float[] one = new float[n];
-            mm.apply(java.util.Arrays.copyOfRange(x, r * kd, (r + 1) * kd), 1, one);
-            assertArrayEquals(one, java.util.Arrays.copyOfRange(y, r * n, (r + 1) * n),
-                    "row " + r + " computed alone differs from the batch");
-            for (int j = 0; j < n; j++) {
-                double e = b[j];
-                for (int q = 0; q < kd; q++) {
-                    e += (double) x[r * kd + q] * w[j * kd + q];
-                }
-                assertEquals(e, y[r * n + j], 1e-3, "y[" + r + "," + j + "]");
-            }
-        }
-    }
 }

@@ -1,12 +1,14 @@
 package io.specdec.model;
 
+import io.specdec.tensor.GgmlType;
+import io.specdec.tensor.HalfFloats;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.specdec.io.CheckpointWriter;
-import io.specdec.io.GgmlType;
+import io.specdec.tensor.GgmlType;
 import io.specdec.io.LoadedModel;
 import io.specdec.io.ModelLoader;
 import io.specdec.testing.ReferenceLlama;

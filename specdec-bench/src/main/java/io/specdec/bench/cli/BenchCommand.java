@@ -126,7 +126,7 @@ final class BenchCommand extends Subcommand {
                 .optSampling(sampling).build();
         boolean greedy = sampling.isGreedy();
         LoadedModel lm = Progress.load(model, err);
-        try (LlamaModel m = new LlamaModel(lm.weights())) {
+        try (LlamaModel m = lm.newModel()) {
             List<DrafterSetup> setups = drafting.setups(cl, drafters, m, lm.tokenizer(),
                     prompts.subList(0, Math.min(2, prompts.size())), BenchPaths.cache(), err);
             try {

@@ -1,7 +1,8 @@
 package io.specdec.bench.cli;
 
 import io.specdec.io.CheckpointWriter;
-import io.specdec.io.GgmlType;
+import io.specdec.io.GgufQuantizer;
+import io.specdec.tensor.GgmlType;
 import io.specdec.io.LoadedModel;
 import io.specdec.model.Inflation;
 import io.specdec.model.LlamaWeights;
@@ -16,31 +17,39 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code convert inflate --model PATH --shape 25M|150M|DIM,HEADS,KV,HEADDIM,FFN,LAYERS --out FILE.gguf|DIR}: builds a
- * function-preserving cost twin ({@link Inflation}) and writes it as GGUF (with the original's SentencePiece
+ * {@code convert inflate --model PATH --shape 25M|150M|1B|deep|DIM,HEADS,KV,HEADDIM,FFN,LAYERS --out FILE.gguf|DIR}:
+ * builds a function-preserving cost twin ({@link Inflation}) and writes it as GGUF (with the original's SentencePiece
  * vocabulary) or, for a directory, as a Hugging Face safetensors directory.
+ * {@code convert quantize --model IN.gguf --type q8_0|q4_0|q4_k|q6_k|f16|bf16|f32 --out OUT.gguf}: re-encodes a GGUF
+ * file's weights ({@link GgufQuantizer}; llama.cpp reads the result).
  */
 @Command(name = "convert", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
-        description = "convert inflate: write a function-preserving cost twin (same logits, bigger compute).")
+        description = {"convert inflate: write a function-preserving cost twin (same logits, bigger compute).",
+            "convert quantize: re-encode a GGUF file's weights as q8_0, q4_0, q4_k, q6_k, f16, bf16 or f32."})
 final class ConvertCommand extends Subcommand {
 
-    @Parameters(index = "0", paramLabel = "ACTION", description = "inflate")
+    @Parameters(index = "0", paramLabel = "ACTION", description = "inflate or quantize")
     String action;
     @Option(names = "--model", required = true, paramLabel = "PATH", description = "the original checkpoint")
     Path model;
-    @Option(names = "--shape", paramLabel = "SHAPE", description = "25M, 150M or DIM,HEADS,KV,HEADDIM,FFN,LAYERS;"
+    @Option(names = "--shape", paramLabel = "SHAPE", description = "25M, 150M, 1B, deep or DIM,HEADS,KV,HEADDIM,FFN,LAYERS;"
             + " default 25M")
     String shape = "25M";
     @Option(names = "--out", required = true, paramLabel = "FILE.gguf|DIR", description = "where to write the twin")
     Path out;
     @Option(names = "--seed", paramLabel = "S", description = "seed of the inflation's random parts; default 1")
     long seed = 1;
+    @Option(names = "--type", paramLabel = "TYPE", description = "quantize: q8_0, q4_0, q4_k, q6_k, f16, bf16 or f32")
+    String type;
 
     @Override
     public Integer call() throws IOException {
         CommandLine cl = spec.commandLine();
+        if (action.equals("quantize")) {
+            return quantize(cl);
+        }
         if (!action.equals("inflate")) {
-            throw new CommandLine.ParameterException(cl, "convert supports one action, inflate; found '" + action
+            throw new CommandLine.ParameterException(cl, "convert ACTION must be inflate or quantize; found '" + action
                     + "'");
         }
         Inflation.Shape s = shape(cl, shape);
@@ -62,8 +71,37 @@ final class ConvertCommand extends Subcommand {
         return 0;
     }
 
+    private int quantize(CommandLine cl) throws IOException {
+        if (type == null) {
+            throw new CommandLine.ParameterException(cl, "convert quantize needs --type q8_0|q4_0|q4_k|q6_k|f16|bf16|f32");
+        }
+        GgmlType t;
+        try {
+            t = GgmlType.valueOf(type.trim().toUpperCase(java.util.Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(cl, "--type must be q8_0, q4_0, q4_k, q6_k, f16, bf16 or f32;"
+                    + " found '" + type + "'");
+        }
+        if (!model.toString().endsWith(".gguf") || java.nio.file.Files.isDirectory(model)) {
+            throw new CommandLine.ParameterException(cl, "convert quantize reads a GGUF file; found '" + model
+                    + "' (write a GGUF first, e.g. with convert inflate --shape of the original)");
+        }
+        if (!out.toString().endsWith(".gguf")) {
+            throw new CommandLine.ParameterException(cl, "convert quantize writes a .gguf file; found '" + out + "'");
+        }
+        long t0 = System.nanoTime();
+        GgufQuantizer.Result r = GgufQuantizer.quantize(model, out, t, s -> { });
+        main.out.printf("wrote %s: %d tensors %s, %,d bytes in %.1f s%n", out, r.tensors(), r.types(), r.bytes(),
+                (System.nanoTime() - t0) / 1e9);
+        return 0;
+    }
+
     static Inflation.Shape shape(CommandLine cl, String s) {
         switch (s) {
+            case "1B":
+                return Inflation.TWIN_1B;
+            case "deep":
+                return Inflation.TWIN_DEEP;
             case "25M":
                 return Inflation.TWIN_25M;
             case "150M":
@@ -71,7 +109,7 @@ final class ConvertCommand extends Subcommand {
             default:
                 String[] p = s.split(",");
                 if (p.length != 6) {
-                    throw new CommandLine.ParameterException(cl, "--shape must be 25M, 150M or"
+                    throw new CommandLine.ParameterException(cl, "--shape must be 25M, 150M, 1B, deep or"
                             + " DIM,HEADS,KV,HEADDIM,FFN,LAYERS; found '" + s + "'");
                 }
                 int[] v = new int[6];

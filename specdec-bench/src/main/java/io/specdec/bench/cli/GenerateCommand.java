@@ -110,7 +110,7 @@ final class GenerateCommand extends Subcommand {
         if (lm.tokenizer() == null) {
             throw new IllegalArgumentException(model + ": the checkpoint has no tokenizer");
         }
-        try (LlamaModel m = new LlamaModel(lm.weights())) {
+        try (LlamaModel m = lm.newModel()) {
             AutoregressiveGenerator plain = AutoregressiveGenerator.builder().setModel(m).setTokenizer(lm.tokenizer())
                     .optConfig(cfg).build();
             List<DrafterSetup> setups = drafting.setups(cl, drafters, m, lm.tokenizer(), List.of(prompt),

@@ -162,7 +162,7 @@ final class SoakCommand extends Subcommand {
         long tokens = 0;
         long t0 = System.nanoTime();
         int warmAt = Math.max(1, generations / 10);
-        try (LlamaModel m = new LlamaModel(lm.weights())) {
+        try (LlamaModel m = lm.newModel()) {
             for (int i = 1; i <= generations; i++) {
                 tokens += once(m, lm, i, prompts[i % prompts.length]);
                 Memory now = Memory.now();

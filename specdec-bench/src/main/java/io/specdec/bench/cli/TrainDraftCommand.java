@@ -73,7 +73,7 @@ final class TrainDraftCommand extends Subcommand {
         int l = lm.config().layers();
         int n;
         double targetUs;
-        try (LlamaModel t = new LlamaModel(lm.weights())) {
+        try (LlamaModel t = lm.newModel()) {
             decodeMicros(t); // settle the JIT on the kernels first; the second measurement counts
             targetUs = decodeMicros(t);
         }
@@ -111,7 +111,7 @@ final class TrainDraftCommand extends Subcommand {
         if (evalPrompts != null) {
             List<int[]> ps = prompts(evalPrompts, lm);
             LoadedModel best = ModelLoader.load(train.out.resolve("best.gguf"));
-            try (LlamaModel t = new LlamaModel(lm.weights()); LlamaModel d = new LlamaModel(best.weights())) {
+            try (LlamaModel t = lm.newModel(); LlamaModel d = new LlamaModel(best.weights())) {
                 DraftModels.Agreement a = DraftModels.agreement(t, d, ps, evalTokens);
                 main.out.printf("greedy agreement with the target on %d held-out prompts (%d tokens each): %.3f"
                         + " (%,d positions); i.i.d. tau at K=4: %.2f%n", ps.size(), evalTokens, a.agreement(),

@@ -121,7 +121,7 @@ abstract class TrainHeadsCommand extends Subcommand {
                 }
             }
             DraftHeads best = DraftHeads.load(train.out.resolve("best.gguf"));
-            try (LlamaModel t = new LlamaModel(lm.weights())) {
+            try (LlamaModel t = lm.newModel()) {
                 HeadSizing.Result a = HeadSizing.teacherForced(t, lm.tokenizer(), best, prompts, evalTokens,
                         kind() == HeadKind.EAGLE ? 6 : best.count());
                 main.out.printf("held-out accuracy (%d prompts x %d greedy tokens, teacher-forced): %s%n",

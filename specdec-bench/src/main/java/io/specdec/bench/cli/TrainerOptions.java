@@ -1,5 +1,7 @@
 package io.specdec.bench.cli;
 
+import io.specdec.tensor.GgmlType;
+import io.specdec.tensor.HalfFloats;
 import io.specdec.train.LlamaTrainer;
 import io.specdec.train.TrainableLlama;
 import io.specdec.train.TrainingData;
@@ -122,12 +124,12 @@ final class TrainerOptions {
         return r;
     }
 
-    private io.specdec.io.GgmlType exportType(CommandLine cl) {
+    private io.specdec.tensor.GgmlType exportType(CommandLine cl) {
         switch (exportDtype) {
             case "f32":
-                return io.specdec.io.GgmlType.F32;
+                return io.specdec.tensor.GgmlType.F32;
             case "f16":
-                return io.specdec.io.GgmlType.F16;
+                return io.specdec.tensor.GgmlType.F16;
             default:
                 throw new CommandLine.ParameterException(cl, "--export-dtype must be f32 or f16, found '"
                         + exportDtype + "'");

@@ -106,7 +106,7 @@ public final class FuzzCase {
     public static Result run(Path path) {
         try {
             LoadedModel lm = ModelLoader.load(path);
-            try (LlamaModel m = new LlamaModel(lm.weights())) {
+            try (LlamaModel m = lm.newModel()) {
                 if (lm.tokenizer() == null) {
                     return new Result(Outcome.CLEAN_ERROR, "no tokenizer");
                 }

@@ -33,13 +33,13 @@ public final class BenchModels {
     public static LlamaModel load(String name, String kernel) {
         try {
             return switch (name) {
-                case "stories260K" -> new LlamaModel(ModelLoader.load(shared("stories260K.gguf")).weights(), kernel);
+                case "stories260K" -> ModelLoader.load(shared("stories260K.gguf")).newModel(kernel);
                 case "draft43K" -> new LlamaModel(ModelLoader.load(shared("draft43K.gguf")).weights()
                         .withContextLength(512), kernel);
-                case "twin25M" -> new LlamaModel(ModelLoader.load(Twins.ensure(shared("stories260K.gguf"), "25M",
-                        Inflation.TWIN_25M, BenchPaths.cache(), System.err)).weights(), kernel);
-                case "twin150M" -> new LlamaModel(ModelLoader.load(Twins.ensure(shared("stories260K.gguf"), "150M",
-                        Inflation.TWIN_150M, BenchPaths.cache(), System.err)).weights(), kernel);
+                case "twin25M" -> ModelLoader.load(Twins.ensure(shared("stories260K.gguf"), "25M",
+                        Inflation.TWIN_25M, BenchPaths.cache(), System.err)).newModel(kernel);
+                case "twin150M" -> ModelLoader.load(Twins.ensure(shared("stories260K.gguf"), "150M",
+                        Inflation.TWIN_150M, BenchPaths.cache(), System.err)).newModel(kernel);
                 case "random25M" -> new LlamaModel(LlamaWeights.random(RANDOM_25M, 1, 0.02f), kernel);
                 default -> throw new IllegalArgumentException("unknown benchmark model " + name);
             };

@@ -177,7 +177,7 @@ public final class Suite {
         log.printf("== %s (%s)%n", name, path.getFileName());
         LoadedModel lm = ModelLoader.load(path);
         List<DrafterSetup> setups = new ArrayList<>();
-        try (LlamaModel target = new LlamaModel(lm.weights())) {
+        try (LlamaModel target = lm.newModel()) {
             Twins.Check check = null;
             if (!path.equals(original)) {
                 check = Twins.check(ModelLoader.load(original), lm, target, calibration.get(0), 32);

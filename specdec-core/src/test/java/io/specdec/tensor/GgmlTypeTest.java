@@ -1,4 +1,4 @@
-package io.specdec.io;
+package io.specdec.tensor;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

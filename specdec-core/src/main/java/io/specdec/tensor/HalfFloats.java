@@ -1,4 +1,4 @@
-package io.specdec.io;
+package io.specdec.tensor;
 
 /** IEEE half (F16) and bfloat16 (BF16) conversions done in Java (DJL 0.36 on CPU aborts on BF16 NDArrays). */
 public final class HalfFloats {

@@ -1,0 +1,323 @@
+package io.specdec.model;
+
+import ai.djl.ndarray.NDManager;
+import io.specdec.tensor.HostKernels;
+import io.specdec.tensor.HostThreads;
+import io.specdec.tensor.WeightTensor;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The host backend of {@link LlamaModel} (the {@code vector} kernel, see {@link Kernels}): the Llama decoder on the
+ * CPU over weights kept in their storage format ({@link LlamaTensors}: F32/F16/BF16/Q8_0/Q4_0/Q4_K/Q6_K, memory
+ * mapped), with the residual stream, the KV cache and attention in Java arrays. Per layer: RMSNorm, the q/k/v
+ * projections (one parallel job), RoPE in the file's pairing (interleaved or half-split: q and k are paired alike, so
+ * attention scores do not depend on it), grouped-query attention over the cache with tree masks (one job over heads),
+ * the output projection, RMSNorm, gate/up (one job), SwiGLU and the down projection; then the final norm and the LM
+ * head. A forward makes no native call.
+ *
+ * <p>Parallelism: every projection is split by output rows across {@link HostThreads} (chunks taken dynamically),
+ * attention by heads; the weight is read once per call whatever the number of rows T ({@link HostKernels#matmul}).
+ * Numerics: each output element is computed in a fixed order whatever T and the thread count, so a row's result does
+ * not depend on the batch it is computed in. Agrees with the torch backend to float rounding (tested to 1e-4).
+ *
+ * <p>Memory: the weights are not copied (views of the mapping); per forward, activations of {@code T × max(dim,
+ * hidden)} floats. Thread safety: immutable; forwards on different caches may run concurrently.
+ */
+final class HostForward {
+    private final LlamaConfig c;
+    private final LlamaTensors w;
+    private final HostThreads pool;
+    private final boolean interleaved;
+    private final float[] cos;      // [context, half]
+    private final float[] sin;      // [context, half]
+    private final Plan[] qkv;
+    private final Plan[] wo;
+    private final Plan[] gateUp;
+    private final Plan[] down;
+    private final Plan head;
+    private final ThreadLocal<float[]> scores = ThreadLocal.withInitial(() -> new float[0]);
+
+    HostForward(LlamaTensors tensors, HostThreads pool) {
+        this.c = tensors.config();
+        this.w = tensors;
+        this.pool = pool;
+        this.interleaved = tensors.layout() == RopeLayout.INTERLEAVED;
+        int half = c.headDim() / 2;
+        cos = new float[c.contextLength() * half];
+        sin = new float[c.contextLength() * half];
+        float[] table = LlamaModel.ropeTable(c, false);
+        for (int p = 0; p < c.contextLength(); p++) {
+            for (int j = 0; j < half; j++) {
+                cos[p * half + j] = table[p * 2 * c.headDim() + j];
+                sin[p * half + j] = table[p * 2 * c.headDim() + c.headDim() + j];
+            }
+        }
+        int nl = c.layers();
+        qkv = new Plan[nl];
+        wo = new Plan[nl];
+        gateUp = new Plan[nl];
+        down = new Plan[nl];
+        for (int i = 0; i < nl; i++) {
+            LlamaTensors.Layer l = tensors.layers().get(i);
+            qkv[i] = new Plan(pool.threads(), l.wq(), l.wk(), l.wv());
+            wo[i] = new Plan(pool.threads(), l.wo());
+            gateUp[i] = new Plan(pool.threads(), l.wGate(), l.wUp());
+            down[i] = new Plan(pool.threads(), l.wDown());
+        }
+        head = new Plan(pool.threads(), tensors.lmHead());
+    }
+
+    LlamaTensors tensors() {
+        return w;
+    }
+
+    int threads() {
+        return pool.threads();
+    }
+
+    /**
+     * Chunks of one parallel projection job over one or more matrices that share the input: chunk i covers rows
+     * {@code [start[i], end[i])} of matrix {@code matrix[i]}; about eight chunks per thread.
+     */
+    private static final class Plan {
+        final WeightTensor[] ws;
+        final int[] matrix;
+        final int[] start;
+        final int[] end;
+
+        Plan(int threads, WeightTensor... ws) {
+            this.ws = ws;
+            long total = 0;
+            for (WeightTensor t : ws) {
+                total += t.rows();
+            }
+            int grain = (int) Math.max(4, (total + 8L * threads - 1) / (8L * threads));
+            List<int[]> cs = new ArrayList<>();
+            for (int m = 0; m < ws.length; m++) {
+                for (int r = 0; r < ws[m].rows(); r += grain) {
+                    cs.add(new int[] {m, r, Math.min(ws[m].rows(), r + grain)});
+                }
+            }
+            matrix = new int[cs.size()];
+            start = new int[cs.size()];
+            end = new int[cs.size()];
+            for (int i = 0; i < cs.size(); i++) {
+                matrix[i] = cs.get(i)[0];
+                start[i] = cs.get(i)[1];
+                end[i] = cs.get(i)[2];
+            }
+        }
+    }
+
+    /** Runs a plan: {@code outs[m]} is {@code [t, rows of matrix m]} row-major. */
+    private void project(Plan p, float[] x, int t, float[]... outs) {
+        pool.run(p.matrix.length, (i, s) -> {
+            int m = p.matrix[i];
+            WeightTensor wt = p.ws[m];
+            HostKernels.matmul(wt, x, t, outs[m], wt.rows(), p.start[i], p.start[i], p.end[i], s);
+        });
+    }
+
+    /**
+     * One forward; the caller ({@link LlamaModel}) has validated tokens, positions, mask, exit and hidden layers and
+     * holds the cache. {@code inputs} ({@code [T, D]}), when not null, replaces the token embeddings.
+     */
+    ForwardResult forward(NDManager manager, KvCache cache, int[] tokens, float[] inputs, int[] positions,
+            AttentionMask mask, ForwardOptions options, int exit) {
+        if (!cache.isHost()) {
+            throw new IllegalArgumentException("the vector kernel needs a host cache (the model's newCache)");
+        }
+        int t = positions.length;
+        int d = c.dim();
+        int qd = c.qDim();
+        int kd = c.kvDim();
+        int hdim = c.hiddenDim();
+        int prefix = cache.length();
+        int s = prefix + t;
+        int[] hiddenLayers = options.hiddenLayers();
+        float[][] layerHidden = new float[hiddenLayers.length][];
+        float[] x = inputs != null ? inputs.clone() : embedRows(tokens);
+        float[] hn = new float[t * d];
+        float[] q = new float[t * qd];
+        float[] k = new float[t * kd];
+        float[] v = new float[t * kd];
+        float[] att = new float[t * qd];
+        float[] proj = new float[t * d];
+        float[] gate = new float[t * hdim];
+        float[] up = new float[t * hdim];
+        boolean[] visible = new boolean[t * s];
+        int from = prefix - (mask == null ? 0 : mask.history()); // first slot the mask decides
+        for (int r = 0; r < t; r++) {
+            for (int j = 0; j < s; j++) {
+                int nj = j - from;
+                visible[r * s + j] = nj < 0 || (mask == null ? j - prefix <= r : mask.visibleKey(r, nj));
+            }
+        }
+        float qScale = (float) (1.0 / Math.sqrt(c.headDim()));
+        for (int l = 0; l < exit; l++) {
+            LlamaTensors.Layer lw = w.layers().get(l);
+            rmsNorm(x, t, lw.attnNorm(), hn);
+            project(qkv[l], hn, t, q, k, v);
+            if (lw.bq() != null) {
+                addBias(q, t, lw.bq());
+                addBias(k, t, lw.bk());
+                addBias(v, t, lw.bv());
+            }
+            rope(q, t, c.heads(), positions, qScale);
+            rope(k, t, c.kvHeads(), positions, 1f);
+            float[] kc = cache.hostKeys(l);
+            float[] vc = cache.hostValues(l);
+            System.arraycopy(k, 0, kc, prefix * kd, t * kd);
+            System.arraycopy(v, 0, vc, prefix * kd, t * kd);
+            attention(q, kc, vc, t, s, visible, att);
+            project(wo[l], att, t, proj);
+            add(x, proj);
+            rmsNorm(x, t, lw.ffnNorm(), hn);
+            project(gateUp[l], hn, t, gate, up);
+            HostKernels.swiglu(gate, up, gate, t * hdim);
+            project(down[l], gate, t, proj);
+            add(x, proj);
+            for (int kk = 0; kk < hiddenLayers.length; kk++) {
+                if (hiddenLayers[kk] == l + 1) {
+                    layerHidden[kk] = x.clone();
+                }
+            }
+        }
+        cache.advance(t);
+        float[] hf = finalNorm(x, t);
+        int rows = options.logitRows() == 1 ? 1 : t;
+        float[] headIn = rows == t ? hf : Arrays.copyOfRange(hf, (t - 1) * d, t * d);
+        float[] logits = lmHead(headIn, rows);
+        return ForwardResult.ofHost(rows, t, c.vocabSize(), d, logits, options.lastHidden() ? hf : null, layerHidden,
+                options.deviceOutputs() ? manager.newSubManager() : null);
+    }
+
+    /** Embedding rows of {@code tokens} (validated), {@code [T, dim]}. */
+    float[] embedRows(int[] tokens) {
+        int d = c.dim();
+        float[] x = new float[tokens.length * d];
+        for (int i = 0; i < tokens.length; i++) {
+            w.embedding().dequantizeRow(tokens[i], x, i * d);
+        }
+        return x;
+    }
+
+    /** The final RMSNorm with its weight over {@code [t, dim]}. */
+    float[] finalNorm(float[] x, int t) {
+        float[] hf = new float[t * c.dim()];
+        rmsNorm(x, t, w.finalNorm(), hf);
+        return hf;
+    }
+
+    /** The LM head over {@code [rows, dim]} normed rows: {@code [rows, vocab]}. */
+    float[] lmHead(float[] normed, int rows) {
+        float[] logits = new float[rows * c.vocabSize()];
+        project(head, normed, rows, logits);
+        return logits;
+    }
+
+    /**
+     * Grouped-query attention of the T new rows over cache slots {@code [0, s)}: {@code visible[r·s + j]} says which
+     * slots row r sees. Scores are {@code q·k} (q carries {@code 1/sqrt(hd)}), softmax over the visible slots, then
+     * the weighted sum of values; {@code out} is {@code [T, H·hd]}. One parallel job over heads.
+     */
+    private void attention(float[] q, float[] kc, float[] vc, int t, int s, boolean[] visible, float[] out) {
+        int hd = c.headDim();
+        int kd = c.kvDim();
+        int qd = c.qDim();
+        int g = c.heads() / c.kvHeads();
+        Arrays.fill(out, 0, t * qd, 0f);
+        pool.run(c.heads(), (head, scratch) -> {
+            float[] sc = scores.get();
+            if (sc.length < s) {
+                sc = new float[s];
+                scores.set(sc);
+            }
+            int ko = (head / g) * hd;
+            for (int r = 0; r < t; r++) {
+                int vis = r * s;
+                int qo = r * qd + head * hd;
+                float max = Float.NEGATIVE_INFINITY;
+                for (int j = 0; j < s; j++) {
+                    if (!visible[vis + j]) {
+                        continue;
+                    }
+                    float dot = HostKernels.dot(q, qo, kc, j * kd + ko, hd, scratch);
+                    sc[j] = dot;
+                    max = Math.max(max, dot);
+                }
+                float sum = 0f;
+                for (int j = 0; j < s; j++) {
+                    float p = visible[vis + j] ? (float) Math.exp(sc[j] - max) : 0f;
+                    sc[j] = p;
+                    sum += p;
+                }
+                float inv = 1f / sum;
+                for (int j = 0; j < s; j++) {
+                    float p = sc[j] * inv;
+                    if (p != 0f) {
+                        HostKernels.axpy(p, vc, j * kd + ko, out, qo, hd);
+                    }
+                }
+            }
+        });
+    }
+
+    /** {@code out = x / sqrt(mean(x²) + eps) · weight} per row. */
+    private void rmsNorm(float[] x, int t, float[] weight, float[] out) {
+        int d = c.dim();
+        for (int r = 0; r < t; r++) {
+            int o = r * d;
+            float ss = 0f;
+            for (int j = 0; j < d; j++) {
+                ss += x[o + j] * x[o + j];
+            }
+            float inv = (float) (1.0 / Math.sqrt(ss / d + c.rmsEps()));
+            for (int j = 0; j < d; j++) {
+                out[o + j] = x[o + j] * inv * weight[j];
+            }
+        }
+    }
+
+    /**
+     * RoPE in place on {@code [T, heads, hd]} rows, then a scale: pairs {@code (2i, 2i+1)} when the file's layout is
+     * interleaved, {@code (i, i + hd/2)} when half-split; pair i turns by {@code position · theta^(-2i/hd)}.
+     */
+    private void rope(float[] a, int t, int heads, int[] positions, float scale) {
+        int hd = c.headDim();
+        int half = hd / 2;
+        for (int r = 0; r < t; r++) {
+            int po = positions[r] * half;
+            for (int h = 0; h < heads; h++) {
+                int base = (r * heads + h) * hd;
+                for (int j = 0; j < half; j++) {
+                    int i0 = interleaved ? base + 2 * j : base + j;
+                    int i1 = interleaved ? i0 + 1 : i0 + half;
+                    float x0 = a[i0];
+                    float x1 = a[i1];
+                    float cs = cos[po + j];
+                    float sn = sin[po + j];
+                    a[i0] = (x0 * cs - x1 * sn) * scale;
+                    a[i1] = (x1 * cs + x0 * sn) * scale;
+                }
+            }
+        }
+    }
+
+    private static void addBias(float[] y, int t, float[] b) {
+        int n = b.length;
+        for (int r = 0; r < t; r++) {
+            for (int j = 0; j < n; j++) {
+                y[r * n + j] += b[j];
+            }
+        }
+    }
+
+    private static void add(float[] x, float[] y) {
+        for (int i = 0; i < x.length; i++) {
+            x[i] += y[i];
+        }
+    }
+}
