@@ -63,6 +63,8 @@ public final class KvCache implements AutoCloseable {
         this.keys = new NDArray[c.layers()];
         this.values = new NDArray[c.layers()];
         if (host) {
+            MemoryCheck.checkHeap("a KV cache of " + capacity + " positions (" + c.layers() + " layers x 2 x "
+                    + kvDim + " floats per position)", 8L * c.layers() * capacity * kvDim);
             this.manager = null;
             hostKeys = new float[c.layers()][Math.multiplyExact(capacity, kvDim)];
             hostValues = new float[c.layers()][capacity * kvDim];

@@ -125,6 +125,9 @@ public final class LlamaModel implements CausalLM {
         }
         try {
             if (host) {
+                if (tensors != null) {
+                    MemoryCheck.checkWeights("the model", tensors.bytes());
+                }
                 LlamaTensors t = tensors != null ? tensors : LlamaTensors.of(widened.get());
                 this.c = t.config();
                 HostForward hf = new HostForward(t, HostSetup.pool());
@@ -135,6 +138,11 @@ public final class LlamaModel implements CausalLM {
             } else {
                 closeQuietly(mapping);
                 this.mapping = null;
+                if (tensors != null) {
+                    long params = tensors.config().parameterCount();
+                    MemoryCheck.checkHeap("the torch backend's float32 copy of " + String.format(java.util.Locale.ROOT,
+                            "%,d", params) + " parameters", 8 * params);
+                }
                 LlamaWeights w = widened.get().toHalfSplit();
                 this.c = w.config();
                 this.vector = null;

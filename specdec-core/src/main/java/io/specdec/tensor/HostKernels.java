@@ -57,7 +57,9 @@ public final class HostKernels {
         byte[] bytes = new byte[0];
         short[] shorts = new short[0];
         float[] row = new float[0];
+        float[] scales = new float[0];
         final float[] lanes = new float[LANES];
+        final float[] acc = new float[8 * LANES];
 
         void ensure(int cols, int rowBytes) {
             if (row.length < cols) {
@@ -84,6 +86,10 @@ public final class HostKernels {
      */
     public static void matmul(WeightTensor w, float[] x, int t, float[] y, int ldy, int yo, int n0, int n1,
             Scratch s) {
+        if (VECTOR_BLOCKS && (w.type() == GgmlType.Q4_0 || w.type() == GgmlType.Q8_0)) {
+            blockMatmul(w, x, t, y, ldy, yo, n0, n1, s);
+            return;
+        }
         int k = w.cols();
         s.ensure(k, w.rowBytes());
         float[] row = s.row;
@@ -98,6 +104,171 @@ public final class HostKernels {
                 y[r * ldy + yi] = dot(row, x, r * k, k, s);
             }
         }
+    }
+
+    /**
+     * Q4_0 / Q8_0 directly on the blocks, without a widened row: per block of 32 the weights are converted to float
+     * lanes in registers once and shared by up to four activation rows; per row the block's partial dot product
+     * {@code s = Σ q·x} (lanes, in a fixed order) is scaled into one of two accumulators (even / odd blocks) with one
+     * fused multiply-add by the block's scale, as ggml's {@code vec_dot_q4_0_q8_0} scales per block. Each row's
+     * arithmetic is the same whether it is computed alone or with three others, so results are batch-invariant.
+     */
+    private static void blockMatmul(WeightTensor w, float[] x, int t, float[] y, int ldy, int yo, int n0, int n1,
+            Scratch s) {
+        int k = w.cols();
+        int rb = w.rowBytes();
+        int group = Math.max(1, (1 << 15) / rb);
+        s.ensure(k, rb * group);
+        if (s.scales.length < k / 32) {
+            s.scales = new float[k / 32];
+        }
+        boolean q4 = w.type() == GgmlType.Q4_0;
+        for (int g0 = n0; g0 < n1; g0 += group) {
+            int g1 = Math.min(n1, g0 + group);
+            w.data().get(g0 * rb, s.bytes, 0, (g1 - g0) * rb);
+            for (int n = g0; n < g1; n++) {
+                int base = (n - g0) * rb;
+                int yi = yo + n - n0;
+                int r = 0;
+                if (t >= 4) {
+                    unscaled(s.bytes, base, k, q4, s.row, s.scales);
+                    for (; r + 4 <= t; r += 4) {
+                        blockDot4(s.row, s.scales, k, x, r * k, y, r * ldy + yi, ldy, s);
+                    }
+                }
+                for (; r < t; r++) {
+                    y[r * ldy + yi] = q4 ? q4Dot(s.bytes, base, k, x, r * k, s) : q8Dot(s.bytes, base, k, x, r * k, s);
+                }
+            }
+        }
+    }
+
+    /** The blocks of one Q4_0/Q8_0 row as unscaled float values (q − 8, or q) and their scales. */
+    private static void unscaled(byte[] b, int base, int k, boolean q4, float[] q, float[] d) {
+        int step = q4 ? 18 : 34;
+        for (int blk = 0, p = base, o = 0; blk < k / 32; blk++, p += step, o += 32) {
+            d[blk] = F16[(b[p] & 0xFF) | (b[p + 1] & 0xFF) << 8];
+            if (q4) {
+                for (int j = 0; j < 16; j += LANES) {
+                    ByteVector v = ByteVector.fromArray(B, b, p + 2 + j);
+                    ((FloatVector) v.and((byte) 0x0F).sub((byte) 8).convertShape(VectorOperators.B2F, F, 0))
+                            .intoArray(q, o + j);
+                    ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).sub((byte) 8)
+                            .convertShape(VectorOperators.B2F, F, 0)).intoArray(q, o + 16 + j);
+                }
+            } else {
+                for (int j = 0; j < 32; j += LANES) {
+                    int8(b, p + 2 + j).intoArray(q, o + j);
+                }
+            }
+        }
+    }
+
+    /**
+     * Four rows of the block dot product on unscaled values: per block, {@code s = Σ q·x} over the block's 32
+     * elements in order (one fused multiply-add per {@link #LANES}), then {@code acc += s·d} into the even- or
+     * odd-block accumulator — exactly the arithmetic of {@link #q4Dot} and {@link #q8Dot}.
+     */
+    private static void blockDot4(float[] q, float[] d, int k, float[] x, int xo, float[] y, int yi, int ldy,
+            Scratch sc) {
+        int blocks = k / 32;
+        float[] acc = sc.acc;
+        for (int r = 0; r < 4; r++) {
+            java.util.Arrays.fill(acc, r * 2 * LANES, (r + 1) * 2 * LANES, 0f);
+        }
+        for (int blk = 0; blk < blocks; blk++) {
+            int o = blk * 32;
+            FloatVector s0 = FloatVector.zero(F);
+            FloatVector s1 = s0;
+            FloatVector s2 = s0;
+            FloatVector s3 = s0;
+            for (int j = 0; j < 32; j += LANES) {
+                FloatVector w = FloatVector.fromArray(F, q, o + j);
+                int xj = xo + o + j;
+                s0 = w.fma(FloatVector.fromArray(F, x, xj), s0);
+                s1 = w.fma(FloatVector.fromArray(F, x, xj + k), s1);
+                s2 = w.fma(FloatVector.fromArray(F, x, xj + 2 * k), s2);
+                s3 = w.fma(FloatVector.fromArray(F, x, xj + 3 * k), s3);
+            }
+            FloatVector dv = FloatVector.broadcast(F, d[blk]);
+            int ao = (blk & 1) * LANES;
+            s0.fma(dv, FloatVector.fromArray(F, acc, ao)).intoArray(acc, ao);
+            s1.fma(dv, FloatVector.fromArray(F, acc, ao + 2 * LANES)).intoArray(acc, ao + 2 * LANES);
+            s2.fma(dv, FloatVector.fromArray(F, acc, ao + 4 * LANES)).intoArray(acc, ao + 4 * LANES);
+            s3.fma(dv, FloatVector.fromArray(F, acc, ao + 6 * LANES)).intoArray(acc, ao + 6 * LANES);
+        }
+        for (int r = 0; r < 4; r++) {
+            int ao = r * 2 * LANES;
+            y[yi + r * ldy] = lanes(FloatVector.fromArray(F, acc, ao).add(FloatVector.fromArray(F, acc, ao + LANES)),
+                    sc);
+        }
+    }
+
+    private static float q4Dot(byte[] b, int base, int k, float[] x, int xo, Scratch sc) {
+        FloatVector a = FloatVector.zero(F);
+        FloatVector c = a;
+        int blocks = k / 32;
+        int blk = 0;
+        int p = base;
+        int o = xo;
+        for (; blk + 1 < blocks; blk += 2, p += 36, o += 64) {
+            a = q4Block(b, p, x, o).fma(scale(b, p), a);
+            c = q4Block(b, p + 18, x, o + 32).fma(scale(b, p + 18), c);
+        }
+        if (blk < blocks) {
+            a = q4Block(b, p, x, o).fma(scale(b, p), a);
+        }
+        return lanes(a.add(c), sc);
+    }
+
+    /** The F16 scale at byte p of a block, broadcast. */
+    private static FloatVector scale(byte[] b, int p) {
+        return FloatVector.broadcast(F, F16[(b[p] & 0xFF) | (b[p + 1] & 0xFF) << 8]);
+    }
+
+    /** {@code Σ q·x} of one Q4_0 block at p against x[o, o+32), in element order, unscaled. */
+    private static FloatVector q4Block(byte[] b, int p, float[] x, int o) {
+        FloatVector s = FloatVector.zero(F);
+        for (int j = 0; j < 16; j += LANES) {
+            ByteVector q = ByteVector.fromArray(B, b, p + 2 + j);
+            s = ((FloatVector) q.and((byte) 0x0F).sub((byte) 8).convertShape(VectorOperators.B2F, F, 0))
+                    .fma(FloatVector.fromArray(F, x, o + j), s);
+        }
+        for (int j = 0; j < 16; j += LANES) {
+            ByteVector q = ByteVector.fromArray(B, b, p + 2 + j);
+            s = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).sub((byte) 8)
+                    .convertShape(VectorOperators.B2F, F, 0)).fma(FloatVector.fromArray(F, x, o + 16 + j), s);
+        }
+        return s;
+    }
+
+    private static FloatVector int8(byte[] b, int p) {
+        return (FloatVector) ByteVector.fromArray(B, b, p).convertShape(VectorOperators.B2F, F, 0);
+    }
+
+    private static float q8Dot(byte[] b, int base, int k, float[] x, int xo, Scratch sc) {
+        FloatVector a = FloatVector.zero(F);
+        FloatVector c = a;
+        int blocks = k / 32;
+        int blk = 0;
+        int p = base;
+        int o = xo;
+        for (; blk + 1 < blocks; blk += 2, p += 68, o += 64) {
+            a = q8Block(b, p, x, o).fma(scale(b, p), a);
+            c = q8Block(b, p + 34, x, o + 32).fma(scale(b, p + 34), c);
+        }
+        if (blk < blocks) {
+            a = q8Block(b, p, x, o).fma(scale(b, p), a);
+        }
+        return lanes(a.add(c), sc);
+    }
+
+    private static FloatVector q8Block(byte[] b, int p, float[] x, int o) {
+        FloatVector s = FloatVector.zero(F);
+        for (int j = 0; j < 32; j += LANES) {
+            s = int8(b, p + 2 + j).fma(FloatVector.fromArray(F, x, o + j), s);
+        }
+        return s;
     }
 
     /** Widens row {@code n} of {@code w} into {@code dst[off, off + cols)}. */
