@@ -58,8 +58,9 @@ public final class HostKernels {
         short[] shorts = new short[0];
         float[] row = new float[0];
         float[] scales = new float[0];
+        float[] row2 = new float[0];
+        float[] scales2 = new float[0];
         final float[] lanes = new float[LANES];
-        final float[] acc = new float[8 * LANES];
 
         void ensure(int cols, int rowBytes) {
             if (row.length < cols) {
@@ -109,8 +110,8 @@ public final class HostKernels {
     /**
      * Q4_0 / Q8_0 directly on the blocks, without a widened row: per block of 32 the weights are converted to float
      * lanes in registers once and shared by up to four activation rows; per row the block's partial dot product
-     * {@code s = Σ q·x} (lanes, in a fixed order) is scaled into one of two accumulators (even / odd blocks) with one
-     * fused multiply-add by the block's scale, as ggml's {@code vec_dot_q4_0_q8_0} scales per block. Each row's
+     * {@code s = Σ q·x} (lanes, in a fixed order) is scaled into the row's accumulator with one fused multiply-add
+     * by the block's scale, as ggml's {@code vec_dot_q4_0_q8_0} scales per block. Each row's
      * arithmetic is the same whether it is computed alone or with three others, so results are batch-invariant.
      */
     private static void blockMatmul(WeightTensor w, float[] x, int t, float[] y, int ldy, int yo, int n0, int n1,
@@ -121,6 +122,10 @@ public final class HostKernels {
         s.ensure(k, rb * group);
         if (s.scales.length < k / 32) {
             s.scales = new float[k / 32];
+            s.scales2 = new float[k / 32];
+        }
+        if (s.row2.length < k) {
+            s.row2 = new float[k];
         }
         boolean q4 = w.type() == GgmlType.Q4_0;
         for (int g0 = n0; g0 < n1; g0 += group) {
@@ -130,6 +135,22 @@ public final class HostKernels {
                 int base = (n - g0) * rb;
                 int yi = yo + n - n0;
                 int r = 0;
+                if (t >= 4 && n + 1 < g1) {
+                    // two weight rows at once for the groups of four activation rows
+                    unscaled(s.bytes, base, k, q4, s.row, s.scales);
+                    unscaled(s.bytes, base + rb, k, q4, s.row2, s.scales2);
+                    for (; r + 4 <= t; r += 4) {
+                        blockDot2x4(s.row, s.scales, s.row2, s.scales2, k, x, r * k, y, r * ldy + yi, ldy, s);
+                    }
+                    for (int rr = r; rr < t; rr++) {
+                        y[rr * ldy + yi] = q4 ? q4Dot(s.bytes, base, k, x, rr * k, s)
+                                : q8Dot(s.bytes, base, k, x, rr * k, s);
+                        y[rr * ldy + yi + 1] = q4 ? q4Dot(s.bytes, base + rb, k, x, rr * k, s)
+                                : q8Dot(s.bytes, base + rb, k, x, rr * k, s);
+                    }
+                    n++;
+                    continue;
+                }
                 if (t >= 4) {
                     unscaled(s.bytes, base, k, q4, s.row, s.scales);
                     for (; r + 4 <= t; r += 4) {
@@ -166,17 +187,16 @@ public final class HostKernels {
 
     /**
      * Four rows of the block dot product on unscaled values: per block, {@code s = Σ q·x} over the block's 32
-     * elements in order (one fused multiply-add per {@link #LANES}), then {@code acc += s·d} into the even- or
-     * odd-block accumulator — exactly the arithmetic of {@link #q4Dot} and {@link #q8Dot}.
+     * elements in order (one fused multiply-add per {@link #LANES}), then {@code acc += s·d} — exactly the arithmetic
+     * of {@link #q4Dot} and {@link #q8Dot}.
      */
     private static void blockDot4(float[] q, float[] d, int k, float[] x, int xo, float[] y, int yi, int ldy,
             Scratch sc) {
-        int blocks = k / 32;
-        float[] acc = sc.acc;
-        for (int r = 0; r < 4; r++) {
-            java.util.Arrays.fill(acc, r * 2 * LANES, (r + 1) * 2 * LANES, 0f);
-        }
-        for (int blk = 0; blk < blocks; blk++) {
+        FloatVector a0 = FloatVector.zero(F);
+        FloatVector a1 = a0;
+        FloatVector a2 = a0;
+        FloatVector a3 = a0;
+        for (int blk = 0; blk < k / 32; blk++) {
             int o = blk * 32;
             FloatVector s0 = FloatVector.zero(F);
             FloatVector s1 = s0;
@@ -191,34 +211,85 @@ public final class HostKernels {
                 s3 = w.fma(FloatVector.fromArray(F, x, xj + 3 * k), s3);
             }
             FloatVector dv = FloatVector.broadcast(F, d[blk]);
-            int ao = (blk & 1) * LANES;
-            s0.fma(dv, FloatVector.fromArray(F, acc, ao)).intoArray(acc, ao);
-            s1.fma(dv, FloatVector.fromArray(F, acc, ao + 2 * LANES)).intoArray(acc, ao + 2 * LANES);
-            s2.fma(dv, FloatVector.fromArray(F, acc, ao + 4 * LANES)).intoArray(acc, ao + 4 * LANES);
-            s3.fma(dv, FloatVector.fromArray(F, acc, ao + 6 * LANES)).intoArray(acc, ao + 6 * LANES);
+            a0 = s0.fma(dv, a0);
+            a1 = s1.fma(dv, a1);
+            a2 = s2.fma(dv, a2);
+            a3 = s3.fma(dv, a3);
         }
-        for (int r = 0; r < 4; r++) {
-            int ao = r * 2 * LANES;
-            y[yi + r * ldy] = lanes(FloatVector.fromArray(F, acc, ao).add(FloatVector.fromArray(F, acc, ao + LANES)),
-                    sc);
+        y[yi] = lanes(a0, sc);
+        y[yi + ldy] = lanes(a1, sc);
+        y[yi + 2 * ldy] = lanes(a2, sc);
+        y[yi + 3 * ldy] = lanes(a3, sc);
+    }
+
+    /**
+     * Two weight rows ({@code q}, {@code q2} with scales {@code d}, {@code d2}) against four activation rows: eight
+     * outputs, each in exactly {@link #blockDot4}'s order; every activation vector loaded once for both weight rows.
+     */
+    private static void blockDot2x4(float[] q, float[] d, float[] q2, float[] d2, int k, float[] x, int xo, float[] y,
+            int yi, int ldy, Scratch sc) {
+        FloatVector a0 = FloatVector.zero(F);
+        FloatVector a1 = a0;
+        FloatVector a2 = a0;
+        FloatVector a3 = a0;
+        FloatVector b0 = a0;
+        FloatVector b1 = a0;
+        FloatVector b2 = a0;
+        FloatVector b3 = a0;
+        for (int blk = 0; blk < k / 32; blk++) {
+            int o = blk * 32;
+            FloatVector s0 = FloatVector.zero(F);
+            FloatVector s1 = s0;
+            FloatVector s2 = s0;
+            FloatVector s3 = s0;
+            FloatVector t0 = s0;
+            FloatVector t1 = s0;
+            FloatVector t2 = s0;
+            FloatVector t3 = s0;
+            for (int j = 0; j < 32; j += LANES) {
+                FloatVector w = FloatVector.fromArray(F, q, o + j);
+                FloatVector v = FloatVector.fromArray(F, q2, o + j);
+                int xj = xo + o + j;
+                FloatVector x0 = FloatVector.fromArray(F, x, xj);
+                s0 = w.fma(x0, s0);
+                t0 = v.fma(x0, t0);
+                FloatVector x1 = FloatVector.fromArray(F, x, xj + k);
+                s1 = w.fma(x1, s1);
+                t1 = v.fma(x1, t1);
+                FloatVector x2 = FloatVector.fromArray(F, x, xj + 2 * k);
+                s2 = w.fma(x2, s2);
+                t2 = v.fma(x2, t2);
+                FloatVector x3 = FloatVector.fromArray(F, x, xj + 3 * k);
+                s3 = w.fma(x3, s3);
+                t3 = v.fma(x3, t3);
+            }
+            FloatVector dv = FloatVector.broadcast(F, d[blk]);
+            FloatVector ev = FloatVector.broadcast(F, d2[blk]);
+            a0 = s0.fma(dv, a0);
+            a1 = s1.fma(dv, a1);
+            a2 = s2.fma(dv, a2);
+            a3 = s3.fma(dv, a3);
+            b0 = t0.fma(ev, b0);
+            b1 = t1.fma(ev, b1);
+            b2 = t2.fma(ev, b2);
+            b3 = t3.fma(ev, b3);
         }
+        y[yi] = lanes(a0, sc);
+        y[yi + ldy] = lanes(a1, sc);
+        y[yi + 2 * ldy] = lanes(a2, sc);
+        y[yi + 3 * ldy] = lanes(a3, sc);
+        y[yi + 1] = lanes(b0, sc);
+        y[yi + 1 + ldy] = lanes(b1, sc);
+        y[yi + 1 + 2 * ldy] = lanes(b2, sc);
+        y[yi + 1 + 3 * ldy] = lanes(b3, sc);
     }
 
     private static float q4Dot(byte[] b, int base, int k, float[] x, int xo, Scratch sc) {
         FloatVector a = FloatVector.zero(F);
-        FloatVector c = a;
-        int blocks = k / 32;
-        int blk = 0;
-        int p = base;
-        int o = xo;
-        for (; blk + 1 < blocks; blk += 2, p += 36, o += 64) {
-            a = q4Block(b, p, x, o).fma(scale(b, p), a);
-            c = q4Block(b, p + 18, x, o + 32).fma(scale(b, p + 18), c);
-        }
-        if (blk < blocks) {
+        for (int blk = 0, p = base, o = xo; blk < k / 32; blk++, p += 18, o += 32) {
             a = q4Block(b, p, x, o).fma(scale(b, p), a);
         }
-        return lanes(a.add(c), sc);
+        return lanes(a, sc);
     }
 
     /** The F16 scale at byte p of a block, broadcast. */
@@ -248,19 +319,10 @@ public final class HostKernels {
 
     private static float q8Dot(byte[] b, int base, int k, float[] x, int xo, Scratch sc) {
         FloatVector a = FloatVector.zero(F);
-        FloatVector c = a;
-        int blocks = k / 32;
-        int blk = 0;
-        int p = base;
-        int o = xo;
-        for (; blk + 1 < blocks; blk += 2, p += 68, o += 64) {
-            a = q8Block(b, p, x, o).fma(scale(b, p), a);
-            c = q8Block(b, p + 34, x, o + 32).fma(scale(b, p + 34), c);
-        }
-        if (blk < blocks) {
+        for (int blk = 0, p = base, o = xo; blk < k / 32; blk++, p += 34, o += 32) {
             a = q8Block(b, p, x, o).fma(scale(b, p), a);
         }
-        return lanes(a.add(c), sc);
+        return lanes(a, sc);
     }
 
     private static FloatVector q8Block(byte[] b, int p, float[] x, int o) {

@@ -5,16 +5,17 @@ import picocli.CommandLine.Option;
 
 /** Options every command takes; {@link #apply()} configures the engine before any DJL class loads. */
 final class CommonOptions {
-    @Option(names = "--threads", paramLabel = "N", description = "PyTorch intra-op threads (default: 1; a second"
-            + " thread under contention was 10-40x slower on 2 cores)")
+    @Option(names = "--threads", paramLabel = "N", description = "threads of the host kernels (default: chosen at"
+            + " load between 1 and every core by a short measurement; SPECDEC_THREADS also sets it) and PyTorch's"
+            + " intra-op threads (default 1)")
     Integer threads;
 
     @Option(names = "--verbose", description = "library INFO logging and stack traces on errors")
     boolean verbose;
 
-    @Option(names = "--kernel", paramLabel = "K", description = "CPU kernels: auto (default: vector where measured"
-            + " faster at load), torch (every op through PyTorch) or vector (host Vector API kernels; needs java"
-            + " --add-modules jdk.incubator.vector)")
+    @Option(names = "--kernel", paramLabel = "K", description = "CPU kernels: auto (default: vector on a CPU where"
+            + " the Vector API is present, else torch), torch (every op through PyTorch) or vector (host Vector API"
+            + " kernels on the weights as stored; needs java --add-modules jdk.incubator.vector)")
     String kernel;
 
     /** Validates and applies the settings, then configures the engine (offline, tracking off, threads). */

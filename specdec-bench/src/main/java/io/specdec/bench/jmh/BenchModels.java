@@ -41,7 +41,14 @@ public final class BenchModels {
                 case "twin150M" -> ModelLoader.load(Twins.ensure(shared("stories260K.gguf"), "150M",
                         Inflation.TWIN_150M, BenchPaths.cache(), System.err)).newModel(kernel);
                 case "random25M" -> new LlamaModel(LlamaWeights.random(RANDOM_25M, 1, 0.02f), kernel);
-                default -> throw new IllegalArgumentException("unknown benchmark model " + name);
+                default -> {
+                    if (name.startsWith("file:")) {
+                        // any checkpoint by path, e.g. -p model=file:/tmp/twin1b-q4_0.gguf (weights as stored)
+                        yield ModelLoader.load(java.nio.file.Path.of(name.substring(5))).newModel(kernel);
+                    }
+                    throw new IllegalArgumentException("unknown benchmark model " + name
+                            + " (stories260K, draft43K, twin25M, twin150M, random25M or file:PATH)");
+                }
             };
         } catch (IOException e) {
             throw new UncheckedIOException(e);
