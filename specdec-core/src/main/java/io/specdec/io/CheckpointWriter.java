@@ -5,6 +5,8 @@ import io.specdec.tensor.HalfFloats;
 import com.google.gson.GsonBuilder;
 import io.specdec.model.LlamaConfig;
 import io.specdec.model.LlamaWeights;
+import io.specdec.model.RopeLayout;
+import io.specdec.model.StreamedWeights;
 import io.specdec.tokenizer.SentencePieceBpeTokenizer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -88,16 +90,27 @@ public final class CheckpointWriter {
 
     /**
      * As {@link #writeGguf(LlamaWeights, SentencePieceBpeTokenizer, Path)}, with the matrices (embedding, projections,
-     * LM head) stored as {@code matrices} ({@link GgmlType#F32} or {@link GgmlType#F16}); norms stay F32, as
-     * llama.cpp writes them.
+     * LM head) stored as {@code matrices}: F32, F16, BF16 or a block type (Q8_0, Q4_0, Q4_K, Q6_K) in llama.cpp's
+     * layout, where a matrix whose rows do not divide into blocks falls back as {@code convert quantize} does; norms
+     * stay F32, as llama.cpp writes them.
      */
     public static void writeGguf(LlamaWeights weights, SentencePieceBpeTokenizer tokenizer, Path path,
             GgmlType matrices) throws IOException {
-        if (matrices != GgmlType.F32 && matrices != GgmlType.F16) {
-            throw new IllegalArgumentException("GGUF writer stores matrices as F32 or F16, not " + matrices);
+        writeGguf((StreamedWeights) weights.toHalfSplit(), tokenizer, path, matrices);
+    }
+
+    /**
+     * As {@link #writeGguf(LlamaWeights, SentencePieceBpeTokenizer, Path, GgmlType)} from weights handed out a part
+     * at a time (half-split layout): one layer is held in memory while it is written, so a 1B cost twin is written
+     * with a small heap.
+     *
+     * @throws IllegalArgumentException for interleaved weights or a q/k/v bias (the llama architecture has none)
+     */
+    public static void writeGguf(StreamedWeights w, SentencePieceBpeTokenizer tokenizer, Path path,
+            GgmlType matrices) throws IOException {
+        if (w.layout() != RopeLayout.HALF_SPLIT) {
+            throw new IllegalArgumentException("streamed GGUF writing takes half-split weights");
         }
-        GgmlType mt = matrices;
-        LlamaWeights w = weights.toHalfSplit();
         LlamaConfig c = w.config();
         if (c.qkvBias()) {
             throw new IllegalArgumentException("GGUF writer emits the llama architecture; q/k/v bias is not supported");
@@ -134,29 +147,47 @@ public final class CheckpointWriter {
             g.putMetadata("tokenizer.ggml.unknown_token_id", tokenizer.unkId());
             g.putMetadata("tokenizer.ggml.add_space_prefix", tokenizer.addSpacePrefix());
         }
+        if (matrices != GgmlType.F32) {
+            g.putMetadataTyped("general.file_type", 4, -1, (long) GgufQuantizer.fileType(matrices));
+        }
         ModelLoader.Names n = GgufLoader.NAMES;
         long d = c.dim();
-        g.putTensor(n.embedding(), new long[] {c.vocabSize(), d}, w.embedding(), mt);
+        matrix(g, n.embedding(), new long[] {c.vocabSize(), d}, matrices, w::embedding);
+        // one layer in memory at a time: the tensors of layer i are written in order, from one computation of it
+        Object[] held = {-1, null};
+        java.util.function.IntFunction<LlamaWeights.Layer> layer = i -> {
+            if ((int) held[0] != i) {
+                held[1] = null;
+                held[1] = w.layer(i);
+                held[0] = i;
+            }
+            return (LlamaWeights.Layer) held[1];
+        };
         for (int i = 0; i < c.layers(); i++) {
-            LlamaWeights.Layer l = w.layers().get(i);
+            int li = i;
             String p = n.layerPrefix().replace("{i}", Integer.toString(i));
-            g.putTensor(p + n.attnNorm(), new long[] {d}, l.attnNorm());
-            g.putTensor(p + n.wq(), new long[] {c.qDim(), d},
-                    LlamaWeights.unpermuteRows(l.wq(), c.heads(), c.headDim(), c.dim()), mt);
-            g.putTensor(p + n.wk(), new long[] {c.kvDim(), d},
-                    LlamaWeights.unpermuteRows(l.wk(), c.kvHeads(), c.headDim(), c.dim()), mt);
-            g.putTensor(p + n.wv(), new long[] {c.kvDim(), d}, l.wv(), mt);
-            g.putTensor(p + n.wo(), new long[] {d, c.qDim()}, l.wo(), mt);
-            g.putTensor(p + n.ffnNorm(), new long[] {d}, l.ffnNorm());
-            g.putTensor(p + n.wGate(), new long[] {c.hiddenDim(), d}, l.wGate(), mt);
-            g.putTensor(p + n.wUp(), new long[] {c.hiddenDim(), d}, l.wUp(), mt);
-            g.putTensor(p + n.wDown(), new long[] {d, c.hiddenDim()}, l.wDown(), mt);
+            g.putTensor(p + n.attnNorm(), new long[] {d}, GgmlType.F32, () -> layer.apply(li).attnNorm());
+            matrix(g, p + n.wq(), new long[] {c.qDim(), d}, matrices,
+                    () -> LlamaWeights.unpermuteRows(layer.apply(li).wq(), c.heads(), c.headDim(), c.dim()));
+            matrix(g, p + n.wk(), new long[] {c.kvDim(), d}, matrices,
+                    () -> LlamaWeights.unpermuteRows(layer.apply(li).wk(), c.kvHeads(), c.headDim(), c.dim()));
+            matrix(g, p + n.wv(), new long[] {c.kvDim(), d}, matrices, () -> layer.apply(li).wv());
+            matrix(g, p + n.wo(), new long[] {d, c.qDim()}, matrices, () -> layer.apply(li).wo());
+            g.putTensor(p + n.ffnNorm(), new long[] {d}, GgmlType.F32, () -> layer.apply(li).ffnNorm());
+            matrix(g, p + n.wGate(), new long[] {c.hiddenDim(), d}, matrices, () -> layer.apply(li).wGate());
+            matrix(g, p + n.wUp(), new long[] {c.hiddenDim(), d}, matrices, () -> layer.apply(li).wUp());
+            matrix(g, p + n.wDown(), new long[] {d, c.hiddenDim()}, matrices, () -> layer.apply(li).wDown());
         }
-        g.putTensor(n.finalNorm(), new long[] {d}, w.finalNorm());
-        if (w.output() != null) {
-            g.putTensor(n.output(), new long[] {c.vocabSize(), d}, w.output(), mt);
+        g.putTensor(n.finalNorm(), new long[] {d}, GgmlType.F32, w::finalNorm);
+        if (!c.tiedEmbeddings()) {
+            matrix(g, n.output(), new long[] {c.vocabSize(), d}, matrices, w::output);
         }
         g.write(path);
+    }
+
+    private static void matrix(GgufWriter g, String name, long[] shape, GgmlType type,
+            java.util.function.Supplier<float[]> data) {
+        g.putTensor(name, shape, GgufQuantizer.typeFor(shape, type), data);
     }
 
     /**

@@ -114,7 +114,7 @@ public final class LoadedModel implements AutoCloseable {
 
     /** As {@link #newModel()} with an explicit kernel: {@code auto}, {@code torch} or {@code vector}. */
     public LlamaModel newModel(String kernel) {
-        return new LlamaModel(tensors(), this::weights, retain(), kernel);
+        return new LlamaModel(tensors(), retain(), kernel);
     }
 
     /** Releases this object's reference to the mapping. */

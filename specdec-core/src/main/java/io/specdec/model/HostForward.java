@@ -9,13 +9,12 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * The host backend of {@link LlamaModel} (the {@code vector} kernel, see {@link Kernels}): the Llama decoder on the
- * CPU over weights kept in their storage format ({@link LlamaTensors}: F32/F16/BF16/Q8_0/Q4_0/Q4_K/Q6_K, memory
- * mapped), with the residual stream, the KV cache and attention in Java arrays. Per layer: RMSNorm, the q/k/v
- * projections (one parallel job), RoPE in the file's pairing (interleaved or half-split: q and k are paired alike, so
- * attention scores do not depend on it), grouped-query attention over the cache with tree masks (one job over heads),
- * the output projection, RMSNorm, gate/up (one job), SwiGLU and the down projection; then the final norm and the LM
- * head. A forward makes no native call.
+ * The host backend of {@link LlamaModel} (the {@code vector} kernel, see {@link Kernels}): {@link LlamaOps} on Java
+ * arrays for the one forward of {@link LlamaForward}, over weights kept in their storage format ({@link LlamaTensors}:
+ * F32/F16/BF16/Q8_0/Q4_0/Q4_K/Q6_K, memory mapped), with the residual stream, the KV cache and attention in Java
+ * arrays. The q/k/v projections run as one parallel job, as do gate/up; RoPE runs in the file's pairing (interleaved
+ * or half-split: q and k are paired alike, so attention scores do not depend on it); attention over the cache with
+ * tree masks is one job over heads. A forward makes no native call.
  *
  * <p>Parallelism: every projection is split by output rows across {@link HostThreads} (chunks taken dynamically),
  * attention by heads; the weight is read once per call whatever the number of rows T ({@link HostKernels#matmul}).
@@ -44,16 +43,9 @@ final class HostForward {
         this.w = tensors;
         this.pool = pool;
         this.interleaved = tensors.layout() == RopeLayout.INTERLEAVED;
-        int half = c.headDim() / 2;
-        cos = new float[c.contextLength() * half];
-        sin = new float[c.contextLength() * half];
-        float[] table = LlamaModel.ropeTable(c, false);
-        for (int p = 0; p < c.contextLength(); p++) {
-            for (int j = 0; j < half; j++) {
-                cos[p * half + j] = table[p * 2 * c.headDim() + j];
-                sin[p * half + j] = table[p * 2 * c.headDim() + c.headDim() + j];
-            }
-        }
+        float[][] tables = LlamaForward.ropeTables(c);
+        cos = tables[0];
+        sin = tables[1];
         int nl = c.layers();
         qkv = new Plan[nl];
         wo = new Plan[nl];
@@ -131,67 +123,138 @@ final class HostForward {
         }
         int t = positions.length;
         int d = c.dim();
-        int qd = c.qDim();
-        int kd = c.kvDim();
-        int hdim = c.hiddenDim();
-        int prefix = cache.length();
-        int s = prefix + t;
         int[] hiddenLayers = options.hiddenLayers();
-        float[][] layerHidden = new float[hiddenLayers.length][];
+        List<float[]> kept = new ArrayList<>(java.util.Collections.nCopies(hiddenLayers.length, (float[]) null));
+        Step ops = new Step(cache, positions, mask);
         float[] x = inputs != null ? inputs.clone() : embedRows(tokens);
-        float[] hn = new float[t * d];
-        float[] q = new float[t * qd];
-        float[] k = new float[t * kd];
-        float[] v = new float[t * kd];
-        float[] att = new float[t * qd];
-        float[] proj = new float[t * d];
-        float[] gate = new float[t * hdim];
-        float[] up = new float[t * hdim];
-        boolean[] visible = new boolean[t * s];
-        int from = prefix - (mask == null ? 0 : mask.history()); // first slot the mask decides
-        for (int r = 0; r < t; r++) {
-            for (int j = 0; j < s; j++) {
-                int nj = j - from;
-                visible[r * s + j] = nj < 0 || (mask == null ? j - prefix <= r : mask.visibleKey(r, nj));
+        x = LlamaForward.layers(ops, x, exit, hiddenLayers, kept);
+        cache.advance(t);
+        float[] hf = LlamaForward.finalNorm(ops, x);
+        int rows = options.logitRows() == 1 ? 1 : t;
+        float[] headIn = rows == t ? hf : Arrays.copyOfRange(hf, (t - 1) * d, t * d);
+        float[] logits = LlamaForward.lmHead(ops, headIn);
+        return ForwardResult.ofHost(rows, t, c.vocabSize(), d, logits, options.lastHidden() ? hf : null,
+                kept.toArray(new float[0][]), options.deviceOutputs() ? manager.newSubManager() : null);
+    }
+
+    /**
+     * The ops of one host forward ({@link LlamaOps} on {@code float[]} row blocks): the cache, positions and the
+     * visibility of cache slots to each row are fixed at construction; without a cache only the norms and
+     * projections may run.
+     */
+    private final class Step implements LlamaOps<float[]> {
+        private final KvCache cache;
+        private final int[] positions;
+        private final int prefix;
+        private final boolean[] visible; // [T, S]: which cache slots row r sees
+
+        Step(KvCache cache, int[] positions, AttentionMask mask) {
+            this.cache = cache;
+            this.positions = positions;
+            if (cache == null) {
+                prefix = 0;
+                visible = null;
+                return;
             }
-        }
-        float qScale = (float) (1.0 / Math.sqrt(c.headDim()));
-        for (int l = 0; l < exit; l++) {
-            LlamaTensors.Layer lw = w.layers().get(l);
-            rmsNorm(x, t, lw.attnNorm(), hn);
-            project(qkv[l], hn, t, q, k, v);
-            if (lw.bq() != null) {
-                addBias(q, t, lw.bq());
-                addBias(k, t, lw.bk());
-                addBias(v, t, lw.bv());
-            }
-            rope(q, t, c.heads(), positions, qScale);
-            rope(k, t, c.kvHeads(), positions, 1f);
-            float[] kc = cache.hostKeys(l);
-            float[] vc = cache.hostValues(l);
-            System.arraycopy(k, 0, kc, prefix * kd, t * kd);
-            System.arraycopy(v, 0, vc, prefix * kd, t * kd);
-            attention(q, kc, vc, t, s, visible, att);
-            project(wo[l], att, t, proj);
-            add(x, proj);
-            rmsNorm(x, t, lw.ffnNorm(), hn);
-            project(gateUp[l], hn, t, gate, up);
-            HostKernels.swiglu(gate, up, gate, t * hdim);
-            project(down[l], gate, t, proj);
-            add(x, proj);
-            for (int kk = 0; kk < hiddenLayers.length; kk++) {
-                if (hiddenLayers[kk] == l + 1) {
-                    layerHidden[kk] = x.clone();
+            int t = positions.length;
+            prefix = cache.length();
+            int s = prefix + t;
+            visible = new boolean[t * s];
+            int from = prefix - (mask == null ? 0 : mask.history()); // first slot the mask decides
+            for (int r = 0; r < t; r++) {
+                for (int j = 0; j < s; j++) {
+                    int nj = j - from;
+                    visible[r * s + j] = nj < 0 || (mask == null ? j - prefix <= r : mask.visibleKey(r, nj));
                 }
             }
         }
-        cache.advance(t);
-        float[] hf = finalNorm(x, t);
-        int rows = options.logitRows() == 1 ? 1 : t;
-        float[] headIn = rows == t ? hf : Arrays.copyOfRange(hf, (t - 1) * d, t * d);
-        float[] logits = lmHead(headIn, rows);
-        return ForwardResult.ofHost(rows, t, c.vocabSize(), d, logits, options.lastHidden() ? hf : null, layerHidden,
-                options.deviceOutputs() ? manager.newSubManager() : null);
+
+        @Override
+        public float[] rmsNorm(float[] x, int layer, Weight norm) {
+            float[] wt = switch (norm) {
+                case ATTN_NORM -> w.layers().get(layer).attnNorm();
+                case FFN_NORM -> w.layers().get(layer).ffnNorm();
+                case FINAL_NORM -> w.finalNorm();
+                default -> throw new IllegalArgumentException(norm + " is not a norm weight");
+            };
+            float[] out = new float[x.length];
+            HostForward.this.rmsNorm(x, x.length / c.dim(), wt, out);
+            return out;
+        }
+
+        @Override
+        public List<float[]> project(float[] x, int layer, Weight... ws) {
+            Plan p = plan(layer, ws);
+            int t = x.length / p.ws[0].cols();
+            float[][] outs = new float[p.ws.length][];
+            for (int m = 0; m < outs.length; m++) {
+                outs[m] = new float[t * p.ws[m].rows()];
+            }
+            HostForward.this.project(p, x, t, outs);
+            if (ws[0] == Weight.WQ && layer >= 0 && w.layers().get(layer).bq() != null) {
+                LlamaTensors.Layer lw = w.layers().get(layer);
+                addBias(outs[0], t, lw.bq());
+                addBias(outs[1], t, lw.bk());
+                addBias(outs[2], t, lw.bv());
+            }
+            return Arrays.asList(outs);
+        }
+
+        /** RoPE in place; q also takes {@code 1/sqrt(headDim)}, which this backend's attention then leaves out. */
+        @Override
+        public List<float[]> rope(float[] q, float[] k) {
+            int t = positions.length;
+            HostForward.this.rope(q, t, c.heads(), positions, (float) (1.0 / Math.sqrt(c.headDim())));
+            HostForward.this.rope(k, t, c.kvHeads(), positions, 1f);
+            return List.of(q, k);
+        }
+
+        @Override
+        public float[] attention(int layer, float[] q, float[] k, float[] v) {
+            int t = positions.length;
+            int kd = c.kvDim();
+            float[] kc = cache.hostKeys(layer);
+            float[] vc = cache.hostValues(layer);
+            System.arraycopy(k, 0, kc, prefix * kd, t * kd);
+            System.arraycopy(v, 0, vc, prefix * kd, t * kd);
+            float[] out = new float[t * c.qDim()];
+            HostForward.this.attention(q, kc, vc, t, prefix + t, visible, out);
+            return out;
+        }
+
+        @Override
+        public float[] swiglu(float[] gate, float[] up) {
+            HostKernels.swiglu(gate, up, gate, gate.length);
+            return gate;
+        }
+
+        @Override
+        public float[] residual(float[] x, float[] delta) {
+            add(x, delta);
+            return x;
+        }
+
+        @Override
+        public float[] keep(float[] x) {
+            return x.clone();
+        }
+    }
+
+    /** The projection job of the weights named: q/k/v and gate/up run as one job each. */
+    private Plan plan(int layer, LlamaOps.Weight... ws) {
+        LlamaOps.Weight first = ws[0];
+        Plan p = switch (first) {
+            case WQ -> qkv[layer];
+            case WO -> wo[layer];
+            case GATE -> gateUp[layer];
+            case DOWN -> down[layer];
+            case OUTPUT -> head;
+            default -> null;
+        };
+        if (p == null || p.ws.length != ws.length) {
+            throw new IllegalArgumentException("no host projection job for " + Arrays.toString(ws));
+        }
+        return p;
     }
 
     /** Embedding rows of {@code tokens} (validated), {@code [T, dim]}. */
@@ -206,16 +269,12 @@ final class HostForward {
 
     /** The final RMSNorm with its weight over {@code [t, dim]}. */
     float[] finalNorm(float[] x, int t) {
-        float[] hf = new float[t * c.dim()];
-        rmsNorm(x, t, w.finalNorm(), hf);
-        return hf;
+        return LlamaForward.finalNorm(new Step(null, new int[0], null), x);
     }
 
     /** The LM head over {@code [rows, dim]} normed rows: {@code [rows, vocab]}. */
     float[] lmHead(float[] normed, int rows) {
-        float[] logits = new float[rows * c.vocabSize()];
-        project(head, normed, rows, logits);
-        return logits;
+        return LlamaForward.lmHead(new Step(null, new int[0], null), normed);
     }
 
     /**

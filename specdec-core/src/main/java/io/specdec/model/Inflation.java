@@ -54,55 +54,122 @@ public final class Inflation {
      */
     public static final Shape TWIN_DEEP = new Shape(512, 8, 4, 64, 1536, 30);
 
-    /** Inflates {@code original} (any RoPE layout) to {@code s}. */
+    /** Inflates {@code original} (any RoPE layout) to {@code s}, every layer in memory. */
     public static LlamaWeights inflate(LlamaWeights original, Shape s, long seed) {
-        LlamaWeights w = original.toHalfSplit();
-        LlamaConfig c = w.config();
-        if (s.dim() != s.heads() * s.headDim()) {
-            throw new IllegalArgumentException("twin dim " + s.dim() + " must equal heads x headDim = "
-                    + s.heads() * s.headDim());
-        }
-        if (s.dim() < c.dim() || s.heads() < c.heads() || s.kvHeads() < c.kvHeads() || s.hiddenDim() < c.hiddenDim()
-                || s.layers() < c.layers() || s.headDim() % c.headDim() != 0
-                || s.heads() * c.kvHeads() != s.kvHeads() * c.heads()) {
-            throw new IllegalArgumentException("twin " + s + " cannot contain " + c + " (every size must grow, head dim"
-                    + " by a whole factor, and the GQA ratio must stay " + c.heads() / c.kvHeads() + ")");
-        }
-        int d = c.dim();
-        int dd = s.dim();
-        LlamaConfig tc = new LlamaConfig(dd, s.hiddenDim(), s.layers(), s.heads(), s.kvHeads(), s.headDim(),
-                c.vocabSize(), c.contextLength(), c.rmsEps() * d / dd, c.ropeTheta(), w.output() == null,
-                c.qkvBias(), c.bosId(), c.eosId());
-        SplittableRandom r = new SplittableRandom(seed);
-        float normScale = (float) Math.sqrt((double) d / dd);
-        float qScale = (float) Math.sqrt((double) s.headDim() / c.headDim());
+        return twin(original, s, seed).materialize();
+    }
 
-        // embedding [V, D]: original columns, zero padding
-        float[] emb = new float[c.vocabSize() * dd];
-        copyBlock(w.embedding(), c.vocabSize(), d, emb, dd, identity(c.vocabSize()), identity(d));
-        float[] out = null;
-        if (w.output() != null) {
-            out = random(r, c.vocabSize() * dd);
-            copyBlock(w.output(), c.vocabSize(), d, out, dd, identity(c.vocabSize()), identity(d));
-        }
-        float[] finalNorm = paddedNorm(w.finalNorm(), dd, normScale, r);
+    /**
+     * The twin of {@code original} (any RoPE layout) with shape {@code s}, built one part at a time: each layer is
+     * computed when asked for (from its own random stream, so parts can be built in any order and again), so a
+     * converter holds one layer of a 1B twin in memory, not four gigabytes.
+     *
+     * @throws IllegalArgumentException when {@code s} cannot contain the original
+     */
+    public static Twin twin(LlamaWeights original, Shape s, long seed) {
+        return new Twin(original.toHalfSplit(), s, seed);
+    }
 
-        // where original layers go among the twin's: evenly spread
-        int[] place = new int[c.layers()];
-        for (int i = 0; i < c.layers(); i++) {
-            place[i] = (int) Math.round((double) i * (s.layers() - 1) / Math.max(1, c.layers() - 1));
+    /** A twin whose parts are computed on request (half-split RoPE layout); thread-safe, immutable. */
+    public static final class Twin implements StreamedWeights {
+        private final LlamaWeights w;
+        private final Shape s;
+        private final long seed;
+        private final LlamaConfig tc;
+        private final int[] place;   // where original layer i goes among the twin's
+        private final int[] qRows;
+        private final int[] kvRows;
+
+        private Twin(LlamaWeights w, Shape s, long seed) {
+            LlamaConfig c = w.config();
+            if (s.dim() != s.heads() * s.headDim()) {
+                throw new IllegalArgumentException("twin dim " + s.dim() + " must equal heads x headDim = "
+                        + s.heads() * s.headDim());
+            }
+            if (s.dim() < c.dim() || s.heads() < c.heads() || s.kvHeads() < c.kvHeads()
+                    || s.hiddenDim() < c.hiddenDim() || s.layers() < c.layers() || s.headDim() % c.headDim() != 0
+                    || s.heads() * c.kvHeads() != s.kvHeads() * c.heads()) {
+                throw new IllegalArgumentException("twin " + s + " cannot contain " + c + " (every size must grow,"
+                        + " head dim by a whole factor, and the GQA ratio must stay " + c.heads() / c.kvHeads() + ")");
+            }
+            this.w = w;
+            this.s = s;
+            this.seed = seed;
+            this.tc = new LlamaConfig(s.dim(), s.hiddenDim(), s.layers(), s.heads(), s.kvHeads(), s.headDim(),
+                    c.vocabSize(), c.contextLength(), c.rmsEps() * c.dim() / s.dim(), c.ropeTheta(),
+                    w.output() == null, c.qkvBias(), c.bosId(), c.eosId());
+            // original layers are spread evenly among the twin's
+            place = new int[c.layers()];
+            for (int i = 0; i < c.layers(); i++) {
+                place[i] = c.layers() == 1 ? 0
+                        : (int) Math.round((double) i * (s.layers() - 1) / Math.max(1, c.layers() - 1));
+            }
+            qRows = headRows(c.heads(), c.headDim(), s.headDim());
+            kvRows = headRows(c.kvHeads(), c.headDim(), s.headDim());
         }
-        if (c.layers() == 1) {
-            place[0] = 0;
+
+        /** The random stream of part {@code k} (-1: embedding and head parts; i ≥ 0: layer i). */
+        private SplittableRandom stream(int k) {
+            return new SplittableRandom(seed * 0x9E3779B97F4A7C15L + 31L * (k + 1));
         }
-        int[] qRows = headRows(c.heads(), c.headDim(), s.headDim());
-        int[] kvRows = headRows(c.kvHeads(), c.headDim(), s.headDim());
-        int qd = s.heads() * s.headDim();
-        int kvd = s.kvHeads() * s.headDim();
-        List<LlamaWeights.Layer> layers = new ArrayList<>();
-        int next = 0;
-        for (int li = 0; li < s.layers(); li++) {
-            LlamaWeights.Layer o = next < place.length && place[next] == li ? w.layers().get(next++) : null;
+
+        @Override
+        public LlamaConfig config() {
+            return tc;
+        }
+
+        @Override
+        public RopeLayout layout() {
+            return RopeLayout.HALF_SPLIT;
+        }
+
+        private float normScale() {
+            return (float) Math.sqrt((double) w.config().dim() / s.dim());
+        }
+
+        /** {@code [V, D]}: original columns, zero padding. */
+        @Override
+        public float[] embedding() {
+            LlamaConfig c = w.config();
+            float[] emb = new float[c.vocabSize() * s.dim()];
+            copyBlock(w.embedding(), c.vocabSize(), c.dim(), emb, s.dim(), identity(c.vocabSize()), identity(c.dim()));
+            return emb;
+        }
+
+        @Override
+        public float[] output() {
+            if (w.output() == null) {
+                return null;
+            }
+            LlamaConfig c = w.config();
+            float[] out = random(stream(-1), c.vocabSize() * s.dim());
+            copyBlock(w.output(), c.vocabSize(), c.dim(), out, s.dim(), identity(c.vocabSize()), identity(c.dim()));
+            return out;
+        }
+
+        @Override
+        public float[] finalNorm() {
+            return paddedNorm(w.finalNorm(), s.dim(), normScale(), stream(-2));
+        }
+
+        @Override
+        public LlamaWeights.Layer layer(int li) {
+            if (li < 0 || li >= s.layers()) {
+                throw new IllegalArgumentException("layer " + li + " outside 0.." + (s.layers() - 1));
+            }
+            LlamaConfig c = w.config();
+            int d = c.dim();
+            int dd = s.dim();
+            SplittableRandom r = stream(li);
+            LlamaWeights.Layer o = null;
+            for (int i = 0; i < place.length; i++) {
+                if (place[i] == li) {
+                    o = w.layers().get(i);
+                }
+            }
+            int qd = s.heads() * s.headDim();
+            int kvd = s.kvHeads() * s.headDim();
+            float qScale = (float) Math.sqrt((double) s.headDim() / c.headDim());
             float[] wq = o == null ? random(r, qd * dd)
                     : qWithZeroPadding(r, qd, dd, qRows, c.heads() * s.headDim());
             float[] wk = random(r, kvd * dd);
@@ -114,8 +181,8 @@ public final class Inflation {
             float[] bq = c.qkvBias() ? new float[qd] : null;
             float[] bk = c.qkvBias() ? new float[kvd] : null;
             float[] bv = c.qkvBias() ? random(r, kvd) : null;
-            float[] attnNorm = o == null ? random1(r, dd) : paddedNorm(o.attnNorm(), dd, normScale, r);
-            float[] ffnNorm = o == null ? random1(r, dd) : paddedNorm(o.ffnNorm(), dd, normScale, r);
+            float[] attnNorm = o == null ? random1(r, dd) : paddedNorm(o.attnNorm(), dd, normScale(), r);
+            float[] ffnNorm = o == null ? random1(r, dd) : paddedNorm(o.ffnNorm(), dd, normScale(), r);
             if (o != null) {
                 copyBlock(scaled(o.wq(), qScale), c.qDim(), d, wq, dd, qRows, identity(d));
                 copyBlock(o.wk(), c.kvDim(), d, wk, dd, kvRows, identity(d));
@@ -134,9 +201,17 @@ public final class Inflation {
                     copyBlock(o.bv(), c.kvDim(), 1, bv, 1, kvRows, identity(1));
                 }
             }
-            layers.add(new LlamaWeights.Layer(attnNorm, wq, wk, wv, wo, ffnNorm, wg, wu, wdn, bq, bk, bv));
+            return new LlamaWeights.Layer(attnNorm, wq, wk, wv, wo, ffnNorm, wg, wu, wdn, bq, bk, bv);
         }
-        return new LlamaWeights(tc, RopeLayout.HALF_SPLIT, emb, layers, finalNorm, out);
+
+        /** Every part in memory. */
+        public LlamaWeights materialize() {
+            List<LlamaWeights.Layer> layers = new ArrayList<>();
+            for (int li = 0; li < s.layers(); li++) {
+                layers.add(layer(li));
+            }
+            return new LlamaWeights(tc, RopeLayout.HALF_SPLIT, embedding(), layers, finalNorm(), output());
+        }
     }
 
     /** Original head row index → twin row index (half-split: pair i → pair i·ratio in the same head). */

@@ -3,14 +3,14 @@ package io.specdec.model;
 import java.util.Locale;
 
 /**
- * Which kernels run the decoder's projections and element-wise work on the CPU:
+ * Which backend runs the one forward ({@link LlamaForward}) of a {@link LlamaModel}:
  * <ul>
- *   <li>{@code torch}: every op through DJL/PyTorch ({@code linear} on MKL/oneDNN) — the only choice on a GPU;
- *   <li>{@code vector}: norms, projections, RoPE, SwiGLU and the LM head on the host with the JDK Vector API
- *       ({@link VectorMatmul}: the weight is read once per call whatever the row count), attention and the KV cache
- *       through DJL. Needs {@code --add-modules jdk.incubator.vector} on the JVM command line;
- *   <li>{@code auto} (default): {@code vector} where it is available and measured faster on this machine for this
- *       model at load ({@link LlamaModel}), else {@code torch}.
+ *   <li>{@code torch}: {@link TorchForward}, every op through DJL/PyTorch — the only choice on a GPU (weights uploaded
+ *       once, quantized blocks as float16 there);
+ *   <li>{@code vector}: {@link HostForward}, every op on the host with the JDK Vector API over the weights in their
+ *       storage format, memory-mapped, on all cores ({@link io.specdec.tensor.HostKernels}). Needs
+ *       {@code --add-modules jdk.incubator.vector} on the JVM command line;
+ *   <li>{@code auto} (default): {@code vector} on a CPU where the module is present, else {@code torch}.
  * </ul>
  * Set with the system property {@value #PROPERTY} or the environment variable {@code SPECDEC_KERNEL}. Thread-safe.
  */

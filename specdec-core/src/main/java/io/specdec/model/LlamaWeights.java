@@ -15,7 +15,7 @@ import java.util.List;
  */
 public record LlamaWeights(
         LlamaConfig config, RopeLayout layout, float[] embedding, List<Layer> layers, float[] finalNorm,
-        float[] output) {
+        float[] output) implements StreamedWeights {
 
     /**
      * One decoder layer.
@@ -127,6 +127,12 @@ public record LlamaWeights(
     /** The LM head: {@link #output} or, when tied, the embedding. */
     public float[] lmHead() {
         return output != null ? output : embedding;
+    }
+
+    /** Decoder layer {@code i} (the {@link StreamedWeights} view). */
+    @Override
+    public Layer layer(int i) {
+        return layers.get(i);
     }
 
     /**

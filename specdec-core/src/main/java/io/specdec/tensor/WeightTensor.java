@@ -107,8 +107,16 @@ public final class WeightTensor {
         if (r < 0 || r >= rows) {
             throw new IndexOutOfBoundsException("row " + r + " of tensor '" + name + "' with " + rows + " rows");
         }
-        HostKernels.dequantizeRow(this, r, dst, off, HostKernels.scratch());
+        if (VECTOR) {
+            HostKernels.dequantizeRow(this, r, dst, off, HostKernels.scratch());
+        } else {
+            // without the Vector API module (the torch backend on a plain JVM): the scalar reference decoder
+            type.dequantize(data.duplicate().position(Math.multiplyExact(r, rowBytes)), cols, dst, off);
+        }
     }
+
+    /** Whether {@link HostKernels} (which needs {@code jdk.incubator.vector}) can load in this JVM. */
+    private static final boolean VECTOR = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
 
     @Override
     public String toString() {

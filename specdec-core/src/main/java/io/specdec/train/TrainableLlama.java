@@ -1,18 +1,16 @@
 package io.specdec.train;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.ndarray.types.SparseFormat;
-import ai.djl.nn.core.Linear;
 import io.specdec.engine.SpecdecEngine;
 import io.specdec.model.LlamaConfig;
+import io.specdec.model.LlamaForward;
+import io.specdec.model.LlamaOps;
 import io.specdec.model.LlamaWeights;
 import io.specdec.model.RopeLayout;
+import io.specdec.model.TorchForward;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -21,11 +19,10 @@ import java.util.Map;
 
 /**
  * A Llama-family decoder whose weights are DJL parameters with gradients: the training forward of the library.
- * It computes the same function as the inference runtime ({@code io.specdec.model.LlamaModel}, both kernels) on
- * the raw weights, batched and without a cache: RMSNorm, q/k/v projections (with bias when the config says so),
- * half-split RoPE, causal grouped-query attention, SwiGLU, final norm, LM head. The inference runtime folds norms
- * and scales into its matrices for speed; {@code TrainableLlamaTest} proves the two agree to 1e-5 (relative) on
- * logits and final hidden states for random weights.
+ * It runs the library's one forward ({@link LlamaForward}) on the torch backend's batched ops
+ * ({@link TorchForward#training}: positions {@code 0..T-1}, causal, no cache), so it computes the function the
+ * inference runtime computes; {@code TrainableLlamaTest} checks the two agree to 1e-5 (relative) on logits and final
+ * hidden states for random weights, on both inference kernels.
  *
  * <p>Parameters are named {@code embedding}, {@code output} (absent when tied), {@code final_norm} and
  * {@code layers.<i>.<attn_norm|wq|wk|wv|wo|ffn_norm|w_gate|w_up|w_down|bq|bk|bv>}, each with the shape of the
@@ -38,8 +35,7 @@ public final class TrainableLlama implements AutoCloseable {
     private final LlamaConfig c;
     private final NDManager manager;
     private final Map<String, NDArray> params = new LinkedHashMap<>();
-    private final NDArray cos; // [context, headDim/2]
-    private final NDArray sin; // [context, headDim/2]
+    private final TorchForward forward; // the library's one forward (LlamaForward) on these parameters
 
     static {
         SpecdecEngine.configure();
@@ -73,20 +69,7 @@ public final class TrainableLlama implements AutoCloseable {
                 put(p + "bv", l.bv(), c.kvDim());
             }
         }
-        int half = c.headDim() / 2;
-        float[] cs = new float[c.contextLength() * half];
-        float[] sn = new float[cs.length];
-        for (int i = 0; i < half; i++) {
-            // the runtime's float math (llama2.c run.c): 1 / theta^(2i / headDim), angle = pos * inv
-            float inv = (float) (1.0 / Math.pow(c.ropeTheta(), (2 * i) / (double) c.headDim()));
-            for (int p = 0; p < c.contextLength(); p++) {
-                float a = p * inv;
-                cs[p * half + i] = (float) Math.cos(a);
-                sn[p * half + i] = (float) Math.sin(a);
-            }
-        }
-        cos = manager.create(cs, new Shape(c.contextLength(), half));
-        sin = manager.create(sn, new Shape(c.contextLength(), half));
+        this.forward = new TorchForward(c, RopeLayout.HALF_SPLIT, params::get, manager);
         setTrainable(name -> true);
     }
 
@@ -168,11 +151,8 @@ public final class TrainableLlama implements AutoCloseable {
 
     /** The embedding rows of {@code ids} (any shape, int32 or int64): {@code [..., dim]}, attached to {@code m}. */
     public NDArray embed(NDManager m, NDArray ids) {
-        NDArray emb = params.get("embedding");
         NDArray idx = ids.getDataType() == DataType.INT64 ? ids : ids.toType(DataType.INT64, false);
-        NDArray x = emb.getNDArrayInternal().embedding(idx, emb, SparseFormat.DENSE).singletonOrThrow();
-        x.attach(m);
-        return x;
+        return forward.embed(m, idx);
     }
 
     /**
@@ -191,69 +171,9 @@ public final class TrainableLlama implements AutoCloseable {
     }
 
     private Output decode(NDManager m, NDArray x) {
-        long b = x.getShape().get(0);
-        int t = (int) x.getShape().get(1);
-        NDArray emb = params.get("embedding");
-        int h = c.heads();
-        int kvh = c.kvHeads();
-        int hd = c.headDim();
-        int g = h / kvh;
-        NDIndex first = new NDIndex().addSliceDim(0, t);
-        NDArray cs = cos.get(m, first).reshape(1, t, 1, hd / 2);
-        NDArray sn = sin.get(m, first).reshape(1, t, 1, hd / 2);
-        float[] mask = new float[t * t];
-        for (int i = 0; i < t; i++) {
-            for (int j = i + 1; j < t; j++) {
-                mask[i * t + j] = Float.NEGATIVE_INFINITY;
-            }
-        }
-        NDArray causal = m.create(mask, new Shape(1, 1, t, t));
-        float scale = (float) (1.0 / Math.sqrt(hd));
-        for (int l = 0; l < c.layers(); l++) {
-            String p = "layers." + l + ".";
-            NDArray hn = rmsNorm(x, params.get(p + "attn_norm"));
-            NDArray q = linear(hn, p + "wq", p + "bq").reshape(b, t, h, hd);
-            NDArray k = linear(hn, p + "wk", p + "bk").reshape(b, t, kvh, hd);
-            NDArray v = linear(hn, p + "wv", p + "bv").reshape(b, t, kvh, hd);
-            q = rope(q, cs, sn, hd).transpose(0, 2, 1, 3);                                    // [B,H,T,hd]
-            k = rope(k, cs, sn, hd);
-            if (g > 1) {
-                k = k.expandDims(3).repeat(3, g).reshape(b, t, h, hd);
-                v = v.expandDims(3).repeat(3, g).reshape(b, t, h, hd);
-            }
-            NDArray scores = q.matMul(k.transpose(0, 2, 3, 1)).mul(scale).add(causal);      // [B,H,T,T]
-            NDArray att = scores.softmax(-1).matMul(v.transpose(0, 2, 1, 3));                // [B,H,T,hd]
-            att = att.transpose(0, 2, 1, 3).reshape(b, t, (long) h * hd);
-            x = x.add(Linear.linear(att, params.get(p + "wo")).singletonOrThrow());
-            NDArray fn = rmsNorm(x, params.get(p + "ffn_norm"));
-            NDArray gate = Linear.linear(fn, params.get(p + "w_gate")).singletonOrThrow();
-            NDArray up = Linear.linear(fn, params.get(p + "w_up")).singletonOrThrow();
-            NDArray act = gate.getNDArrayInternal().sigmoid().mul(gate).mul(up);
-            x = x.add(Linear.linear(act, params.get(p + "w_down")).singletonOrThrow());
-        }
-        NDArray hidden = rmsNorm(x, params.get("final_norm"));
-        NDArray head = params.containsKey("output") ? params.get("output") : emb;
-        NDArray logits = Linear.linear(hidden, head).singletonOrThrow();
-        return new Output(logits, hidden);
-    }
-
-    private NDArray linear(NDArray x, String w, String bias) {
-        NDArray bArr = c.qkvBias() ? params.get(bias) : null;
-        return bArr == null ? Linear.linear(x, params.get(w)).singletonOrThrow()
-                : Linear.linear(x, params.get(w), bArr).singletonOrThrow();
-    }
-
-    /** RMSNorm over the last axis: {@code x / sqrt(mean(x^2) + eps) * w}. */
-    private NDArray rmsNorm(NDArray x, NDArray w) {
-        return x.mul(x.square().mean(new int[] {-1}, true).add(c.rmsEps()).pow(-0.5f)).mul(w);
-    }
-
-    /** Half-split RoPE on {@code [B, T, heads, hd]}: pairs (i, i + hd/2) rotated by the position's angle. */
-    private static NDArray rope(NDArray x, NDArray cos, NDArray sin, int hd) {
-        int half = hd / 2;
-        NDArray a = x.get(new NDIndex("..., :" + half));
-        NDArray b = x.get(new NDIndex("..., " + half + ":"));
-        return NDArrays.concat(new NDList(a.mul(cos).sub(b.mul(sin)), b.mul(cos).add(a.mul(sin))), -1);
+        LlamaOps<NDArray> ops = forward.training(m, x.getShape().get(0), (int) x.getShape().get(1));
+        NDArray hidden = LlamaForward.finalNorm(ops, LlamaForward.layers(ops, x, c.layers(), new int[0], List.of()));
+        return new Output(LlamaForward.lmHead(ops, hidden), hidden);
     }
 
     /** Copies the current parameters to host {@link LlamaWeights} (half-split layout). */

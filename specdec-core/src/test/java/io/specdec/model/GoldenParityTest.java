@@ -20,18 +20,23 @@ import org.junit.jupiter.params.provider.CsvSource;
  */
 class GoldenParityTest {
 
-    @ParameterizedTest(name = "{0}")
+    /** Every loader on both backends of the one forward (GGUF and llama2.c pair RoPE interleaved, HF half-split). */
+    @ParameterizedTest(name = "{0} on {2}")
     @CsvSource({
-        "models/stories260K.gguf, stories260K-greedy.jsonl",
-        "models/stories260K.bin, stories260K-greedy.jsonl",
-        "models/stories260K-hf, stories260K-greedy.jsonl",
-        "models/stories260K-hf-bf16-sharded, stories260K-hf-bf16-greedy.jsonl"
+        "models/stories260K.gguf, stories260K-greedy.jsonl, vector",
+        "models/stories260K.bin, stories260K-greedy.jsonl, vector",
+        "models/stories260K-hf, stories260K-greedy.jsonl, vector",
+        "models/stories260K-hf-bf16-sharded, stories260K-hf-bf16-greedy.jsonl, vector",
+        "models/stories260K.gguf, stories260K-greedy.jsonl, torch",
+        "models/stories260K.bin, stories260K-greedy.jsonl, torch",
+        "models/stories260K-hf, stories260K-greedy.jsonl, torch",
+        "models/stories260K-hf-bf16-sharded, stories260K-hf-bf16-greedy.jsonl, torch"
     })
-    void reproducesGoldenGreedy(String model, String golden) {
+    void reproducesGoldenGreedy(String model, String golden, String kernel) {
         Path p = SharedAssets.require(model);
         List<Golden> refs = SharedAssets.golden(golden);
-        LoadedModel lm = ModelLoader.load(p);
-        try (LlamaModel m = new LlamaModel(lm.weights())) {
+        try (LoadedModel lm = ModelLoader.load(p); LlamaModel m = lm.newModel(kernel)) {
+            assertEquals(kernel, m.kernel());
             for (Golden g : refs) {
                 int[] enc = lm.tokenizer().encode(g.prompt(), true);
                 assertArrayEquals(g.promptIds(), enc, "prompt ids for '" + g.prompt() + "'");
@@ -55,7 +60,8 @@ class GoldenParityTest {
                         ids[pos + 1] = argmax[pos];
                     }
                 }
-                assertArrayEquals(g.argmax(), argmax, "greedy argmax for '" + g.prompt() + "' via " + model);
+                assertArrayEquals(g.argmax(), argmax, "greedy argmax for '" + g.prompt() + "' via " + model + " on "
+                        + kernel);
                 assertArrayEquals(g.ids(), ids, "ids for '" + g.prompt() + "'");
                 assertTrue(maxErr <= 1e-4, "max logit error " + maxErr + " > 1e-4 for '" + g.prompt() + "'");
                 if (g.text() != null) {

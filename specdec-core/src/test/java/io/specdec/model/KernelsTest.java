@@ -85,6 +85,67 @@ class KernelsTest {
         assertTrue(LlamaModelTest.maxDiff(keys[0], keys[1]) < 1e-4, "cached keys after RoPE");
     }
 
+    private static io.specdec.tensor.WeightTensor q8(String name, float[] w, int rows, int cols) {
+        io.specdec.tensor.GgmlType t = io.specdec.tensor.GgmlType.Q8_0;
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate((int) t.byteSize((long) rows * cols))
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        t.quantize(w, 0, (long) rows * cols, b);
+        b.flip();
+        return new io.specdec.tensor.WeightTensor(name, t, rows, cols, b);
+    }
+
+    /**
+     * Q8_0 blocks on both backends: the host computes on the blocks, the torch backend uploads them widened to
+     * float16 (what it does on a GPU, forced here on the CPU) and never to float32; logits agree to F16 rounding.
+     */
+    @Test
+    void quantizedWeightsRunOnBothBackendsAndTorchHoldsThemAsFloat16() {
+        LlamaConfig c = new LlamaConfig(64, 96, 2, 4, 2, 16, 40, 32, 1e-5f, 10000f, false, false, 1, 2);
+        LlamaWeights w = TestModels.random(c, 9, 0.2f);
+        int d = c.dim();
+        List<LlamaTensors.Layer> layers = new java.util.ArrayList<>();
+        for (LlamaWeights.Layer l : w.layers()) {
+            layers.add(new LlamaTensors.Layer(l.attnNorm(), q8("q", l.wq(), c.qDim(), d), q8("k", l.wk(), c.kvDim(), d),
+                    q8("v", l.wv(), c.kvDim(), d), q8("o", l.wo(), d, c.qDim()), l.ffnNorm(),
+                    q8("g", l.wGate(), c.hiddenDim(), d), q8("u", l.wUp(), c.hiddenDim(), d),
+                    q8("dn", l.wDown(), d, c.hiddenDim()), null, null, null));
+        }
+        LlamaTensors t = new LlamaTensors(c, w.layout(), q8("emb", w.embedding(), c.vocabSize(), d), layers,
+                w.finalNorm(), q8("out", w.output(), c.vocabSize(), d));
+        int[] prompt = {1, 4, 9, 16, 25, 36};
+        float[][] logits = new float[2][];
+        String old = System.getProperty(TorchForward.DTYPE_PROPERTY);
+        System.setProperty(TorchForward.DTYPE_PROPERTY, "f16");
+        try {
+            for (int k = 0; k < 2; k++) {
+                try (LlamaModel m = new LlamaModel(t, null, k == 0 ? "torch" : "vector");
+                        KvCache cache = m.newCache(16)) {
+                    logits[k] = m.forward(cache, prompt, ForwardOptions.DEFAULT).logits();
+                    if (k == 0) {
+                        long matrices = 2L * c.vocabSize() * d + (long) c.layers() * ((long) (c.qDim() + 2 * c.kvDim())
+                                * d + (long) d * c.qDim() + 3L * c.hiddenDim() * d);
+                        long norms = d + 2L * c.layers() * d;
+                        assertEquals(2 * matrices + 4 * norms, m.weightBytes(), "float16 matrices, float32 norms");
+                    }
+                }
+            }
+        } finally {
+            if (old == null) {
+                System.clearProperty(TorchForward.DTYPE_PROPERTY);
+            } else {
+                System.setProperty(TorchForward.DTYPE_PROPERTY, old);
+            }
+        }
+        float scale = 0f;
+        for (float v : logits[1]) {
+            scale = Math.max(scale, Math.abs(v));
+        }
+        float diff = LlamaModelTest.maxDiff(logits[0], logits[1]);
+        assertTrue(diff <= 5e-3f * Math.max(1f, scale), "float16 torch vs Q8_0 host logits differ by " + diff
+                + " (max |logit| " + scale + ")");
+        assertTrue(diff > 0f, "the torch backend computed in float16, so some rounding must show");
+    }
+
     @Test
     void badKernelNamesAreOneLineErrors() {
         LlamaWeights w = TestModels.random(GQA_BIAS, 5, 0.2f);

@@ -65,7 +65,8 @@ final class BenchCommand extends Subcommand {
 
     @Option(names = "--suite", paramLabel = "quick|full", description = "run the benchmark suite")
     String suite;
-    @Option(names = "--targets", split = ",", paramLabel = "LIST", description = "suite targets: ${sys:specdec.suite.targets}")
+    @Option(names = "--targets", split = ",", paramLabel = "LIST", description = "suite targets: stories260K, twin-25M, twin-150M (the presets), twin-1B-q4_0,"
+            + " twin-1B-q8_0, twin-deep-q4_0, twin-deep-q8_0 (built on demand into the cache)")
     List<String> targets;
     @Option(names = "--workloads", split = ",", paramLabel = "LIST", description = "suite workloads: story, copy")
     List<String> workloads;
@@ -189,7 +190,7 @@ final class BenchCommand extends Subcommand {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(cl, e.getMessage());
         }
-        Suite.Options o = new Suite.Options(p.preset(), list(cl, targets, p.targets(), Suite.TARGETS),
+        Suite.Options o = new Suite.Options(p.preset(), list(cl, targets, p.targets(), Suite.ALL_TARGETS),
                 list(cl, workloads, p.workloads(), Suite.WORKLOADS),
                 list(cl, decodings, p.decodings(), Suite.DECODINGS), limit == null ? p.prompts() : limit,
                 maxTokens == null ? p.maxTokens() : maxTokens, calibration == null ? p.calibration() : calibration,

@@ -39,7 +39,8 @@ final class ConvertCommand extends Subcommand {
     Path out;
     @Option(names = "--seed", paramLabel = "S", description = "seed of the inflation's random parts; default 1")
     long seed = 1;
-    @Option(names = "--type", paramLabel = "TYPE", description = "quantize: q8_0, q4_0, q4_k, q6_k, f16, bf16 or f32")
+    @Option(names = "--type", paramLabel = "TYPE", description = "quantize: q8_0, q4_0, q4_k, q6_k, f16, bf16 or f32; inflate: the"
+            + " twin's matrix type (default f32)")
     String type;
 
     @Override
@@ -56,32 +57,40 @@ final class ConvertCommand extends Subcommand {
         configure();
         LoadedModel lm = Progress.load(model, main.err);
         long t0 = System.nanoTime();
-        LlamaWeights twin = Inflation.inflate(lm.weights(), s, seed);
+        Inflation.Twin twin = Inflation.twin(lm.weights(), s, seed);
+        GgmlType matrices = type == null ? GgmlType.F32 : type(cl);
         if (out.toString().endsWith(".gguf")) {
             if (!(lm.tokenizer() instanceof SentencePieceBpeTokenizer spm)) {
                 throw new IllegalArgumentException("GGUF output needs a SentencePiece vocabulary; write a directory"
                         + " (HF layout) instead");
             }
-            CheckpointWriter.writeGguf(twin, spm, out);
+            CheckpointWriter.writeGguf(twin, spm, out, matrices); // one layer in memory at a time
         } else {
-            CheckpointWriter.writeHf(twin, out, GgmlType.F32);
+            if (matrices != GgmlType.F32 && matrices != GgmlType.F16 && matrices != GgmlType.BF16) {
+                throw new CommandLine.ParameterException(cl, "an HF directory holds f32, f16 or bf16; found --type "
+                        + type);
+            }
+            CheckpointWriter.writeHf(twin.materialize(), out, matrices);
         }
-        main.out.printf("wrote %s: %,d parameters (%s) in %.1f s%n", out, twin.config().parameterCount(), s,
-                (System.nanoTime() - t0) / 1e9);
+        main.out.printf("wrote %s: %,d parameters (%s, %s) in %.1f s%n", out, twin.config().parameterCount(), s,
+                matrices, (System.nanoTime() - t0) / 1e9);
         return 0;
+    }
+
+    private GgmlType type(CommandLine cl) {
+        try {
+            return GgmlType.valueOf(type.trim().toUpperCase(java.util.Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(cl, "--type must be q8_0, q4_0, q4_k, q6_k, f16, bf16 or f32;"
+                    + " found '" + type + "'");
+        }
     }
 
     private int quantize(CommandLine cl) throws IOException {
         if (type == null) {
             throw new CommandLine.ParameterException(cl, "convert quantize needs --type q8_0|q4_0|q4_k|q6_k|f16|bf16|f32");
         }
-        GgmlType t;
-        try {
-            t = GgmlType.valueOf(type.trim().toUpperCase(java.util.Locale.ROOT));
-        } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(cl, "--type must be q8_0, q4_0, q4_k, q6_k, f16, bf16 or f32;"
-                    + " found '" + type + "'");
-        }
+        GgmlType t = type(cl);
         if (!model.toString().endsWith(".gguf") || java.nio.file.Files.isDirectory(model)) {
             throw new CommandLine.ParameterException(cl, "convert quantize reads a GGUF file; found '" + model
                     + "' (write a GGUF first, e.g. with convert inflate --shape of the original)");

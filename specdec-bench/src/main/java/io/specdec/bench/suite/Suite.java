@@ -16,6 +16,7 @@ import io.specdec.speculation.DrafterSetup;
 import io.specdec.speculation.Drafters;
 import io.specdec.speculation.LengthControllers;
 import io.specdec.speculation.SpeculativeDecoder;
+import io.specdec.tensor.GgmlType;
 import io.specdec.verify.Speculation;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -37,8 +38,15 @@ import java.util.function.Supplier;
  * The result goes to {@link SuiteReport}. Not thread-safe; runs once.
  */
 public final class Suite {
-    /** Targets, in order. */
+    /** Targets the presets run, in order. */
     public static final List<String> TARGETS = List.of("stories260K", "twin-25M", "twin-150M");
+    /**
+     * Every target, in order: the presets' and the real-shape twins (BENCHMARKING.md, issue 22), which are asked for
+     * by name ({@code --targets}): the 1B twin (Llama-3.2-1B's per-token cost) and the deep narrow twin (30 layers),
+     * each with Q4_0 and Q8_0 matrices, written on demand into the cache.
+     */
+    public static final List<String> ALL_TARGETS = List.of("stories260K", "twin-25M", "twin-150M", "twin-1B-q4_0",
+            "twin-1B-q8_0", "twin-deep-q4_0", "twin-deep-q8_0");
     /** Workloads. */
     public static final List<String> WORKLOADS = List.of("story", "copy");
     /** Decodings. */
@@ -48,7 +56,7 @@ public final class Suite {
      * What to run.
      *
      * @param preset "quick" or "full" (names the defaults used)
-     * @param targets subset of {@link #TARGETS}
+     * @param targets subset of {@link #ALL_TARGETS}
      * @param workloads subset of {@link #WORKLOADS}
      * @param decodings subset of {@link #DECODINGS}
      * @param prompts measured prompts per workload (the copy workload has at most as many as stories in the sample)
@@ -165,7 +173,15 @@ public final class Suite {
                 case "stories260K" -> original;
                 case "twin-25M" -> Twins.ensure(original, "25M", Inflation.TWIN_25M, opt.cacheDir(), log);
                 case "twin-150M" -> Twins.ensure(original, "150M", Inflation.TWIN_150M, opt.cacheDir(), log);
-                default -> throw new IllegalArgumentException("unknown target " + target + " (" + TARGETS + ")");
+                case "twin-1B-q4_0" -> Twins.ensure(original, "1B", Inflation.TWIN_1B, GgmlType.Q4_0, opt.cacheDir(),
+                        log);
+                case "twin-1B-q8_0" -> Twins.ensure(original, "1B", Inflation.TWIN_1B, GgmlType.Q8_0, opt.cacheDir(),
+                        log);
+                case "twin-deep-q4_0" -> Twins.ensure(original, "deep", Inflation.TWIN_DEEP, GgmlType.Q4_0,
+                        opt.cacheDir(), log);
+                case "twin-deep-q8_0" -> Twins.ensure(original, "deep", Inflation.TWIN_DEEP, GgmlType.Q8_0,
+                        opt.cacheDir(), log);
+                default -> throw new IllegalArgumentException("unknown target " + target + " (" + ALL_TARGETS + ")");
             };
             runTarget(target, path, original, draftPath, calibration, workloads);
         }

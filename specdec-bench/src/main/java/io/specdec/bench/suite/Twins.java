@@ -13,6 +13,7 @@ import io.specdec.model.LlamaModel;
 import io.specdec.model.LlamaWeights;
 import io.specdec.sampling.SamplingConfig;
 import io.specdec.tokenizer.SentencePieceBpeTokenizer;
+import io.specdec.tensor.GgmlType;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -36,17 +37,31 @@ public final class Twins {
      * @param tokens tokens compared
      */
     public record Check(double maxLogitDiff, boolean greedyIdentical, int tokens) {
-        /** True when the twin passes: logits within 1e-4 and identical greedy output. */
+        /**
+         * True when the twin passes: logits within 1e-4 and identical greedy output (what an F32 twin must show; a
+         * quantized twin reports its quantisation error here instead).
+         */
         public boolean passed() {
             return maxLogitDiff <= 1e-4 && greedyIdentical;
         }
     }
 
-    /** The twin of {@code original} with {@code shape} ("25M", "150M"), built and cached when absent. */
+    /** The F32 twin of {@code original} with {@code shape} ("25M", "150M"), built and cached when absent. */
     public static Path ensure(Path original, String shapeName, Inflation.Shape shape, Path cacheDir, PrintStream log)
             throws IOException {
+        return ensure(original, shapeName, shape, GgmlType.F32, cacheDir, log);
+    }
+
+    /**
+     * The twin of {@code original} with {@code shape}, its matrices stored as {@code type} (F32, or Q4_0/Q8_0 for the
+     * real-shape targets), built and cached when absent. Written one layer at a time ({@link Inflation#twin}), so
+     * even the 1B twin needs no large heap.
+     */
+    public static Path ensure(Path original, String shapeName, Inflation.Shape shape, GgmlType type, Path cacheDir,
+            PrintStream log) throws IOException {
         String base = original.getFileName().toString().replaceFirst("\\.(gguf|bin)$", "");
-        Path dst = cacheDir.resolve("twins").resolve(base + "-twin" + shapeName + "-seed1.gguf");
+        String suffix = type == GgmlType.F32 ? "" : "-" + type.name().toLowerCase(java.util.Locale.ROOT);
+        Path dst = cacheDir.resolve("twins").resolve(base + "-twin" + shapeName + suffix + "-seed2.gguf");
         if (Files.isRegularFile(dst)) {
             return dst;
         }
@@ -62,12 +77,12 @@ public final class Twins {
             }
             bar.step();
             bar.message("inflating");
-            LlamaWeights twin = Inflation.inflate(lm.weights(), shape, 1);
+            Inflation.Twin twin = Inflation.twin(lm.weights(), shape, 1);
             bar.step();
-            bar.message("writing");
+            bar.message("writing " + type);
             Path tmp = Files.createTempFile(dst.getParent(), base, ".gguf.tmp");
             try {
-                CheckpointWriter.writeGguf(twin, spm, tmp);
+                CheckpointWriter.writeGguf(twin, spm, tmp, type);
                 Files.move(tmp, dst, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } finally {
                 Files.deleteIfExists(tmp);
