@@ -11,7 +11,6 @@ import io.specdec.sampling.SamplingConfig;
 import io.specdec.speculation.DrafterEnvironment;
 import io.specdec.speculation.DrafterSetup;
 import io.specdec.speculation.Drafters;
-import io.specdec.speculation.LengthControllers;
 import io.specdec.speculation.SpeculativeDecoder;
 import io.specdec.tokenizer.Tokenizer;
 import io.specdec.verify.Speculation;
@@ -86,6 +85,14 @@ public final class Specdec implements TextGenerator, AutoCloseable {
         return loaded;
     }
 
+    /**
+     * The draft-length controller pacing the drafter (e.g. {@code static(3)}, {@code specdec++(h=0.60)}), or null for
+     * plain decoding.
+     */
+    public io.specdec.speculation.CandidateLengthController controller() {
+        return generator instanceof SpeculativeDecoder d ? d.controller() : null;
+    }
+
     /** The drafter as its provider built it (shape, budget, memory), or null for plain decoding. */
     public DrafterSetup drafter() {
         return setup;
@@ -112,6 +119,7 @@ public final class Specdec implements TextGenerator, AutoCloseable {
         private SamplingConfig sampling;
         private Integer maxNewTokens;
         private String controller;
+        private final Map<String, String> controllerOptions = new LinkedHashMap<>();
         private List<String> calibration = List.of("Once upon a time");
         private Path cacheDir = Path.of(System.getProperty("java.io.tmpdir"), "specdec-cache");
 
@@ -160,9 +168,23 @@ public final class Specdec implements TextGenerator, AutoCloseable {
             return this;
         }
 
-        /** Length controller by name (static, heuristic, confidence, goodput); default the drafter's preference. */
+        /**
+         * Length controller from the controller registry ({@link io.specdec.speculation.Controllers}): {@code static},
+         * {@code static:K}, {@code heuristic}, {@code confidence[:P]}, {@code goodput}, {@code specdec++[:H]} (with
+         * {@code optControllerOption("acceptance-head", path)}), or any registered one; default the drafter's
+         * preference (static at its sized budget).
+         */
         public Builder optController(String name) {
             this.controller = name;
+            return this;
+        }
+
+        /**
+         * A controller option ({@code --name value} on the CLI, without the dashes), e.g. {@code acceptance-head},
+         * {@code threshold}, {@code k-min}, {@code confidence}; checked against the controller's declared options.
+         */
+        public Builder optControllerOption(String name, String value) {
+            controllerOptions.put(name, value);
             return this;
         }
 
@@ -192,6 +214,13 @@ public final class Specdec implements TextGenerator, AutoCloseable {
             if (drafter == null && controller != null) {
                 throw new IllegalArgumentException("a controller (" + controller + ") needs a drafter (optDrafter)");
             }
+            if (controller == null && !controllerOptions.isEmpty()) {
+                throw new IllegalArgumentException("controller options " + controllerOptions.keySet() + " given"
+                        + " without a controller (optController)");
+            }
+            if (controller != null) {
+                io.specdec.speculation.Controllers.params(controller, controllerOptions); // fail before loading
+            }
             GenerationConfig.Builder cb = config == null ? GenerationConfig.builder() : config.toBuilder();
             if (sampling != null) {
                 cb.optSampling(sampling);
@@ -216,7 +245,8 @@ public final class Specdec implements TextGenerator, AutoCloseable {
                 DrafterSetup setup = s;
                 SpeculativeDecoder d = Speculation.decoder(m, lm.tokenizer(), s.factory(), cfg)
                         .optController(controller == null ? s.controller().get()
-                                : LengthControllers.named(controller, s.budget(), 0.4f))
+                                : io.specdec.speculation.Controllers.create(controller, controllerOptions,
+                                        new io.specdec.speculation.ControllerContext(s, m, cacheDir)))
                         .optMaxDraft(Math.max(16, s.budget())).build();
                 return new Specdec(lm, m, setup, d);
             } catch (IOException e) {

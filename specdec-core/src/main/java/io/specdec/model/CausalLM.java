@@ -36,6 +36,15 @@ public interface CausalLM extends TargetView, AutoCloseable {
         return "torch";
     }
 
+    /**
+     * What besides the config decides a forward's cost, for cost-curve cache keys: the kernel, and for
+     * {@link LlamaModel} the host threads and the weights' storage types (a Q4_0 and a Q8_0 file of one shape cost
+     * differently). Default {@link #kernel()}.
+     */
+    default String costKey() {
+        return kernel();
+    }
+
     @Override
     void close();
 }

@@ -142,6 +142,18 @@ public final class LlamaModel implements CausalLM {
         return vector == null ? 1 : vector.threads();
     }
 
+    @Override
+    public String costKey() {
+        if (vector == null) {
+            return kernel;
+        }
+        StringBuilder types = new StringBuilder();
+        for (io.specdec.tensor.GgmlType t : vector.tensors().types()) {
+            types.append('-').append(t.name().toLowerCase(java.util.Locale.ROOT));
+        }
+        return kernel + "-" + vector.threads() + "ht" + types;
+    }
+
     /** Bytes of the weights as the running backend holds them (as stored for the host backend). */
     public long weightBytes() {
         if (vector != null) {

@@ -90,7 +90,7 @@ public final class CostCurve {
         String key = String.format(Locale.ROOT, "%d-%d-%d-%d-%d-%d-%d-%s-%dcpu-%s-%s", c.dim(), c.hiddenDim(),
                 c.layers(), c.heads(), c.kvHeads(), c.headDim(), c.vocabSize(),
                 System.getProperty("ai.djl.pytorch.num_threads", "1") + "t",
-                Runtime.getRuntime().availableProcessors(), System.getProperty("os.arch"), model.kernel());
+                Runtime.getRuntime().availableProcessors(), System.getProperty("os.arch"), model.costKey());
         Path f = cacheDir.resolve("cost-" + key + ".txt");
         if (Files.isRegularFile(f)) {
             String[] parts = Files.readString(f, StandardCharsets.UTF_8).trim().split("\\s+");

@@ -12,6 +12,7 @@ import java.util.Map;
  */
 public final class DrafterParams {
     private final String drafter;
+    private final String kind;
     private final Map<String, DrafterOption> options = new LinkedHashMap<>();
     private final Map<String, String> values = new LinkedHashMap<>();
 
@@ -21,14 +22,23 @@ public final class DrafterParams {
      * @param given option name → value as text ({@code "true"} for flags)
      */
     public DrafterParams(String drafter, List<DrafterOption> options, Map<String, String> given) {
-        this.drafter = drafter;
+        this("drafter", drafter, options, given);
+    }
+
+    /**
+     * Options of a registered component other than a drafter (a length controller): messages name it as
+     * {@code kind name}.
+     */
+    public DrafterParams(String kind, String name, List<DrafterOption> options, Map<String, String> given) {
+        this.drafter = name;
+        this.kind = kind;
         for (DrafterOption o : options) {
             this.options.put(o.name(), o);
         }
         for (Map.Entry<String, String> e : given.entrySet()) {
             DrafterOption o = this.options.get(e.getKey());
             if (o == null) {
-                throw new IllegalArgumentException("option --" + e.getKey() + " does not apply to drafter " + drafter
+                throw new IllegalArgumentException("option --" + e.getKey() + " does not apply to " + kind + " " + drafter
                         + " (its options: " + (options.isEmpty() ? "none" : String.join(", ",
                         options.stream().map(x -> "--" + x.name()).toList())) + ")");
             }
@@ -37,14 +47,14 @@ public final class DrafterParams {
         }
         for (DrafterOption o : options) {
             if (o.required() && !values.containsKey(o.name())) {
-                throw new IllegalArgumentException("drafter " + drafter + " needs --" + o.name() + " " + o.kind()
+                throw new IllegalArgumentException(kind + " " + drafter + " needs --" + o.name() + " " + o.kind()
                         + " (" + o.description() + ")");
             }
         }
     }
 
     private void check(DrafterOption o, String v) {
-        String what = "--" + o.name() + " (drafter " + drafter + ")";
+        String what = "--" + o.name() + " (" + kind + " " + drafter + ")";
         if (v == null) {
             throw new IllegalArgumentException(what + " needs a value");
         }
@@ -90,7 +100,7 @@ public final class DrafterParams {
     public String get(String name) {
         DrafterOption o = options.get(name);
         if (o == null) {
-            throw new IllegalArgumentException("drafter " + drafter + " has no option " + name);
+            throw new IllegalArgumentException(kind + " " + drafter + " has no option " + name);
         }
         String v = values.get(name);
         return v != null ? v : o.defaultValue();
@@ -110,7 +120,7 @@ public final class DrafterParams {
     public int getInt(String name) {
         String v = get(name);
         if (v == null || v.equals("auto")) {
-            throw new IllegalArgumentException("--" + name + " (drafter " + drafter + ") has no numeric value");
+            throw new IllegalArgumentException("--" + name + " (" + kind + " " + drafter + ") has no numeric value");
         }
         return Integer.parseInt(v.trim());
     }
@@ -119,7 +129,7 @@ public final class DrafterParams {
     public int getInt(String name, int min) {
         int v = getInt(name);
         if (v < min) {
-            throw new IllegalArgumentException("--" + name + " (drafter " + drafter + ") must be >= " + min
+            throw new IllegalArgumentException("--" + name + " (" + kind + " " + drafter + ") must be >= " + min
                     + ", found " + v);
         }
         return v;
@@ -129,7 +139,7 @@ public final class DrafterParams {
     public int getInt(String name, int min, int max) {
         int v = getInt(name, min);
         if (v > max) {
-            throw new IllegalArgumentException("--" + name + " (drafter " + drafter + ") must be <= " + max
+            throw new IllegalArgumentException("--" + name + " (" + kind + " " + drafter + ") must be <= " + max
                     + ", found " + v);
         }
         return v;
@@ -138,6 +148,24 @@ public final class DrafterParams {
     /** A FLOAT option. */
     public float getFloat(String name) {
         return Float.parseFloat(get(name).trim());
+    }
+
+    /**
+     * A FLOAT option strictly between {@code lo} and {@code hi}, or null when absent and without default.
+     *
+     * @throws IllegalArgumentException naming the option and the range otherwise
+     */
+    public Float getFloat(String name, float lo, float hi) {
+        String v = get(name);
+        if (v == null) {
+            return null;
+        }
+        float f = Float.parseFloat(v.trim());
+        if (!(f > lo && f < hi)) {
+            throw new IllegalArgumentException("--" + name + " (" + kind + " " + drafter + ") must be in (" + lo
+                    + ", " + hi + "), found " + v);
+        }
+        return f;
     }
 
     /** A FLAG option. */

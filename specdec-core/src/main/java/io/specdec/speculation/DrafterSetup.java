@@ -1,5 +1,6 @@
 package io.specdec.speculation;
 
+import io.specdec.model.CausalLM;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -15,16 +16,29 @@ import java.util.function.Supplier;
  * @param shape a short description for reports, e.g. {@code "chain K=3 (sized)"}
  * @param notes further facts for reports (sizing, learned statistics), label → text; may be empty
  * @param resources what it owns (loaded draft models); closed with the setup
+ * @param draftModel the draft model it runs token by token, or null (a typed capability: SpecDec++'s acceptance
+ *     head reads this model's hidden state)
  */
 public record DrafterSetup(String name, DrafterFactory factory, int budget, Supplier<CandidateLengthController> controller,
-        long memoryBytes, String shape, Supplier<Map<String, String>> notes, List<AutoCloseable> resources)
-        implements AutoCloseable {
+        long memoryBytes, String shape, Supplier<Map<String, String>> notes, List<AutoCloseable> resources,
+        CausalLM draftModel) implements AutoCloseable {
     public DrafterSetup {
         if (budget < 1) {
             throw new IllegalArgumentException(name + ": budget must be >= 1, found " + budget);
         }
         resources = List.copyOf(resources);
         notes = notes == null ? Map::of : notes;
+    }
+
+    /** A setup without a draft model. */
+    public DrafterSetup(String name, DrafterFactory factory, int budget, Supplier<CandidateLengthController> controller,
+            long memoryBytes, String shape, Supplier<Map<String, String>> notes, List<AutoCloseable> resources) {
+        this(name, factory, budget, controller, memoryBytes, shape, notes, resources, null);
+    }
+
+    /** The draft model, if this drafter runs one. */
+    public java.util.Optional<CausalLM> draftModelIfAny() {
+        return java.util.Optional.ofNullable(draftModel);
     }
 
     /** A setup with the static controller at {@code budget}, no notes and no resources. */

@@ -33,9 +33,10 @@ final class DrafterCli {
             + " drafters (bench: side by side); registered: ${sys:specdec.cli.drafters}")
     List<String> drafters;
 
-    @Option(names = "--controller", paramLabel = "NAME", description = "draft-length controller: static (the"
-            + " drafter's budget), static:K, heuristic, confidence, goodput, specdec++ (needs --acceptance-head),"
-            + " specdec++:H, or all (bench; comma-separated lists too); default: static")
+    @Option(names = "--controller", paramLabel = "NAME", description = "draft-length controller (registered:"
+            + " ${sys:specdec.cli.controllers}; NAME:VALUE sets its main option): static (the drafter's budget),"
+            + " static:K, heuristic, confidence[:P], goodput, specdec++[:H] (needs --acceptance-head), or all (bench;"
+            + " comma-separated lists too); default: static")
     String controller;
 
     @Option(names = "--acceptance-head", paramLabel = "PATH", description = "SpecDec++ acceptance head"
@@ -47,7 +48,7 @@ final class DrafterCli {
     Float threshold;
 
     @Option(names = "--k-min", paramLabel = "N", description = "SpecDec++: tokens always drafted; default 1")
-    int kMin = 1;
+    Integer kMin;
 
     @Option(names = "--confidence", paramLabel = "P", description = "threshold of the confidence controller; default"
             + " 0.4")
@@ -120,8 +121,12 @@ final class DrafterCli {
                         + String.join(", ", names) + " (it is an option of " + String.join(", ", who) + ")");
             }
         }
-        if (names.isEmpty() && (controller != null || confidence != null)) {
-            throw new CommandLine.ParameterException(cl, "--controller and --confidence need a drafter (--drafter)");
+        if (names.isEmpty() && controller != null) {
+            throw new CommandLine.ParameterException(cl, "--controller needs a drafter (--drafter)");
+        }
+        if (names.isEmpty() && !controllerOptions().isEmpty()) {
+            throw new CommandLine.ParameterException(cl, "--" + controllerOptions().keySet().iterator().next()
+                    + " is a controller option and needs a drafter (--drafter) and its --controller");
         }
         return names;
     }
@@ -129,64 +134,87 @@ final class DrafterCli {
     /** Controllers to run: the one given, every one for {@code all}, default static. */
     List<String> controllers(CommandLine cl, boolean allowAll) {
         String c = controller == null ? "static" : controller;
-        if (c.equals("all")) {
-            if (!allowAll) {
-                throw new CommandLine.ParameterException(cl, "--controller all is for bench; generate runs one");
-            }
-            return LengthControllers.NAMES;
+        if (c.equals("all") && !allowAll) {
+            throw new CommandLine.ParameterException(cl, "--controller all is for bench; generate runs one");
         }
-        List<String> out = List.of(c.split(","));
-        for (String x : out) {
-            boolean ok = LengthControllers.NAMES.contains(x) || x.equals("specdec++")
-                    || x.matches("static:[0-9]{1,3}") || x.matches("specdec\\+\\+:0?\\.[0-9]+");
-            if (!ok) {
-                throw new CommandLine.ParameterException(cl, "--controller must be one of " + LengthControllers.NAMES
-                        + ", static:K, specdec++ or specdec++:H" + (allowAll ? " or all" : "") + "; found '" + x
-                        + "'");
-            }
-            if (x.startsWith("specdec++") && acceptanceHead == null) {
-                throw new CommandLine.ParameterException(cl, "--controller " + x + " needs --acceptance-head PATH");
-            }
-            if (x.startsWith("static:") && Integer.parseInt(x.substring(7)) < 1) {
-                throw new CommandLine.ParameterException(cl, "--controller static:K needs K >= 1, found " + x);
-            }
-        }
-        if (threshold != null && !(threshold > 0f && threshold < 1f)) {
-            throw new CommandLine.ParameterException(cl, "--threshold must be in (0, 1), found " + threshold);
-        }
-        if (kMin < 1) {
-            throw new CommandLine.ParameterException(cl, "--k-min must be >= 1, found " + kMin);
-        }
+        List<String> out = c.equals("all") ? LengthControllers.NAMES : List.of(c.split(","));
         if (out.size() > 1 && !allowAll) {
             throw new CommandLine.ParameterException(cl, "generate runs one controller; found " + c);
         }
-        if (confidence != null && !(confidence > 0f && confidence < 1f)) {
-            throw new CommandLine.ParameterException(cl, "--confidence must be in (0, 1), found " + confidence);
+        Map<String, String> given = controllerOptions();
+        for (String opt : given.keySet()) {
+            boolean used = false;
+            for (String x : out) {
+                used |= declares(cl, x, opt);
+            }
+            if (!used) {
+                throw new CommandLine.ParameterException(cl, "--" + opt + " does not apply to --controller " + c
+                        + " (it belongs to " + owners(opt) + ")");
+            }
+        }
+        for (String x : out) {
+            try {
+                io.specdec.speculation.Controllers.params(x, optionsFor(cl, x));
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(cl, e.getMessage());
+            }
         }
         return out;
+    }
+
+    /** The controller flags given on the command line, as registry options. */
+    private Map<String, String> controllerOptions() {
+        Map<String, String> m = new LinkedHashMap<>();
+        if (acceptanceHead != null) {
+            m.put("acceptance-head", acceptanceHead.toString());
+        }
+        if (threshold != null) {
+            m.put("threshold", threshold.toString());
+        }
+        if (kMin != null) {
+            m.put("k-min", kMin.toString());
+        }
+        if (confidence != null) {
+            m.put("confidence", confidence.toString());
+        }
+        return m;
+    }
+
+    private static boolean declares(CommandLine cl, String controller, String option) {
+        try {
+            return io.specdec.speculation.Controllers.named(controller).options().stream()
+                    .anyMatch(o -> o.name().equals(option));
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(cl, "--controller: " + e.getMessage());
+        }
+    }
+
+    private static String owners(String option) {
+        List<String> who = new ArrayList<>();
+        for (io.specdec.speculation.ControllerProvider p : io.specdec.speculation.Controllers.providers()) {
+            if (p.options().stream().anyMatch(o -> o.name().equals(option))) {
+                who.add(p.name());
+            }
+        }
+        return "controller " + String.join(", ", who);
+    }
+
+    /** The given controller flags that {@code controller} declares. */
+    private Map<String, String> optionsFor(CommandLine cl, String controller) {
+        Map<String, String> m = new LinkedHashMap<>();
+        controllerOptions().forEach((k, v) -> {
+            if (declares(cl, controller, k)) {
+                m.put(k, v);
+            }
+        });
+        return m;
     }
 
     /** A fresh controller of kind {@code name} for {@code setup} on {@code target} (cost curves cached there). */
     CandidateLengthController controller(String name, DrafterSetup setup, io.specdec.model.CausalLM target,
             java.nio.file.Path cacheDir) throws java.io.IOException {
-        if (name.startsWith("static:")) {
-            return LengthControllers.fixed(Integer.parseInt(name.substring(7)));
-        }
-        if (name.startsWith("specdec++")) {
-            io.specdec.drafters.specdecpp.AcceptanceHead head = io.specdec.drafters.specdecpp.AcceptanceHead.load(
-                    acceptanceHead);
-            io.specdec.model.CausalLM draft = setup.resources().stream()
-                    .filter(r -> r instanceof io.specdec.model.CausalLM).map(r -> (io.specdec.model.CausalLM) r)
-                    .findFirst().orElseThrow(() -> new IllegalArgumentException("--controller specdec++ needs the"
-                            + " draft-model drafter (its head reads the draft model's hidden state); " + setup.name()
-                            + " has no draft model"));
-            head.requireDraft(draft.config(), acceptanceHead.toString());
-            Float h = name.contains(":") ? Float.valueOf(name.substring(name.indexOf(':') + 1)) : threshold;
-            return new io.specdec.drafters.specdecpp.ThresholdController(head, h, kMin, Math.max(kMin,
-                    setup.budget()), io.specdec.speculation.CostCurve.cached(target, cacheDir, 5));
-        }
-        return name.equals("static") ? setup.controller().get()
-                : LengthControllers.named(name, setup.budget(), confidence == null ? 0.4f : confidence);
+        return io.specdec.speculation.Controllers.create(name, optionsFor(null, name),
+                new io.specdec.speculation.ControllerContext(setup, target, cacheDir));
     }
 
     /**

@@ -55,6 +55,8 @@ public final class Main implements Runnable {
         main.out = out;
         main.err = err;
         System.setProperty("specdec.cli.drafters", String.join(", ", io.specdec.speculation.Drafters.names()));
+        System.setProperty("specdec.cli.controllers", String.join(", ",
+                io.specdec.speculation.Controllers.names()));
         CommandLine cl = new CommandLine(main);
         DrafterCli.register(cl.getSubcommands().get("generate").getCommandSpec(),
                 ((GenerateCommand) cl.getSubcommands().get("generate").getCommand()).drafting);

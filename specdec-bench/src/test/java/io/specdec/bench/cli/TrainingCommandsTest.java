@@ -148,7 +148,26 @@ class TrainingCommandsTest {
         CliRun noHead = run("generate", "--model", target, "--draft-model", draft, "--controller", "specdec++",
                 "--prompt", "x", "--max-tokens", "2");
         assertEquals(2, noHead.code());
-        assertTrue(noHead.err().contains("--controller specdec++ needs --acceptance-head PATH"), noHead.err());
+        assertTrue(noHead.err().contains("controller specdec++ needs --acceptance-head PATH"), noHead.err());
+        // the same controller through the library: registry name, short form and a typed option
+        int[] plain;
+        try (io.specdec.Specdec ar = io.specdec.Specdec.builder().setModel(Path.of(target)).optMaxNewTokens(16)
+                .build()) {
+            plain = ar.generate("Once upon a time").ids();
+        }
+        try (io.specdec.Specdec sd = io.specdec.Specdec.builder().setModel(Path.of(target))
+                .optDraftModel(Path.of(draft)).optDrafterOption("k", "6").optController("specdec++:0.6")
+                .optControllerOption("acceptance-head", acc.resolve("best.gguf").toString()).optMaxNewTokens(16)
+                .build()) {
+            assertEquals("specdec++(h=0.60)", sd.controller().name());
+            assertTrue(java.util.Arrays.equals(plain, sd.generate("Once upon a time").ids()),
+                    "SpecDec++ through Specdec gives the plain greedy ids");
+        }
+        CliRun stray = run("generate", "--model", target, "--draft-model", draft, "--threshold", "0.5", "--prompt",
+                "x", "--max-tokens", "2");
+        assertEquals(2, stray.code());
+        assertTrue(stray.err().contains("--threshold does not apply to --controller static (it belongs to controller"
+                + " specdec++)"), stray.err());
         CliRun wrongHeads = run("generate", "--model", target, "--drafter", "hydra", "--heads",
                 dir.resolve("medusa").resolve("best.gguf").toString(), "--tree-budget", "4", "--tree-depth", "2",
                 "--tree-topk", "2", "--prompt", "x", "--max-tokens", "2");

@@ -109,7 +109,7 @@ public final class DraftModelProvider implements DrafterProvider {
                     .optMode(tree ? DraftModelDrafter.Mode.TREE : DraftModelDrafter.Mode.CHAIN).optTopK(topK).build();
             String shape = (tree ? "tree " + treeBudget + " nodes, top-" + topK : "chain K=" + k) + sized;
             return new DrafterSetup(name(), factory, budget, () -> LengthControllers.fixed(budget), bytes, shape,
-                    () -> notes, List.of(draft));
+                    () -> notes, List.of(draft), draft);
         } catch (RuntimeException | IOException e) {
             draft.close();
             throw e;
