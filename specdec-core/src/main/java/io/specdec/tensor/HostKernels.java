@@ -359,20 +359,16 @@ public final class HostKernels {
                     }
                 }
             }
-            case Q8_0 -> {
-                w.data().get(n * w.rowBytes(), s.bytes, 0, w.rowBytes());
-                if (VECTOR_BLOCKS) {
-                    q8Row(s.bytes, k / 32, dst, off);
+            case Q8_0, Q4_0 -> {
+                if (!VECTOR_BLOCKS) {
+                    w.dequantizeRowScalar(n, dst, off);
                 } else {
-                    scalar(w, n, dst, off);
-                }
-            }
-            case Q4_0 -> {
-                w.data().get(n * w.rowBytes(), s.bytes, 0, w.rowBytes());
-                if (VECTOR_BLOCKS) {
-                    q4Row(s.bytes, k / 32, dst, off);
-                } else {
-                    scalar(w, n, dst, off);
+                    w.data().get(n * w.rowBytes(), s.bytes, 0, w.rowBytes());
+                    if (w.type() == GgmlType.Q8_0) {
+                        q8Row(s.bytes, k / 32, dst, off);
+                    } else {
+                        q4Row(s.bytes, k / 32, dst, off);
+                    }
                 }
             }
             case Q4_K -> {
@@ -385,12 +381,6 @@ public final class HostKernels {
             }
             default -> throw new IllegalStateException(w.type().name());
         }
-    }
-
-    private static void scalar(WeightTensor w, int n, float[] dst, int off) {
-        ByteBuffer b = w.data().duplicate();
-        b.position(n * w.rowBytes());
-        w.type().dequantize(b, w.cols(), dst, off);
     }
 
     private static void f16Row(short[] h, int k, float[] dst, int off) {

@@ -110,9 +110,13 @@ public final class WeightTensor {
         if (VECTOR) {
             HostKernels.dequantizeRow(this, r, dst, off, HostKernels.scratch());
         } else {
-            // without the Vector API module (the torch backend on a plain JVM): the scalar reference decoder
-            type.dequantize(data.duplicate().position(Math.multiplyExact(r, rowBytes)), cols, dst, off);
+            dequantizeRowScalar(r, dst, off); // no Vector API module (the torch backend on a plain JVM)
         }
+    }
+
+    /** Row {@code r} through the scalar reference decoder ({@link GgmlType#dequantize}); no bounds check. */
+    void dequantizeRowScalar(int r, float[] dst, int off) {
+        type.dequantize(data.duplicate().position(Math.multiplyExact(r, rowBytes)), cols, dst, off);
     }
 
     /** Whether {@link HostKernels} (which needs {@code jdk.incubator.vector}) can load in this JVM. */
