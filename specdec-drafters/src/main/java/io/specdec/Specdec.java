@@ -86,11 +86,11 @@ public final class Specdec implements TextGenerator, AutoCloseable {
     }
 
     /**
-     * The draft-length controller pacing the drafter (e.g. {@code static(3)}, {@code specdec++(h=0.60)}), or null for
-     * plain decoding.
+     * The name of the draft-length controller each request gets (e.g. {@code static(3)}, {@code specdec++(h=0.60)}),
+     * or null for plain decoding.
      */
-    public io.specdec.speculation.CandidateLengthController controller() {
-        return generator instanceof SpeculativeDecoder d ? d.controller() : null;
+    public String controllerName() {
+        return generator instanceof SpeculativeDecoder d ? d.controllerName() : null;
     }
 
     /** The drafter as its provider built it (shape, budget, memory), or null for plain decoding. */
@@ -244,7 +244,7 @@ public final class Specdec implements TextGenerator, AutoCloseable {
                 s = Drafters.create(drafter, env, options);
                 DrafterSetup setup = s;
                 SpeculativeDecoder d = Speculation.decoder(m, lm.tokenizer(), s.factory(), cfg)
-                        .optController(controller == null ? s.controller().get()
+                        .optControllerFactory(controller == null ? s.controller()
                                 : io.specdec.speculation.Controllers.create(controller, controllerOptions,
                                         new io.specdec.speculation.ControllerContext(s, m, cacheDir)))
                         .optMaxDraft(Math.max(16, s.budget())).build();

@@ -35,7 +35,7 @@ class ControllersApiTest {
             try (Specdec sd = Specdec.builder().setModel(DemoModels.target()).optDraftModel(DemoModels.draft())
                     .optController(c[0]).optMaxNewTokens(24).build()) {
                 if (c[1] != null) {
-                    assertEquals(c[1], sd.controller().name());
+                    assertEquals(c[1], sd.controllerName());
                 }
                 assertArrayEquals(plain, sd.generate("Once upon a time").ids(), c[0]);
             }
@@ -66,7 +66,7 @@ class ControllersApiTest {
         IllegalArgumentException noDraft = assertThrows(IllegalArgumentException.class, () -> Specdec.builder()
                 .setModel(DemoModels.target()).optDrafter("recycling").optController("specdec++")
                 .optControllerOption("acceptance-head", "x.gguf").build());
-        assertTrue(noDraft.getMessage().contains("specdec++ needs a drafter that runs a draft model")
+        assertTrue(noDraft.getMessage().contains("specdec++ needs a drafter whose proposals carry features")
                 && noDraft.getMessage().contains("recycling has none"), noDraft.getMessage());
     }
 }

@@ -44,7 +44,8 @@ class UserGuideTest {
         assertArrayEquals(plain(model, "Tom had a red ball. Tom had a red ball. Tom had"),
                 UserGuideExamples.promptLookup(model).ids());
         String s = UserGuideExamples.sampledStreaming(model, draft);
-        assertTrue(s.contains(".") && s.length() < 400, "cancelled after the first sentence: " + s);
+        assertTrue(s.contains(".") && s.substring(s.indexOf('.') + 1).isBlank(),
+                "cancelled after the first sentence, nothing of the round after it delivered: " + s);
     }
 
     /** The heads example needs stories260K itself: the committed heads were trained for it. */

@@ -36,6 +36,8 @@ public final class Generation implements Iterator<GeneratedToken>, AutoCloseable
     private long decodeNanos;
     private FinishReason finish;
     private volatile boolean cancelled;
+    private int deliveredCount;
+    private int deliveredChars;
     private static final java.lang.ref.Cleaner CLEANER = java.lang.ref.Cleaner.create();
     private final java.util.concurrent.locks.ReentrantLock stepLock = new java.util.concurrent.locks.ReentrantLock();
     private final StepCloser closer;
@@ -74,8 +76,9 @@ public final class Generation implements Iterator<GeneratedToken>, AutoCloseable
     }
 
     /**
-     * Asks the generation to stop before its next step (thread-safe); frees its native memory at once when no step
-     * is running (the tokens already produced stay readable).
+     * Stops the generation (thread-safe): {@link #hasNext()} is false from then on — tokens a speculative round
+     * produced but {@link #next()} has not returned yet are dropped, so the result holds exactly what was delivered —
+     * and native memory is freed at once when no step is running (else when it returns).
      */
     public void cancel() {
         cancelled = true;
@@ -90,6 +93,9 @@ public final class Generation implements Iterator<GeneratedToken>, AutoCloseable
 
     @Override
     public boolean hasNext() {
+        if (cancelled) {
+            dropUndelivered();
+        }
         while (ready.isEmpty() && finish == null) {
             advance();
         }
@@ -101,7 +107,24 @@ public final class Generation implements Iterator<GeneratedToken>, AutoCloseable
         if (!hasNext()) {
             throw new NoSuchElementException();
         }
-        return ready.poll();
+        GeneratedToken t = ready.poll();
+        deliveredCount = t.index() + 1;
+        deliveredChars += t.text().length();
+        return t;
+    }
+
+    /** After {@link #cancel()}: forgets what was produced but not delivered, and finishes as cancelled. */
+    private void dropUndelivered() {
+        if (ready.isEmpty()) {
+            finish(FinishReason.CANCELLED);
+            return;
+        }
+        ready.clear();
+        count = deliveredCount;
+        text.setLength(deliveredChars);
+        emittedChars = deliveredChars;
+        finish = FinishReason.CANCELLED;
+        closer.run();
     }
 
     /** The tokens as a sequential {@link Stream}; closing the stream closes this generation. */

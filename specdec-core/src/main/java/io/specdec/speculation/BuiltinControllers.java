@@ -1,6 +1,7 @@
 package io.specdec.speculation;
 
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * The registrations of the training-free controllers of {@link LengthControllers} ({@link ControllerProvider}s,
@@ -33,8 +34,12 @@ public final class BuiltinControllers {
         }
 
         @Override
-        public CandidateLengthController create(ControllerContext c, DrafterParams p) {
-            return p.isSet("k") ? LengthControllers.fixed(p.getInt("k", 1, 256)) : c.setup().controller().get();
+        public Supplier<CandidateLengthController> create(ControllerContext c, DrafterParams p) {
+            if (p.isSet("k")) {
+                int k = p.getInt("k", 1, 256);
+                return () -> LengthControllers.fixed(k);
+            }
+            return c.setup().controller();
         }
     }
 
@@ -56,9 +61,9 @@ public final class BuiltinControllers {
         }
 
         @Override
-        public CandidateLengthController create(ControllerContext c, DrafterParams p) {
+        public Supplier<CandidateLengthController> create(ControllerContext c, DrafterParams p) {
             int b = c.setup().budget();
-            return LengthControllers.heuristic(Math.min(b, 4), Math.max(b, 16));
+            return () -> LengthControllers.heuristic(Math.min(b, 4), Math.max(b, 16));
         }
     }
 
@@ -86,8 +91,10 @@ public final class BuiltinControllers {
         }
 
         @Override
-        public CandidateLengthController create(ControllerContext c, DrafterParams p) {
-            return LengthControllers.confidence(p.getFloat("confidence", 0f, 1f), Math.max(c.setup().budget(), 8));
+        public Supplier<CandidateLengthController> create(ControllerContext c, DrafterParams p) {
+            float t = p.getFloat("confidence", 0f, 1f);
+            int max = Math.max(c.setup().budget(), 8);
+            return () -> LengthControllers.confidence(t, max);
         }
     }
 
@@ -109,8 +116,9 @@ public final class BuiltinControllers {
         }
 
         @Override
-        public CandidateLengthController create(ControllerContext c, DrafterParams p) {
-            return LengthControllers.goodput(Math.max(c.setup().budget(), 8));
+        public Supplier<CandidateLengthController> create(ControllerContext c, DrafterParams p) {
+            int max = Math.max(c.setup().budget(), 8);
+            return () -> LengthControllers.goodput(max);
         }
     }
 }

@@ -2,6 +2,7 @@ package io.specdec.speculation;
 
 import java.io.IOException;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * A registered family of draft-length controllers (ALGORITHMS.md §7), found with {@link java.util.ServiceLoader}
@@ -9,7 +10,8 @@ import java.util.List;
  * ({@link LengthControllers}) and SpecDec++ ({@code specdec-drafters}). {@link Controllers} resolves a name such as
  * {@code static:3} or {@code specdec++} plus typed options into a fresh controller for one decoder.
  *
- * <p>Implementations are stateless and thread-safe; what they create is one controller per decoder.
+ * <p>Implementations are stateless and thread-safe; {@link #create} checks the options and loads files once and
+ * returns a factory that makes one controller per request.
  */
 public interface ControllerProvider {
     /** The registered name (lower case, e.g. {@code goodput}). */
@@ -29,10 +31,11 @@ public interface ControllerProvider {
     }
 
     /**
-     * A fresh controller for the drafter of {@code context}.
+     * A factory of controllers (one per request) for the drafter of {@code context}; options are checked and files
+     * read here, not per request.
      *
      * @throws IllegalArgumentException naming the option or drafter when they do not fit together
      * @throws IOException when a file option cannot be read
      */
-    CandidateLengthController create(ControllerContext context, DrafterParams params) throws IOException;
+    Supplier<CandidateLengthController> create(ControllerContext context, DrafterParams params) throws IOException;
 }

@@ -78,12 +78,13 @@ public final class Controllers {
     }
 
     /**
-     * A fresh controller named {@code spec} with {@code options} for the drafter of {@code context}.
+     * A factory of controllers (one per request) named {@code spec} with {@code options} for the drafter of
+     * {@code context}.
      *
      * @throws IllegalArgumentException for an unknown name or a bad option (one line, naming it)
      * @throws IOException when a file option cannot be read
      */
-    public static CandidateLengthController create(String spec, Map<String, String> options,
+    public static java.util.function.Supplier<CandidateLengthController> create(String spec, Map<String, String> options,
             ControllerContext context) throws IOException {
         return named(spec).create(context, params(spec, options));
     }

@@ -15,24 +15,39 @@ import java.util.Arrays;
  */
 public final class DraftTree {
     private static final DraftTree EMPTY = new DraftTree(new int[0], new int[0], new float[0][]);
+    private static final DraftSignals[] NO_SIGNALS = new DraftSignals[0];
 
     private final int[] tokens;
     private final int[] parents;
     private final int[] depths;
     private final float[][] q;
+    private final DraftSignals[] signals;
 
     /**
+     * A tree without draft signals.
+     *
      * @param tokens token per node
      * @param parents parent index per node ({@code -1} for children of the root); {@code parents[j] < j}
      * @param q per node the distribution its token was sampled from, or {@code null} for a deterministic choice
      */
     public DraftTree(int[] tokens, int[] parents, float[][] q) {
-        if (tokens.length != parents.length || q.length != tokens.length) {
-            throw new IllegalArgumentException("tokens, parents and q must have one entry per node");
+        this(tokens, parents, q, null);
+    }
+
+    /**
+     * A tree whose nodes carry what the drafter knew when it drafted them (the length controller reads them).
+     *
+     * @param signals per node its {@link DraftSignals} (an entry may be null), or null for none at all
+     */
+    public DraftTree(int[] tokens, int[] parents, float[][] q, DraftSignals[] signals) {
+        if (tokens.length != parents.length || q.length != tokens.length
+                || (signals != null && signals.length != tokens.length)) {
+            throw new IllegalArgumentException("tokens, parents, q and signals must have one entry per node");
         }
         this.tokens = tokens.clone();
         this.parents = parents.clone();
         this.q = q.clone();
+        this.signals = signals == null ? NO_SIGNALS : signals.clone();
         this.depths = new int[tokens.length];
         for (int j = 0; j < tokens.length; j++) {
             int p = parents[j];
@@ -51,11 +66,56 @@ public final class DraftTree {
 
     /** A chain {@code x1 → x2 → ...} with per-token draft distributions (or nulls for deterministic tokens). */
     public static DraftTree chain(int[] tokens, float[][] q) {
+        return chain(tokens, q, null);
+    }
+
+    /** A chain with per-token draft signals ({@code signals} may be null). */
+    public static DraftTree chain(int[] tokens, float[][] q, DraftSignals[] signals) {
         int[] parents = new int[tokens.length];
         for (int i = 0; i < parents.length; i++) {
             parents[i] = i - 1;
         }
-        return new DraftTree(tokens, parents, q);
+        return new DraftTree(tokens, parents, q, signals);
+    }
+
+    /** What the drafter knew when it drafted node j, or null when it gave nothing. */
+    public DraftSignals signals(int j) {
+        return signals.length == 0 ? null : signals[j];
+    }
+
+    /**
+     * The subtree of the nodes with {@code keep[j]} whose ancestors are all kept, renumbered in the same order; this
+     * tree itself when every node is kept.
+     */
+    public DraftTree retain(boolean[] keep) {
+        if (keep.length != tokens.length) {
+            throw new IllegalArgumentException("keep has " + keep.length + " entries for " + tokens.length + " nodes");
+        }
+        int[] map = new int[tokens.length];
+        int n = 0;
+        for (int j = 0; j < tokens.length; j++) {
+            boolean k = keep[j] && (parents[j] < 0 || map[parents[j]] >= 0);
+            map[j] = k ? n++ : -1;
+        }
+        if (n == tokens.length) {
+            return this;
+        }
+        int[] tk = new int[n];
+        int[] pa = new int[n];
+        float[][] qq = new float[n][];
+        DraftSignals[] sg = signals.length == 0 ? null : new DraftSignals[n];
+        for (int j = 0; j < tokens.length; j++) {
+            int i = map[j];
+            if (i >= 0) {
+                tk[i] = tokens[j];
+                pa[i] = parents[j] < 0 ? -1 : map[parents[j]];
+                qq[i] = q[j];
+                if (sg != null) {
+                    sg[i] = signals[j];
+                }
+            }
+        }
+        return new DraftTree(tk, pa, qq, sg);
     }
 
     /** Number of nodes (drafted tokens). */

@@ -38,7 +38,7 @@ public final class DrafterParams {
         for (Map.Entry<String, String> e : given.entrySet()) {
             DrafterOption o = this.options.get(e.getKey());
             if (o == null) {
-                throw new IllegalArgumentException("option --" + e.getKey() + " does not apply to " + kind + " " + drafter
+                throw new OptionException("option --" + e.getKey() + " does not apply to " + kind + " " + drafter
                         + " (its options: " + (options.isEmpty() ? "none" : String.join(", ",
                         options.stream().map(x -> "--" + x.name()).toList())) + ")");
             }
@@ -47,7 +47,7 @@ public final class DrafterParams {
         }
         for (DrafterOption o : options) {
             if (o.required() && !values.containsKey(o.name())) {
-                throw new IllegalArgumentException(kind + " " + drafter + " needs --" + o.name() + " " + o.kind()
+                throw new OptionException(kind + " " + drafter + " needs --" + o.name() + " " + o.kind()
                         + " (" + o.description() + ")");
             }
         }
@@ -56,7 +56,7 @@ public final class DrafterParams {
     private void check(DrafterOption o, String v) {
         String what = "--" + o.name() + " (" + kind + " " + drafter + ")";
         if (v == null) {
-            throw new IllegalArgumentException(what + " needs a value");
+            throw new OptionException(what + " needs a value");
         }
         switch (o.kind()) {
             case INT -> {
@@ -64,7 +64,7 @@ public final class DrafterParams {
                     try {
                         Integer.parseInt(v.trim());
                     } catch (NumberFormatException e) {
-                        throw new IllegalArgumentException(what + " must be an integer, found '" + v + "'");
+                        throw new OptionException(what + " must be an integer, found '" + v + "'");
                     }
                 }
             }
@@ -75,17 +75,17 @@ public final class DrafterParams {
                         throw new NumberFormatException();
                     }
                 } catch (NumberFormatException e) {
-                    throw new IllegalArgumentException(what + " must be a finite number, found '" + v + "'");
+                    throw new OptionException(what + " must be a finite number, found '" + v + "'");
                 }
             }
             case FLAG -> {
                 if (!v.equals("true") && !v.equals("false")) {
-                    throw new IllegalArgumentException(what + " is a flag (true/false), found '" + v + "'");
+                    throw new OptionException(what + " is a flag (true/false), found '" + v + "'");
                 }
             }
             default -> {
                 if (v.isBlank()) {
-                    throw new IllegalArgumentException(what + " must not be empty");
+                    throw new OptionException(what + " must not be empty");
                 }
             }
         }
@@ -100,7 +100,7 @@ public final class DrafterParams {
     public String get(String name) {
         DrafterOption o = options.get(name);
         if (o == null) {
-            throw new IllegalArgumentException(kind + " " + drafter + " has no option " + name);
+            throw new OptionException(kind + " " + drafter + " has no option " + name);
         }
         String v = values.get(name);
         return v != null ? v : o.defaultValue();
@@ -120,7 +120,7 @@ public final class DrafterParams {
     public int getInt(String name) {
         String v = get(name);
         if (v == null || v.equals("auto")) {
-            throw new IllegalArgumentException("--" + name + " (" + kind + " " + drafter + ") has no numeric value");
+            throw new OptionException("--" + name + " (" + kind + " " + drafter + ") has no numeric value");
         }
         return Integer.parseInt(v.trim());
     }
@@ -129,7 +129,7 @@ public final class DrafterParams {
     public int getInt(String name, int min) {
         int v = getInt(name);
         if (v < min) {
-            throw new IllegalArgumentException("--" + name + " (" + kind + " " + drafter + ") must be >= " + min
+            throw new OptionException("--" + name + " (" + kind + " " + drafter + ") must be >= " + min
                     + ", found " + v);
         }
         return v;
@@ -139,7 +139,7 @@ public final class DrafterParams {
     public int getInt(String name, int min, int max) {
         int v = getInt(name, min);
         if (v > max) {
-            throw new IllegalArgumentException("--" + name + " (" + kind + " " + drafter + ") must be <= " + max
+            throw new OptionException("--" + name + " (" + kind + " " + drafter + ") must be <= " + max
                     + ", found " + v);
         }
         return v;
@@ -162,7 +162,7 @@ public final class DrafterParams {
         }
         float f = Float.parseFloat(v.trim());
         if (!(f > lo && f < hi)) {
-            throw new IllegalArgumentException("--" + name + " (" + kind + " " + drafter + ") must be in (" + lo
+            throw new OptionException("--" + name + " (" + kind + " " + drafter + ") must be in (" + lo
                     + ", " + hi + "), found " + v);
         }
         return f;

@@ -16,24 +16,28 @@ import java.util.function.Supplier;
  * @param shape a short description for reports, e.g. {@code "chain K=3 (sized)"}
  * @param notes further facts for reports (sizing, learned statistics), label → text; may be empty
  * @param resources what it owns (loaded draft models); closed with the setup
- * @param draftModel the draft model it runs token by token, or null (a typed capability: SpecDec++'s acceptance
- *     head reads this model's hidden state)
+ * @param draftModel the draft model it runs token by token, or null
+ * @param featureWidth the width of the feature vectors its proposals carry per node ({@link DraftSignals#features()};
+ *     0 = none): a typed capability, what SpecDec++'s acceptance head reads
  */
 public record DrafterSetup(String name, DrafterFactory factory, int budget, Supplier<CandidateLengthController> controller,
         long memoryBytes, String shape, Supplier<Map<String, String>> notes, List<AutoCloseable> resources,
-        CausalLM draftModel) implements AutoCloseable {
+        CausalLM draftModel, int featureWidth) implements AutoCloseable {
     public DrafterSetup {
         if (budget < 1) {
             throw new IllegalArgumentException(name + ": budget must be >= 1, found " + budget);
+        }
+        if (featureWidth < 0) {
+            throw new IllegalArgumentException(name + ": feature width must be >= 0, found " + featureWidth);
         }
         resources = List.copyOf(resources);
         notes = notes == null ? Map::of : notes;
     }
 
-    /** A setup without a draft model. */
+    /** A setup without a draft model and without per-node features. */
     public DrafterSetup(String name, DrafterFactory factory, int budget, Supplier<CandidateLengthController> controller,
             long memoryBytes, String shape, Supplier<Map<String, String>> notes, List<AutoCloseable> resources) {
-        this(name, factory, budget, controller, memoryBytes, shape, notes, resources, null);
+        this(name, factory, budget, controller, memoryBytes, shape, notes, resources, null, 0);
     }
 
     /** The draft model, if this drafter runs one. */

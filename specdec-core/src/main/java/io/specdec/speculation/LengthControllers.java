@@ -5,30 +5,11 @@ import java.util.Map;
 
 /**
  * The built-in candidate-length controllers (ALGORITHMS.md §7): static K, the Hugging Face heuristic, confidence stop
- * (llama.cpp {@code p_min}, HF {@code assistant_confidence_threshold}) and a goodput model (vLLM design note). All are
- * thread-safe: a decoder serving concurrent requests shares its controller, whose statistics then pool the requests.
+ * (llama.cpp {@code p_min}, HF {@code assistant_confidence_threshold}) and a goodput model (vLLM design note). A
+ * decoder makes one per request; the stateful ones synchronise anyway, so one may also be shared on purpose.
  */
 public final class LengthControllers {
     private LengthControllers() {}
-
-    /** Controller names accepted by {@link #named}. */
-    public static final java.util.List<String> NAMES = java.util.List.of("static", "heuristic", "confidence", "goodput");
-
-    /**
-     * A controller by name for a drafter whose budget is {@code budget}: {@code static} = always the budget,
-     * {@code heuristic} = HF's, starting at min(budget, 4), capped at max(budget, 16), {@code confidence} = stop
-     * below {@code confidence}, up to max(budget, 8), {@code goodput} = up to max(budget, 8).
-     */
-    public static CandidateLengthController named(String name, int budget, float confidence) {
-        return switch (name) {
-            case "static" -> fixed(budget);
-            case "heuristic" -> heuristic(Math.min(budget, 4), Math.max(budget, 16));
-            case "confidence" -> confidence(confidence, Math.max(budget, 8));
-            case "goodput" -> goodput(Math.max(budget, 8));
-            default -> throw new IllegalArgumentException("controller must be one of " + NAMES + ", found '" + name
-                    + "'");
-        };
-    }
 
     /** Always {@code k}. */
     public static CandidateLengthController fixed(int k) {
@@ -81,9 +62,10 @@ public final class LengthControllers {
                 return Math.min(max, m);
             }
 
+            /** Stops below the threshold of the draft's top probability (known before the token is drawn). */
             @Override
-            public boolean continueDrafting(DraftStep s) {
-                return s.topProbability() >= threshold;
+            public double admit(DraftStep s) {
+                return s.signals() == null || s.signals().topProbability() >= threshold ? 1 : STOP;
             }
 
             @Override

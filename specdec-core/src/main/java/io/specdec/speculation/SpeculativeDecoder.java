@@ -21,15 +21,19 @@ import io.specdec.tokenizer.Vocabularies;
  * API and stop conditions as {@link io.specdec.generate.AutoregressiveGenerator}; the result carries
  * {@link SpeculationStats}.
  *
- * <p>Thread safety: the decoder may start several requests concurrently; each gets its own drafter and cache, and they
- * share the (thread-safe) {@link CandidateLengthController}.
+ * <p>The loop owns the stop rule: every proposal passes the request's controller ({@link DraftGate}) before it is
+ * verified, so a controller bounds every drafter alike.
+ *
+ * <p>Thread safety: the decoder may start several requests concurrently; each gets its own drafter, cache and
+ * {@link CandidateLengthController} (from the controller factory).
  */
 public final class SpeculativeDecoder implements io.specdec.generate.TextGenerator {
     private final VerifierFactory verifiers;
     private final Tokenizer tokenizer;
     private final DrafterFactory drafters;
     private final AcceptancePolicy policy;
-    private final CandidateLengthController controller;
+    private final java.util.function.Supplier<? extends CandidateLengthController> controllers;
+    private final String controllerName;
     private final GenerationConfig config;
     private final int maxDraft;
 
@@ -40,7 +44,9 @@ public final class SpeculativeDecoder implements io.specdec.generate.TextGenerat
         this.tokenizer = Objects.requireNonNull(b.tokenizer, "tokenizer is required (setTokenizer)");
         this.drafters = Objects.requireNonNull(b.drafters, "drafter is required (setDrafter)");
         this.config = Objects.requireNonNull(b.config, "config");
-        this.controller = b.controller;
+        this.controllers = b.controllers;
+        CandidateLengthController probe = controllers == null ? null : controllers.get();
+        this.controllerName = probe == null ? null : probe.name();
         this.maxDraft = b.maxDraft;
         this.policy = choosePolicy(b);
     }
@@ -93,8 +99,9 @@ public final class SpeculativeDecoder implements io.specdec.generate.TextGenerat
         return policy;
     }
 
-    public CandidateLengthController controller() {
-        return controller;
+    /** The name of the controller each request gets (null: none, plain autoregressive rounds). */
+    public String controllerName() {
+        return controllerName;
     }
 
     @Override
@@ -107,6 +114,7 @@ public final class SpeculativeDecoder implements io.specdec.generate.TextGenerat
     private final class SpecStep implements DecodeStep {
         private final Verifier verifier;
         private final Drafter drafter;
+        private final CandidateLengthController controller;
         private final TokenSampler sampler;
         private final SpeculationStats.Recorder recorder = new SpeculationStats.Recorder();
         private OutputRequest outputs;
@@ -127,6 +135,10 @@ public final class SpeculativeDecoder implements io.specdec.generate.TextGenerat
                 if (id < 0 || id >= vocab) {
                     throw new IllegalArgumentException("prompt token id " + id + " outside vocabulary 0.." + (vocab - 1));
                 }
+            }
+            CandidateLengthController ctl = controllers == null ? null : controllers.get();
+            if (ctl != null) {
+                ctl.begin(config.sampling());
             }
             int capacity = (int) Math.min(ctx, (long) prompt.length + config.maxNewTokens() + maxDraft + 1);
             this.sampler = new TokenSampler(config.sampling());
@@ -163,6 +175,7 @@ public final class SpeculativeDecoder implements io.specdec.generate.TextGenerat
             }
             this.verifier = v;
             this.drafter = d;
+            this.controller = ctl;
         }
 
         @Override
@@ -182,6 +195,7 @@ public final class SpeculativeDecoder implements io.specdec.generate.TextGenerat
                     throw new IllegalStateException("drafter proposed " + tree.size() + " nodes for a budget of "
                             + budget);
                 }
+                tree = DraftGate.apply(controller, tree);
             }
             long t1 = System.nanoTime();
             RoundLayout layout = new RoundLayout(history[length - 1], tree, verifier.length());
@@ -258,7 +272,8 @@ public final class SpeculativeDecoder implements io.specdec.generate.TextGenerat
         private DrafterFactory drafters;
         private AcceptancePolicy policy;
         private AcceptancePolicy lossyPolicy;
-        private CandidateLengthController controller = LengthControllers.fixed(4);
+        private java.util.function.Supplier<? extends CandidateLengthController> controllers =
+                () -> LengthControllers.fixed(4);
         private GenerationConfig config = GenerationConfig.defaults();
         private int maxDraft = 128;
 
@@ -298,9 +313,18 @@ public final class SpeculativeDecoder implements io.specdec.generate.TextGenerat
             return this;
         }
 
-        /** Draft length controller; default static K = 4. */
+        /**
+         * One draft length controller shared by every request (its state then pools them; it must be thread-safe
+         * if requests run concurrently): prefer {@link #optControllerFactory}. Default: static K = 4.
+         */
         public Builder optController(CandidateLengthController c) {
-            this.controller = c;
+            this.controllers = c == null ? null : () -> c;
+            return this;
+        }
+
+        /** Makes one controller per request (null: none, every round autoregressive). Default: static K = 4. */
+        public Builder optControllerFactory(java.util.function.Supplier<? extends CandidateLengthController> f) {
+            this.controllers = f;
             return this;
         }
 

@@ -87,6 +87,40 @@ class GenerationTest {
         }
     }
 
+    /** A step that produces 5 tokens per call, like a speculative round: cancel drops what was not delivered. */
+    @Test
+    void cancelDropsTheRestOfARound() {
+        GenerationConfig cfg = GenerationConfig.builder().optMaxNewTokens(100).build();
+        int[] round = lm.tokenizer().encode(" the dog ran to the park and", false);
+        DecodeStep fiveAtATime = new DecodeStep() {
+            private int at;
+
+            @Override
+            public int[] next(int max) {
+                int[] out = new int[Math.min(max, 5)];
+                for (int i = 0; i < out.length; i++) {
+                    out[i] = round[(at++) % round.length];
+                }
+                return out;
+            }
+
+            @Override
+            public void close() {}
+        };
+        try (Generation g = new Generation(lm.tokenizer(), new int[] {lm.tokenizer().bosId()}, cfg,
+                () -> fiveAtATime)) {
+            StringBuilder got = new StringBuilder();
+            got.append(g.next().text());
+            got.append(g.next().text());
+            g.cancel();
+            assertFalse(g.hasNext(), "the 3 tokens left of the round are not delivered");
+            GenerationResult r = g.result();
+            assertEquals(FinishReason.CANCELLED, r.finishReason());
+            assertArrayEquals(Arrays.copyOf(round, 2), r.ids());
+            assertEquals(got.toString(), r.text());
+        }
+    }
+
     @Test
     void stopStringCutsTheTextAndNeverStreamsIt() {
         // the reference: the same greedy generation without a stop string; stop at a word from its middle

@@ -39,8 +39,10 @@ class LengthControllersTest {
     @Test
     void confidenceStopsBelowThreshold() {
         CandidateLengthController c = LengthControllers.confidence(0.5f, 8);
-        assertTrue(c.continueDrafting(new CandidateLengthController.DraftStep(1, 3, 0.6f, 0.6f, null)));
-        assertFalse(c.continueDrafting(new CandidateLengthController.DraftStep(2, 3, 0.3f, 0.45f, null)));
+        assertEquals(1.0, c.admit(new CandidateLengthController.DraftStep(1, 3,
+                new DraftSignals(0.6f, 0.6f, 0.3f, 1f, null), 1)));
+        assertEquals(CandidateLengthController.STOP, c.admit(new CandidateLengthController.DraftStep(2, 3,
+                new DraftSignals(0.3f, 0.45f, 0.1f, 1f, null), 1)));
     }
 
     @Test

@@ -137,8 +137,9 @@ final class BenchCommand extends Subcommand {
                 for (DrafterSetup s : setups) {
                     for (String c : controllers) {
                         var controller = drafting.controller(c, s, m, BenchPaths.cache());
-                        decoders.put(s.name() + " " + s.shape() + " " + controller.name(),
-                                Speculation.decoder(m, lm.tokenizer(), s.factory(), cfg).optController(controller)
+                        decoders.put(s.name() + " " + s.shape() + " " + controller.get().name(),
+                                Speculation.decoder(m, lm.tokenizer(), s.factory(), cfg)
+                                        .optControllerFactory(controller)
                                         .optMaxDraft(Math.max(16, s.budget())).build());
                     }
                 }

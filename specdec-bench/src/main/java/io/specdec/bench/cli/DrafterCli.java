@@ -8,7 +8,6 @@ import io.specdec.speculation.DrafterParams;
 import io.specdec.speculation.DrafterProvider;
 import io.specdec.speculation.DrafterSetup;
 import io.specdec.speculation.Drafters;
-import io.specdec.speculation.LengthControllers;
 import io.specdec.tokenizer.Tokenizer;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -35,27 +34,15 @@ final class DrafterCli {
 
     @Option(names = "--controller", paramLabel = "NAME", description = "draft-length controller (registered:"
             + " ${sys:specdec.cli.controllers}; NAME:VALUE sets its main option): static (the drafter's budget),"
-            + " static:K, heuristic, confidence[:P], goodput, specdec++[:H] (needs --acceptance-head), or all (bench;"
-            + " comma-separated lists too); default: static")
+            + " static:K, heuristic, confidence[:P], goodput, specdec++[:H] (needs --acceptance-head), or all (bench:"
+            + " every one whose required options are given; comma-separated lists too); default: static")
     String controller;
-
-    @Option(names = "--acceptance-head", paramLabel = "PATH", description = "SpecDec++ acceptance head"
-            + " (train-acceptance-head) for the draft model")
-    java.nio.file.Path acceptanceHead;
-
-    @Option(names = "--threshold", paramLabel = "H", description = "SpecDec++ stop threshold in (0, 1); default:"
-            + " derived from the cost curve and the measured draft cost")
-    Float threshold;
-
-    @Option(names = "--k-min", paramLabel = "N", description = "SpecDec++: tokens always drafted; default 1")
-    Integer kMin;
-
-    @Option(names = "--confidence", paramLabel = "P", description = "threshold of the confidence controller; default"
-            + " 0.4")
-    Float confidence;
 
     /** Option name → value given on the command line (drafter options only). */
     final Map<String, String> values = new LinkedHashMap<>();
+
+    /** Option name → value of the controller options given on the command line. */
+    final Map<String, String> controllerValues = new LinkedHashMap<>();
 
     /** Adds every registered drafter option to {@code spec}, writing into {@code cli.values}. */
     static void register(CommandSpec spec, DrafterCli cli) {
@@ -81,17 +68,44 @@ final class DrafterCli {
                             + d.getKey()).toList());
             OptionSpec.Builder b = OptionSpec.builder("--" + name).description(desc).paramLabel(first.kind().name())
                     .type(flag ? Boolean.class : String.class).arity(flag ? "0" : "1")
-                    .setter(new CommandLine.Model.ISetter() {
-                        @Override
-                        public <T> T set(T value) {
-                            if (value != null) {
-                                cli.values.put(name, value.toString());
-                            }
-                            return null;
-                        }
-                    });
+                    .setter(into(cli.values, name));
             spec.addOption(b.build());
         }
+        // every registered controller's options, except names a drafter option already has (those are reachable
+        // through the controller's NAME:VALUE short form)
+        Map<String, List<String>> controllerOwners = new LinkedHashMap<>();
+        Map<String, DrafterOption> firstOption = new LinkedHashMap<>();
+        for (io.specdec.speculation.ControllerProvider p : io.specdec.speculation.Controllers.providers()) {
+            for (DrafterOption o : p.options()) {
+                if (owners.containsKey(o.name())) {
+                    continue;
+                }
+                controllerOwners.computeIfAbsent(o.name(), k -> new ArrayList<>()).add(p.name());
+                firstOption.putIfAbsent(o.name(), o);
+            }
+        }
+        for (Map.Entry<String, List<String>> e : controllerOwners.entrySet()) {
+            String name = e.getKey();
+            DrafterOption o = firstOption.get(name);
+            boolean flag = o.kind() == DrafterOption.Kind.FLAG;
+            spec.addOption(OptionSpec.builder("--" + name).description(o.description() + (o.defaultValue() == null
+                    ? "" : "; default: " + o.defaultValue()) + " [controller " + String.join(", ", e.getValue())
+                    + "]").paramLabel(o.kind().name()).type(flag ? Boolean.class : String.class).arity(flag ? "0" : "1")
+                    .setter(into(cli.controllerValues, name)).build());
+        }
+    }
+
+    /** A picocli setter that records a given option's value as text under {@code name}. */
+    private static CommandLine.Model.ISetter into(Map<String, String> values, String name) {
+        return new CommandLine.Model.ISetter() {
+            @Override
+            public <T> T set(T value) {
+                if (value != null) {
+                    values.put(name, value.toString());
+                }
+                return null;
+            }
+        };
     }
 
     /** The drafters chosen, after the rules in the class comment; empty for plain decoding. */
@@ -137,7 +151,7 @@ final class DrafterCli {
         if (c.equals("all") && !allowAll) {
             throw new CommandLine.ParameterException(cl, "--controller all is for bench; generate runs one");
         }
-        List<String> out = c.equals("all") ? LengthControllers.NAMES : List.of(c.split(","));
+        List<String> out = c.equals("all") ? allGiven() : List.of(c.split(","));
         if (out.size() > 1 && !allowAll) {
             throw new CommandLine.ParameterException(cl, "generate runs one controller; found " + c);
         }
@@ -164,20 +178,19 @@ final class DrafterCli {
 
     /** The controller flags given on the command line, as registry options. */
     private Map<String, String> controllerOptions() {
-        Map<String, String> m = new LinkedHashMap<>();
-        if (acceptanceHead != null) {
-            m.put("acceptance-head", acceptanceHead.toString());
+        return controllerValues;
+    }
+
+    /** {@code --controller all}: every registered controller whose required options are given. */
+    private List<String> allGiven() {
+        List<String> out = new ArrayList<>();
+        for (io.specdec.speculation.ControllerProvider p : io.specdec.speculation.Controllers.providers()) {
+            if (p.options().stream().filter(DrafterOption::required).allMatch(o -> controllerValues.containsKey(
+                    o.name()))) {
+                out.add(p.name());
+            }
         }
-        if (threshold != null) {
-            m.put("threshold", threshold.toString());
-        }
-        if (kMin != null) {
-            m.put("k-min", kMin.toString());
-        }
-        if (confidence != null) {
-            m.put("confidence", confidence.toString());
-        }
-        return m;
+        return out;
     }
 
     private static boolean declares(CommandLine cl, String controller, String option) {
@@ -210,8 +223,11 @@ final class DrafterCli {
         return m;
     }
 
-    /** A fresh controller of kind {@code name} for {@code setup} on {@code target} (cost curves cached there). */
-    CandidateLengthController controller(String name, DrafterSetup setup, io.specdec.model.CausalLM target,
+    /**
+     * A controller factory (one per request) of kind {@code name} for {@code setup} on {@code target} (cost curves
+     * cached there).
+     */
+    java.util.function.Supplier<CandidateLengthController> controller(String name, DrafterSetup setup, io.specdec.model.CausalLM target,
             java.nio.file.Path cacheDir) throws java.io.IOException {
         return io.specdec.speculation.Controllers.create(name, optionsFor(null, name),
                 new io.specdec.speculation.ControllerContext(setup, target, cacheDir));

@@ -100,6 +100,10 @@ final class GenerateCommand extends Subcommand {
                     + " needs a drafter");
         }
         String ctrl = drafters.isEmpty() ? null : drafting.controllers(cl, false).get(0);
+        if (typical && drafters.isEmpty()) {
+            throw new CommandLine.ParameterException(cl, "--typical-acceptance is an acceptance rule of speculative"
+                    + " decoding and needs a drafter (--drafter)");
+        }
         SamplingConfig sampling = samplingOptions.build(cl);
         GenerationConfig cfg = GenerationConfig.builder().optMaxNewTokens(maxTokens)
                 .optStopStrings(stop == null ? List.of() : List.of(stop)).optAddBos(!noBos).optSampling(sampling)
@@ -120,8 +124,10 @@ final class GenerateCommand extends Subcommand {
                 DrafterSetup setup = setups.isEmpty() ? null : setups.get(0);
                 CandidateLengthController controller = null;
                 if (setup != null) {
-                    controller = drafting.controller(ctrl, setup, m, BenchPaths.cache());
-                    var b = Speculation.decoder(m, lm.tokenizer(), setup.factory(), cfg).optController(controller)
+                    var controllers = drafting.controller(ctrl, setup, m, BenchPaths.cache());
+                    controller = controllers.get();
+                    var b = Speculation.decoder(m, lm.tokenizer(), setup.factory(), cfg)
+                            .optControllerFactory(controllers)
                             .optMaxDraft(Math.max(16, setup.budget()));
                     if (typical) {
                         err.println("note: --typical-acceptance is lossy: the output is not guaranteed to be what the"

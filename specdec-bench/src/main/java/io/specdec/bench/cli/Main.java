@@ -62,6 +62,8 @@ public final class Main implements Runnable {
                 ((GenerateCommand) cl.getSubcommands().get("generate").getCommand()).drafting);
         DrafterCli.register(cl.getSubcommands().get("bench").getCommandSpec(),
                 ((BenchCommand) cl.getSubcommands().get("bench").getCommand()).drafting);
+        DrafterCli.register(cl.getSubcommands().get("train-acceptance-head").getCommandSpec(),
+                ((TrainAcceptanceHeadCommand) cl.getSubcommands().get("train-acceptance-head").getCommand()).drafting);
         cl.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
         cl.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
         cl.setParameterExceptionHandler((e, args) -> {
@@ -76,6 +78,11 @@ public final class Main implements Runnable {
             Progress.endLine(err);
             if (e instanceof CommandLine.ParameterException pe) {
                 throw pe;
+            }
+            if (e instanceof io.specdec.speculation.OptionException) {
+                // a drafter's or controller's option out of range: a usage error like picocli's own
+                return cl.getParameterExceptionHandler().handleParseException(
+                        new CommandLine.ParameterException(c, e.getMessage(), e), new String[0]);
             }
             err.println("error: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
             if (verbose) {

@@ -14,7 +14,8 @@ import io.specdec.speculation.DrafterParams;
 import io.specdec.speculation.DrafterProvider;
 import io.specdec.speculation.DrafterSetup;
 import io.specdec.speculation.Drafters;
-import io.specdec.speculation.LengthControllers;
+import io.specdec.speculation.ControllerContext;
+import io.specdec.speculation.Controllers;
 import io.specdec.speculation.SpeculativeDecoder;
 import io.specdec.tensor.GgmlType;
 import io.specdec.verify.Speculation;
@@ -236,28 +237,38 @@ public final class Suite {
                     if (twin && p.options().stream().anyMatch(o -> o.name().equals("inflate"))) {
                         values.put("inflate", "true"); // heads trained on stories260K, inflated like the twin
                     }
+                    // a preset's controller takes its required files from beside the drafter's (acceptance heads)
+                    Map<String, String> ctlOptions = new LinkedHashMap<>();
+                    if (controller != null) {
+                        String file = values.getOrDefault("draft-model", values.get("heads"));
+                        List<String> lacking = new ArrayList<>();
+                        for (io.specdec.speculation.DrafterOption o : Controllers.named(controller).options()) {
+                            Path f = o.required() && o.name().equals("acceptance-head") ? acceptanceHeadBeside(file)
+                                    : null;
+                            if (f != null) {
+                                ctlOptions.put(o.name(), f.toString());
+                            } else if (o.required()) {
+                                lacking.add("--" + o.name());
+                            }
+                        }
+                        if (!lacking.isEmpty()) {
+                            log.println("skipping " + preset.getKey() + ": the suite has no value for " + lacking);
+                            continue;
+                        }
+                    }
                     DrafterSetup s = p.create(env, new DrafterParams(p.name(), p.options(), values));
                     setups.add(s);
-                    Supplier<CandidateLengthController> ctrl = controller == null ? s.controller()
-                            : () -> LengthControllers.named(controller, s.budget(), 0.4f);
+                    Supplier<CandidateLengthController> ctrl;
+                    try {
+                        ctrl = controller == null ? s.controller() : Controllers.create(controller, ctlOptions,
+                                new ControllerContext(s, target, opt.cacheDir()));
+                    } catch (IllegalArgumentException e) {
+                        log.println("skipping " + preset.getKey() + ": " + e.getMessage());
+                        continue;
+                    }
                     configs.put(preset.getKey(), new Config(s, ctrl));
-                    log.printf("%-20s %s%n", preset.getKey(), s.shape());
+                    log.printf("%-20s %s, %s%n", preset.getKey(), s.shape(), ctrl.get().name());
                 }
-            }
-            // SpecDec++ on the draft chain, when the project's acceptance head for this draft is at hand
-            Path accHead = BenchPaths.projectModels().resolve("stories260K-draft2L-acceptance.gguf");
-            if (Files.isRegularFile(accHead) && draftPath.getFileName().toString().equals("stories260K-draft2L.gguf")
-                    && (opt.drafters().isEmpty() || opt.drafters().contains("draft-model"))) {
-                io.specdec.drafters.specdecpp.AcceptanceHead head = io.specdec.drafters.specdecpp.AcceptanceHead
-                        .load(accHead);
-                DrafterProvider dm = Drafters.named("draft-model");
-                DrafterSetup s = dm.create(env, new DrafterParams(dm.name(), dm.options(), Map.of("draft-model",
-                        draftPath.toString(), "k", "8")));
-                setups.add(s);
-                Supplier<CandidateLengthController> ctrl = () -> new io.specdec.drafters.specdecpp.ThresholdController(
-                        head, null, 1, 8, curve);
-                configs.put("draft chain specdec++", new Config(s, ctrl));
-                log.printf("%-20s %s, %s%n", "draft chain specdec++", s.shape(), ctrl.get().name());
             }
             boolean warmed = false;
             List<Double> arMs = new ArrayList<>();
@@ -270,7 +281,7 @@ public final class Suite {
                             .setTokenizer(lm.tokenizer()).optConfig(cfg).build();
                     Map<String, SpeculativeDecoder> decoders = new LinkedHashMap<>();
                     configs.forEach((k, c) -> decoders.put(k, Speculation.decoder(target, lm.tokenizer(),
-                            c.setup().factory(), cfg).optController(c.controller().get())
+                            c.setup().factory(), cfg).optControllerFactory(c.controller())
                             .optMaxDraft(Math.max(16, c.setup().budget())).build()));
                     if (!warmed) {
                         log.println("warm-up: 1 calibration prompt through every configuration");
@@ -305,5 +316,16 @@ public final class Suite {
 
     private GenerationConfig config(SamplingConfig s) {
         return GenerationConfig.builder().optMaxNewTokens(opt.maxTokens()).optStopAtEos(false).optSampling(s).build();
+    }
+
+    /** {@code STEM-acceptance.gguf} beside a drafter's file when the project has one; else null. */
+    static Path acceptanceHeadBeside(String file) {
+        if (file == null) {
+            return null;
+        }
+        Path f = Path.of(file);
+        String stem = f.getFileName().toString().replaceFirst("\\.gguf$", "");
+        Path acc = f.resolveSibling(stem + "-acceptance.gguf");
+        return Files.isRegularFile(acc) ? acc : null;
     }
 }

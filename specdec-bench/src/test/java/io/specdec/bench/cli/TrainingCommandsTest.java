@@ -136,15 +136,45 @@ class TrainingCommandsTest {
             assertEquals(0, g.code(), kind + ": " + g.err());
             assertTrue(g.err().contains("outputs identical: yes"), g.err());
         }
-        Path acc = dir.resolve("acc");
-        CliRun a = run(concat(new String[] {"train-acceptance-head", "--draft", draft}, common, new String[] {"--out",
-            acc.toString()}));
+        // acceptance heads recorded in the decode loop: for the demo draft, and for the EAGLE heads just trained
+        Path prompts = dir.resolve("prompts.txt");
+        java.nio.file.Files.writeString(prompts, "Once upon a time\nThe little dog\nTom and Lily went\nOne day\n");
+        String[] rec = {"--model", target, "--prompts", prompts.toString(), "--max-new-tokens", "24", "--steps", "40",
+            "--width", "8", "--blocks", "1"};
+        Path acc = dir.resolve("acc.gguf");
+        CliRun a = run(concat(new String[] {"train-acceptance-head", "--draft-model", draft}, rec,
+                new String[] {"--out", acc.toString()}));
         assertEquals(0, a.code(), a.err());
+        assertTrue(a.out().contains("AUC of the rejection prediction"), a.out());
         CliRun g = run("generate", "--model", target, "--draft-model", draft, "--k", "6", "--controller",
-                "specdec++:0.6", "--acceptance-head", acc.resolve("best.gguf").toString(), "--prompt",
-                "Once upon a time", "--max-tokens", "16", "--compare");
+                "specdec++:0.6", "--acceptance-head", acc.toString(), "--prompt", "Once upon a time", "--max-tokens",
+                "16", "--compare");
         assertEquals(0, g.code(), g.err());
         assertTrue(g.err().contains("specdec++(h=0.60)") && g.err().contains("outputs identical: yes"), g.err());
+        Path eagleAcc = dir.resolve("eagle-acc.gguf");
+        String eagleHeads = dir.resolve("eagle").resolve("best.gguf").toString();
+        CliRun ea = run(concat(new String[] {"train-acceptance-head", "--drafter", "eagle", "--heads", eagleHeads,
+            "--tree-budget", "4", "--tree-depth", "3"}, rec, new String[] {"--out", eagleAcc.toString()}));
+        assertEquals(0, ea.code(), ea.err());
+        CliRun eg = run("generate", "--model", target, "--drafter", "eagle", "--heads", eagleHeads, "--tree-budget",
+                "4", "--tree-depth", "3", "--controller", "specdec++", "--acceptance-head", eagleAcc.toString(),
+                "--prompt", "Once upon a time", "--max-tokens", "16", "--compare");
+        assertEquals(0, eg.code(), eg.err());
+        assertTrue(eg.err().contains("specdec++(derived h)") && eg.err().contains("outputs identical: yes"),
+                eg.err());
+        CliRun wrongDrafter = run("generate", "--model", target, "--drafter", "eagle", "--heads", eagleHeads,
+                "--controller", "specdec++", "--acceptance-head", acc.toString(), "--prompt", "x", "--max-tokens",
+                "2");
+        assertEquals(1, wrongDrafter.code(), wrongDrafter.err());
+        assertTrue(wrongDrafter.err().contains("the acceptance head was trained for drafter draft-model, not eagle"),
+                wrongDrafter.err());
+        CliRun noTarget = run("train-acceptance-head", "--drafter", "recycling", "--prompts", prompts.toString(),
+                "--out", dir.resolve("x.gguf").toString());
+        assertEquals(1, noTarget.code(), noTarget.err());
+        assertTrue(noTarget.err().contains("drafter recycling gives no per-token features"), noTarget.err());
+        CliRun badOut = run("train-acceptance-head", "--prompts", prompts.toString(), "--out", dir.toString());
+        assertEquals(2, badOut.code(), badOut.err());
+        assertTrue(badOut.err().contains("--out " + dir + ": not a writable file path"), badOut.err());
         CliRun noHead = run("generate", "--model", target, "--draft-model", draft, "--controller", "specdec++",
                 "--prompt", "x", "--max-tokens", "2");
         assertEquals(2, noHead.code());
@@ -157,9 +187,9 @@ class TrainingCommandsTest {
         }
         try (io.specdec.Specdec sd = io.specdec.Specdec.builder().setModel(Path.of(target))
                 .optDraftModel(Path.of(draft)).optDrafterOption("k", "6").optController("specdec++:0.6")
-                .optControllerOption("acceptance-head", acc.resolve("best.gguf").toString()).optMaxNewTokens(16)
+                .optControllerOption("acceptance-head", acc.toString()).optMaxNewTokens(16)
                 .build()) {
-            assertEquals("specdec++(h=0.60)", sd.controller().name());
+            assertEquals("specdec++(h=0.60)", sd.controllerName());
             assertTrue(java.util.Arrays.equals(plain, sd.generate("Once upon a time").ids()),
                     "SpecDec++ through Specdec gives the plain greedy ids");
         }

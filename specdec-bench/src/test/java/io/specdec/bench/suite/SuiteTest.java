@@ -38,12 +38,16 @@ class SuiteTest {
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         Suite s = new Suite(o, new PrintStream(log, true, StandardCharsets.UTF_8)).run();
         int presets = io.specdec.speculation.Drafters.providers().stream().mapToInt(p -> p.suitePresets().size()).sum();
-        assertEquals(12, presets, "11 shipped configurations (3 of them head drafters) + the test-only repeat-last"
-                + " drafter");
-        assertEquals((presets + 1) * 2 * 2, s.cells().size(), "configurations (the presets and the draft chain under"
-                + " SpecDec++) x 2 workloads x 2 decodings");
-        assertTrue(s.cells().stream().anyMatch(c -> c.config().equals("draft chain specdec++")),
-                "the SpecDec++ controller runs in the suite");
+        assertEquals(17, presets, "12 shipped configurations (3 of them head drafters), 4 of them again under"
+                + " SpecDec++, + the test-only repeat-last drafter alone and under the test-only depth-cap controller");
+        long configs = s.cells().stream().map(Suite.Cell::config).distinct().count();
+        assertEquals(16, configs, "every preset but medusa under SpecDec++ (no acceptance head is committed for it)");
+        assertEquals(configs * 2 * 2, s.cells().size(), "configurations x 2 workloads x 2 decodings");
+        for (String spp : List.of("draft chain specdec++", "eagle specdec++", "hydra specdec++")) {
+            assertTrue(s.cells().stream().anyMatch(c -> c.config().equals(spp)), spp + " runs in the suite");
+        }
+        assertTrue(s.cells().stream().anyMatch(c -> c.config().equals("repeat-last depth-cap")),
+                "a controller registered in test code runs in the suite");
         assertTrue(s.cells().stream().anyMatch(c -> c.config().equals("repeat-last")),
                 "a drafter registered in test code runs in the suite");
         for (String head : List.of("medusa", "hydra", "eagle")) {
@@ -80,7 +84,7 @@ class SuiteTest {
         }
         JsonObject json = JsonParser.parseString(Files.readString(md.resolveSibling(
                 md.getFileName().toString().replace(".md", ".json")))).getAsJsonObject();
-        assertEquals((presets + 1) * 4, json.getAsJsonArray("cells").size());
+        assertEquals(configs * 4, json.getAsJsonArray("cells").size());
         assertFalse(text.contains(SharedAssets.root().toAbsolutePath().toString()), "no paths outside the repository");
     }
 

@@ -24,6 +24,15 @@ public final class RepeatLastProvider implements DrafterProvider {
         return List.of(DrafterOption.of("repeat-n", DrafterOption.Kind.INT, "2", "tokens repeated per round"));
     }
 
+    /** Alone, and with 4 tokens per round under the test-only {@code depth-cap} controller. */
+    @Override
+    public java.util.Map<String, java.util.Map<String, String>> suitePresets() {
+        java.util.Map<String, java.util.Map<String, String>> m = new java.util.LinkedHashMap<>();
+        m.put(name(), java.util.Map.of());
+        m.put(name() + " depth-cap", java.util.Map.of("repeat-n", "4", "controller", "depth-cap"));
+        return m;
+    }
+
     @Override
     public DrafterSetup create(DrafterEnvironment env, DrafterParams params) {
         int n = params.getInt("repeat-n", 1);

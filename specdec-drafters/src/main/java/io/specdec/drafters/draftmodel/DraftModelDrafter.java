@@ -6,7 +6,8 @@ import io.specdec.model.ForwardOptions;
 import io.specdec.model.ForwardResult;
 import io.specdec.model.KvCache;
 import io.specdec.sampling.TokenSampler;
-import io.specdec.speculation.CandidateLengthController.DraftStep;
+import io.specdec.speculation.DraftGate;
+import io.specdec.speculation.DraftSignals;
 import io.specdec.speculation.DraftContext;
 import io.specdec.speculation.DraftTree;
 import io.specdec.speculation.Drafter;
@@ -163,21 +164,21 @@ public final class DraftModelDrafter implements Drafter {
         int[] hist = Arrays.copyOf(ctx.tokens(), n + ctx.budget());
         int[] toks = new int[ctx.budget()];
         float[][] qs = new float[ctx.budget()][];
+        DraftSignals[] sig = new DraftSignals[ctx.budget()];
         float[] logits = first.row(0);
         float[] hidden = lastRow(first.lastHidden());
+        DraftGate.Chain gate = ctx.gate();
         int k = 0;
         while (k < ctx.budget()) {
             float[] q = ctx.chainDistribution(logits, hist, n + k);
             int x = ctx.pick(q);
-            float top = 0;
-            for (float v : q) {
-                top = Math.max(top, v);
-            }
-            if (!ctx.controller().continueDrafting(new DraftStep(k + 1, x, q[x], top, hidden))) {
+            DraftSignals s = ctx.signals(logits, q, hist, n + k, x, hidden);
+            if (!gate.admit(x, s, !ctx.greedy())) {
                 break;
             }
             toks[k] = x;
             qs[k] = ctx.stored(q);
+            sig[k] = s;
             hist[n + k] = x;
             k++;
             if (k < ctx.budget()) {
@@ -187,7 +188,7 @@ public final class DraftModelDrafter implements Drafter {
                 hidden = lastRow(r.lastHidden());
             }
         }
-        return DraftTree.chain(Arrays.copyOf(toks, k), Arrays.copyOf(qs, k));
+        return DraftTree.chain(Arrays.copyOf(toks, k), Arrays.copyOf(qs, k), Arrays.copyOf(sig, k));
     }
 
     /** The last row of hidden states {@code [T, dim]} (a catch-up forward returns every fed token's). */
@@ -202,12 +203,16 @@ public final class DraftModelDrafter implements Drafter {
         List<Integer> tokens = new ArrayList<>();
         List<Integer> parents = new ArrayList<>();
         List<Double> cum = new ArrayList<>();
+        List<DraftSignals> signals = new ArrayList<>();
         int[] frontier = {-1};
         float[][] frontierLogits = {rootResult.row(0)};
+        float[][] frontierHidden = {lastRow(rootResult.lastHidden())};
+        int dim = draft.config().dim();
         int budget = ctx.budget();
         for (int depth = 1; tokens.size() < budget; depth++) {
             // candidates: top-k children of every frontier node, scored by cumulative draft probability
-            List<double[]> cand = new ArrayList<>(); // {score, parent, token}
+            List<double[]> cand = new ArrayList<>(); // {score, parent, token, q, frontier index}
+            DraftSignals[] shapes = new DraftSignals[frontier.length]; // per frontier node: its q's shape
             for (int f = 0; f < frontier.length; f++) {
                 int node = frontier[f];
                 int[] path = pathOf(node, tokens, parents);
@@ -216,8 +221,10 @@ public final class DraftModelDrafter implements Drafter {
                 // trees are deterministic candidates: rank by the processed draft distribution (softmax even if greedy)
                 float[] q = TokenSampler.distribution(frontierLogits[f], hist, hist.length, ctx.processor(), false);
                 double parentCum = node < 0 ? 1.0 : cum.get(node);
-                for (int t : topIndices(q, topK)) {
-                    cand.add(new double[] {parentCum * q[t], node, t, q[t]});
+                int[] top = topIndices(q, topK);
+                shapes[f] = DraftSignals.of(q, top.length == 0 ? 0 : top[0], frontierHidden[f]);
+                for (int t : top) {
+                    cand.add(new double[] {parentCum * q[t], node, t, q[t], f});
                 }
             }
             cand.sort((a, b) -> Double.compare(b[0], a[0]));
@@ -225,10 +232,9 @@ public final class DraftModelDrafter implements Drafter {
             List<Integer> added = new ArrayList<>();
             for (int i = 0; i < take; i++) {
                 double[] c = cand.get(i);
-                if (!ctx.controller().continueDrafting(new DraftStep(depth, (int) c[2], (float) c[3], (float) c[3],
-                        null))) {
-                    break;
-                }
+                DraftSignals shape = shapes[(int) c[4]];
+                signals.add(new DraftSignals((float) c[3], shape.topProbability(), shape.margin(), shape.entropy(),
+                        shape.features()));
                 tokens.add((int) c[2]);
                 parents.add((int) c[1]);
                 cum.add(c[0]);
@@ -250,18 +256,22 @@ public final class DraftModelDrafter implements Drafter {
                 dep[j] = par[j] < 0 ? 1 : dep[par[j]] + 1;
                 pos[j] = base - 1 + dep[j];
             }
-            ForwardResult r = draft.forward(cache, toks, pos, AttentionMask.tree(par), ForwardOptions.DEFAULT);
+            ForwardResult r = draft.forward(cache, toks, pos, AttentionMask.tree(par),
+                    ForwardOptions.DEFAULT.withLastHidden());
+            float[] h = r.lastHidden();
             frontier = new int[added.size()];
             frontierLogits = new float[added.size()][];
+            frontierHidden = new float[added.size()][];
             for (int i = 0; i < added.size(); i++) {
                 frontier[i] = added.get(i);
                 frontierLogits[i] = r.row(added.get(i));
+                frontierHidden[i] = Arrays.copyOfRange(h, added.get(i) * dim, (added.get(i) + 1) * dim);
             }
         }
         cache.truncate(base);
         int[] tk = tokens.stream().mapToInt(Integer::intValue).toArray();
         int[] pa = parents.stream().mapToInt(Integer::intValue).toArray();
-        return new DraftTree(tk, pa, new float[tk.length][]);
+        return new DraftTree(tk, pa, new float[tk.length][], signals.toArray(new DraftSignals[0]));
     }
 
     private static int[] pathOf(int node, List<Integer> tokens, List<Integer> parents) {

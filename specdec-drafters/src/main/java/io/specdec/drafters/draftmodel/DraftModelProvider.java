@@ -52,6 +52,7 @@ public final class DraftModelProvider implements DrafterProvider {
         Map<String, Map<String, String>> m = new LinkedHashMap<>();
         m.put("draft chain", Map.of("k", "auto"));
         m.put("draft chain goodput", Map.of("k", "16", "controller", "goodput"));
+        m.put("draft chain specdec++", Map.of("k", "12", "controller", "specdec++"));
         m.put("draft tree", Map.of("tree-budget", "auto"));
         return m;
     }
@@ -109,7 +110,7 @@ public final class DraftModelProvider implements DrafterProvider {
                     .optMode(tree ? DraftModelDrafter.Mode.TREE : DraftModelDrafter.Mode.CHAIN).optTopK(topK).build();
             String shape = (tree ? "tree " + treeBudget + " nodes, top-" + topK : "chain K=" + k) + sized;
             return new DrafterSetup(name(), factory, budget, () -> LengthControllers.fixed(budget), bytes, shape,
-                    () -> notes, List.of(draft), draft);
+                    () -> notes, List.of(draft), draft, dc.dim());
         } catch (RuntimeException | IOException e) {
             draft.close();
             throw e;

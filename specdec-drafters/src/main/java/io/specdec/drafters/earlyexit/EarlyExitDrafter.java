@@ -6,7 +6,8 @@ import io.specdec.model.ForwardResult;
 import io.specdec.model.KvCache;
 import io.specdec.sampling.Distributions;
 import io.specdec.sampling.TokenSampler;
-import io.specdec.speculation.CandidateLengthController.DraftStep;
+import io.specdec.speculation.DraftGate;
+import io.specdec.speculation.DraftSignals;
 import io.specdec.speculation.DraftContext;
 import io.specdec.speculation.DraftTree;
 import io.specdec.speculation.Drafter;
@@ -183,28 +184,21 @@ public final class EarlyExitDrafter implements Drafter {
         int[] hist = Arrays.copyOf(tokens, length + depth);
         int[] out = new int[depth];
         float[][] qs = new float[depth][];
+        DraftSignals[] sig = new DraftSignals[depth];
+        DraftGate.Chain gate = ctx.gate();
         int k = 0;
         float[] logits = r.row(0);
         while (k < depth) {
             float[] q = ctx.chainDistribution(logits, hist, length + k);
             int x = ctx.pick(q);
-            float top = 0;
-            if (greedy) {
-                // confidence needs the unprocessed-softmax top probability even for greedy requests
-                float[] soft = Distributions.softmax(logits);
-                for (float v : soft) {
-                    top = Math.max(top, v);
-                }
-            } else {
-                for (float v : q) {
-                    top = Math.max(top, v);
-                }
-            }
-            if (top < confidence || !ctx.controller().continueDrafting(new DraftStep(k + 1, x, q[x], top, null))) {
+            // the exit's own confidence stop reads the top probability (known before the token is drawn)
+            DraftSignals s = ctx.signals(logits, q, hist, length + k, x, null);
+            if (s.topProbability() < confidence || !gate.admit(x, s, !greedy)) {
                 break;
             }
             out[k] = x;
             qs[k] = ctx.stored(q);
+            sig[k] = s;
             hist[length + k] = x;
             k++;
             if (k < depth) {
@@ -213,7 +207,7 @@ public final class EarlyExitDrafter implements Drafter {
                 logits = n.row(0);
             }
         }
-        return DraftTree.chain(Arrays.copyOf(out, k), Arrays.copyOf(qs, k));
+        return DraftTree.chain(Arrays.copyOf(out, k), Arrays.copyOf(qs, k), Arrays.copyOf(sig, k));
     }
 
     @Override

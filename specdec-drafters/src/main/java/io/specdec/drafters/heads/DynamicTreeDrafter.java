@@ -2,6 +2,7 @@ package io.specdec.drafters.heads;
 
 import io.specdec.model.CausalLM;
 import io.specdec.speculation.DraftContext;
+import io.specdec.speculation.DraftSignals;
 import io.specdec.speculation.DraftTree;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -30,6 +31,7 @@ abstract class DynamicTreeDrafter extends HeadDrafter {
         final Node parent;
         final int depth;
         final double score;
+        DraftSignals signals;
         float[] feature; // EAGLE: the feature its own forward predicted
         int cacheRow = -1; // EAGLE: its row among the round's cached tree rows
 
@@ -70,6 +72,14 @@ abstract class DynamicTreeDrafter extends HeadDrafter {
     /** Logits of the children of every frontier node (all of one depth), one row per node. */
     abstract float[][] expand(List<Node> frontier, int[] tokens, int length);
 
+    /**
+     * The feature vector a node's signals carry for the length controller: what produced the distribution its token
+     * came from. Default: the target's last feature {@code f_{n-2}} (what the heads read).
+     */
+    float[] stepFeature(Node parent) {
+        return features.get(features.size() - 1);
+    }
+
     /** Called after each proposal (e.g. to drop the round's rows from a cache). */
     void finish(int length) {}
 
@@ -104,9 +114,11 @@ abstract class DynamicTreeDrafter extends HeadDrafter {
         Map<Node, Integer> index = new IdentityHashMap<>();
         int[] tk = new int[n];
         int[] pa = new int[n];
+        DraftSignals[] sg = new DraftSignals[n];
         for (int i = 0; i < n; i++) {
             Node x = all.get(i);
             tk[i] = x.token;
+            sg[i] = x.signals;
             Integer p = x.parent == null ? Integer.valueOf(-1) : index.get(x.parent);
             if (p == null) {
                 throw new IllegalStateException("dynamic tree kept a node without its parent");
@@ -114,7 +126,7 @@ abstract class DynamicTreeDrafter extends HeadDrafter {
             pa[i] = p;
             index.put(x, i);
         }
-        return new DraftTree(tk, pa, new float[n][]);
+        return new DraftTree(tk, pa, new float[n][], sg);
     }
 
     private static final Comparator<Node> BY_SCORE = (a, b) -> {
@@ -135,9 +147,13 @@ abstract class DynamicTreeDrafter extends HeadDrafter {
         double base = parent == null ? 0 : parent.score;
         int[] top = TopK.indices(logits, topK);
         double lz = TopK.logSumExp(logits);
+        DraftSignals shape = DraftSignals.ofLogits(logits, top.length == 0 ? 0 : top[0], stepFeature(parent));
         List<Node> out = new ArrayList<>(top.length);
         for (int t : top) {
-            out.add(new Node(t, parent, d, base + logits[t] - lz));
+            Node x = new Node(t, parent, d, base + logits[t] - lz);
+            x.signals = new DraftSignals((float) Math.exp(logits[t] - lz), shape.topProbability(), shape.margin(),
+                    shape.entropy(), shape.features());
+            out.add(x);
         }
         return out;
     }

@@ -168,6 +168,12 @@ final class EagleDrafter extends DynamicTreeDrafter {
         }
     }
 
+    /** EAGLE: the feature the node's distribution came from (its parent's predicted feature, or the root's). */
+    @Override
+    float[] stepFeature(Node parent) {
+        return parent == null ? rootFeature : parent.feature;
+    }
+
     @Override
     void finish(int length) {
         if (cache.length() > stable) {

@@ -61,6 +61,15 @@ public abstract class HeadsProvider implements DrafterProvider {
         return o;
     }
 
+    /** The kind with its own shape, and beside it under SpecDec++ (when the suite has an acceptance head for it). */
+    @Override
+    public Map<String, Map<String, String>> suitePresets() {
+        Map<String, Map<String, String>> m = new java.util.LinkedHashMap<>();
+        m.put(name(), Map.of());
+        m.put(name() + " specdec++", Map.of("controller", "specdec++"));
+        return m;
+    }
+
     @Override
     public DrafterSetup create(DrafterEnvironment env, DrafterParams p) throws IOException {
         Path path = p.getPath("heads");
@@ -136,7 +145,7 @@ public abstract class HeadsProvider implements DrafterProvider {
                     layer.config().contextLength()));
             int fb = budget;
             return new DrafterSetup(name(), factory, fb, () -> LengthControllers.fixed(fb), bytes, shape,
-                    () -> notes, resources);
+                    () -> notes, resources, null, env.target().config().dim());
         } catch (RuntimeException | IOException e) {
             loaded.close();
             throw e;

@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDManager;
 import io.specdec.engine.SpecdecEngine;
 import io.specdec.model.CausalLM;
 import io.specdec.speculation.DraftContext;
+import io.specdec.speculation.DraftSignals;
 import io.specdec.speculation.DraftTree;
 import java.util.List;
 import java.util.Map;
@@ -68,14 +69,22 @@ final class MedusaDrafter extends HeadDrafter {
 
     @Override
     DraftTree draft(DraftContext ctx) {
-        float[][] logits = headLogits(features.get(features.size() - 1));
+        float[] f = features.get(features.size() - 1);
+        float[][] logits = headLogits(f);
         int[][] top = new int[logits.length][];
+        float[][] probs = new float[logits.length][];
         for (int k = 0; k < logits.length; k++) {
             top[k] = TopK.indices(logits[k], ranks);
+            probs[k] = io.specdec.sampling.Distributions.softmax(logits[k]);
+        }
+        DraftSignals[] shapes = new DraftSignals[logits.length];
+        for (int k = 0; k < logits.length; k++) {
+            shapes[k] = DraftSignals.of(probs[k], top[k].length == 0 ? 0 : top[k][0], f);
         }
         int budget = Math.min(ctx.budget(), choices.size());
         int[] tokens = new int[budget];
         int[] parents = new int[budget];
+        DraftSignals[] sg = new DraftSignals[budget];
         java.util.Map<String, Integer> index = new java.util.HashMap<>();
         int n = 0;
         for (int[] path : choices) {
@@ -91,12 +100,16 @@ final class MedusaDrafter extends HeadDrafter {
             if (parent == -2) {
                 continue; // a choice whose prefix is not in the tree (a hand-written list may have one)
             }
-            tokens[n] = top[path.length - 1][path[path.length - 1]];
+            int h = path.length - 1;
+            tokens[n] = top[h][path[h]];
             parents[n] = parent;
+            sg[n] = new DraftSignals(probs[h][tokens[n]], shapes[h].topProbability(), shapes[h].margin(),
+                    shapes[h].entropy(), f);
             index.put(key, n);
             n++;
         }
-        return new DraftTree(java.util.Arrays.copyOf(tokens, n), java.util.Arrays.copyOf(parents, n), new float[n][]);
+        return new DraftTree(java.util.Arrays.copyOf(tokens, n), java.util.Arrays.copyOf(parents, n), new float[n][],
+                java.util.Arrays.copyOf(sg, n));
     }
 
     @Override

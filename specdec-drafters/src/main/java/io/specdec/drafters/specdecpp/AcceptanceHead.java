@@ -1,93 +1,117 @@
 package io.specdec.drafters.specdecpp;
 
-import com.google.gson.Gson;
 import io.specdec.io.GgufFile;
 import io.specdec.io.GgufWriter;
 import io.specdec.io.TensorInfo;
-import io.specdec.model.LlamaConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * The SpecDec++ acceptance-prediction head (ALGORITHMS.md §7): on the draft model's last hidden state h (the input of
- * its LM head, {@code [D]}), {@code blocks} residual blocks {@code x + SiLU(W x + b)} then {@code Linear(D, 2)};
- * softmax index 1 is "accepted", index 0 "rejected". It predicts whether the token the draft samples from that state
- * is accepted by the target. Saved as GGUF ({@code general.architecture = specdec-acceptance-head},
- * {@code specdec.acceptance.blocks}, {@code specdec.acceptance.draft_config} as JSON; tensors {@code acc.<b>.w}
- * {@code [D, D]}, {@code acc.<b>.b} {@code [D]}, {@code acc.out.w} {@code [2, D]}, {@code acc.out.b} {@code [2]}).
- * Immutable; {@link #accept} is thread-safe (host arithmetic, a few thousand multiply-adds for D = 64).
+ * The SpecDec++ acceptance-prediction head (Huang et al. 2024, arXiv:2405.19715; ALGORITHMS.md §7), for any drafter
+ * whose proposals carry per-node features: on the input {@code x} of {@link AcceptanceFeatures}
+ * ({@code [F + 7]}), {@code h = SiLU(W_in x + b_in)} ({@code [width]}), then {@code blocks} residual blocks
+ * {@code h + SiLU(W h + b)}, then {@code P(accepted) = sigmoid(w_out · h + b_out)}: the probability that the target
+ * accepts the node given its ancestors were accepted. {@link #forward} is the one forward, used by inference and by
+ * the trainer (which records its activations).
  *
- * <p><b>Calibration.</b> Trained with BCE weighted {@code w} on the rejection class, the network's raw output for a
- * soft label y tends to {@code a = y / (y + w (1 − y))}, a deliberately pessimistic score; {@link #accept} inverts
- * that map, {@code y = w a / (1 − a + w a)}, so the controller multiplies probabilities (the raw score is
- * {@link #score}).
+ * <p>File: GGUF, {@code general.architecture = specdec-acceptance-head}, {@code specdec.acceptance.version = 2},
+ * {@code .drafter} (the drafter it was trained for), {@code .feature_width} F, {@code .width}, {@code .blocks};
+ * tensors {@code acc.in.w [width, F+7]}, {@code acc.in.b [width]}, {@code acc.<b>.w [width, width]},
+ * {@code acc.<b>.b [width]}, {@code acc.out.w [width]}, {@code acc.out.b [1]}. Loading checks every count against a
+ * bound before it allocates and every weight for being finite and below {@value #MAX_WEIGHT} in magnitude.
  *
- * @param draft the config of the draft model the head was trained on
+ * <p>Immutable; thread-safe.
+ *
+ * @param drafter the registered drafter it was trained for (e.g. {@code draft-model}, {@code eagle})
+ * @param featureWidth F, the width of the drafter's per-node features (0: scalars only)
+ * @param width hidden width
  * @param blocks residual blocks
- * @param rejectWeight the rejection-class weight it was trained with ({@code specdec.acceptance.reject_weight})
  * @param tensors name → values (row-major)
  */
-public record AcceptanceHead(LlamaConfig draft, int blocks, float rejectWeight, Map<String, float[]> tensors) {
-    private static final Gson GSON = new Gson();
+public record AcceptanceHead(String drafter, int featureWidth, int width, int blocks, Map<String, float[]> tensors) {
+    /** File format version this class reads and writes. */
+    public static final int VERSION = 2;
+    /** Largest weight magnitude a head file may hold (trained heads stay far below it). */
+    public static final float MAX_WEIGHT = 1e4f;
+    static final int MAX_FEATURES = 1 << 16;
+    static final int MAX_WIDTH = 4096;
+    static final int MAX_BLOCKS = 16;
 
     public AcceptanceHead {
-        tensors = Collections.unmodifiableMap(new LinkedHashMap<>(tensors));
-        if (blocks < 0 || blocks > 16) {
-            throw new IllegalArgumentException("acceptance head blocks must be in 0..16, found " + blocks);
+        if (drafter == null || drafter.isBlank()) {
+            throw new IllegalArgumentException("acceptance head: the drafter name is empty");
         }
-        if (!(rejectWeight > 0)) {
-            throw new IllegalArgumentException("acceptance head reject weight must be > 0, found " + rejectWeight);
-        }
-    }
-
-    /** The calibrated probability for a raw score {@code a} of a head trained with weight {@code w}. */
-    public static float calibrate(float a, float w) {
-        return (float) (w * a / (1 - a + w * a));
-    }
-
-    /** A copy that says it was trained with {@code w}. */
-    public AcceptanceHead withRejectWeight(float w) {
-        return new AcceptanceHead(draft, blocks, w, tensors);
-    }
-
-    /** P(the token drafted from hidden state {@code h} is accepted), calibrated (see the class doc). */
-    public float accept(float[] h) {
-        return calibrate(score(h), rejectWeight);
-    }
-
-    /** Tensor names and shapes for a draft of width {@code d}. */
-    public static Map<String, long[]> layout(int d, int blocks) {
-        Map<String, long[]> m = new LinkedHashMap<>();
-        for (int b = 0; b < blocks; b++) {
-            m.put("acc." + b + ".w", new long[] {d, d});
-            m.put("acc." + b + ".b", new long[] {d});
-        }
-        m.put("acc.out.w", new long[] {2, d});
-        m.put("acc.out.b", new long[] {2});
-        return m;
-    }
-
-    /** A fresh head: zero residual blocks (identity), a small random output layer. */
-    public static AcceptanceHead init(LlamaConfig draft, int blocks, long seed) {
-        SplittableRandom r = new SplittableRandom(seed);
+        check("feature width", featureWidth, 0, MAX_FEATURES);
+        check("width", width, 1, MAX_WIDTH);
+        check("blocks", blocks, 0, MAX_BLOCKS);
+        Map<String, long[]> layout = layout(featureWidth, width, blocks);
         Map<String, float[]> t = new LinkedHashMap<>();
-        for (Map.Entry<String, long[]> e : layout(draft.dim(), blocks).entrySet()) {
-            long n = Arrays.stream(e.getValue()).reduce(1, (a, b) -> a * b);
-            float[] v = new float[(int) n];
-            if (e.getKey().equals("acc.out.w")) {
-                for (int i = 0; i < v.length; i++) {
-                    v[i] = (float) (r.nextGaussian() * 0.02);
-                }
+        for (Map.Entry<String, long[]> e : layout.entrySet()) {
+            float[] v = tensors.get(e.getKey());
+            long n = size(e.getValue());
+            if (v == null || v.length != n) {
+                throw new IllegalArgumentException("acceptance head: tensor '" + e.getKey() + "' needs " + n
+                        + " values, found " + (v == null ? "none" : v.length));
             }
             t.put(e.getKey(), v);
         }
-        return new AcceptanceHead(draft, blocks, 1f, t);
+        tensors = Collections.unmodifiableMap(t);
+    }
+
+    private static void check(String what, long v, long lo, long hi) {
+        if (v < lo || v > hi) {
+            throw new IllegalArgumentException("acceptance head " + what + " must be in " + lo + ".." + hi
+                    + ", found " + v);
+        }
+    }
+
+    private static long size(long[] shape) {
+        long n = 1;
+        for (long s : shape) {
+            n *= s;
+        }
+        return n;
+    }
+
+    /** Input width: features plus scalars. */
+    public int inputWidth() {
+        return featureWidth + AcceptanceFeatures.SCALARS;
+    }
+
+    /** Tensor names and shapes. */
+    public static Map<String, long[]> layout(int featureWidth, int width, int blocks) {
+        Map<String, long[]> m = new LinkedHashMap<>();
+        m.put("acc.in.w", new long[] {width, featureWidth + AcceptanceFeatures.SCALARS});
+        m.put("acc.in.b", new long[] {width});
+        for (int b = 0; b < blocks; b++) {
+            m.put("acc." + b + ".w", new long[] {width, width});
+            m.put("acc." + b + ".b", new long[] {width});
+        }
+        m.put("acc.out.w", new long[] {width});
+        m.put("acc.out.b", new long[] {1});
+        return m;
+    }
+
+    /** A fresh head: He-style random input layer, zero residual blocks (identity), a small random output. */
+    public static AcceptanceHead init(String drafter, int featureWidth, int width, int blocks, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        Map<String, float[]> t = new LinkedHashMap<>();
+        int in = featureWidth + AcceptanceFeatures.SCALARS;
+        for (Map.Entry<String, long[]> e : layout(featureWidth, width, blocks).entrySet()) {
+            float[] v = new float[(int) size(e.getValue())];
+            double std = e.getKey().equals("acc.in.w") ? Math.sqrt(2.0 / in)
+                    : e.getKey().equals("acc.out.w") ? 0.02 : 0;
+            for (int i = 0; i < v.length && std > 0; i++) {
+                v[i] = (float) (r.nextGaussian() * std);
+            }
+            t.put(e.getKey(), v);
+        }
+        return new AcceptanceHead(drafter, featureWidth, width, blocks, t);
     }
 
     /** The tensor {@code name}. */
@@ -108,58 +132,103 @@ public record AcceptanceHead(LlamaConfig draft, int blocks, float rejectWeight, 
             }
             t.put(k, v.clone());
         });
-        return new AcceptanceHead(draft, blocks, rejectWeight, t);
+        return new AcceptanceHead(drafter, featureWidth, width, blocks, t);
     }
 
-    /** The network's raw output (softmax index 1) for hidden state {@code h}, in (0, 1). */
-    public float score(float[] h) {
-        int d = draft.dim();
-        if (h.length != d) {
-            throw new IllegalArgumentException("acceptance head takes a hidden state of " + d + " values, found "
-                    + h.length);
-        }
-        float[] x = h.clone();
-        float[] y = new float[d];
-        for (int b = 0; b < blocks; b++) {
-            float[] w = tensors.get("acc." + b + ".w");
-            float[] bias = tensors.get("acc." + b + ".b");
-            for (int i = 0; i < d; i++) {
-                double s = bias[i];
-                for (int j = 0; j < d; j++) {
-                    s += w[i * d + j] * x[j];
-                }
-                y[i] = (float) (s / (1 + Math.exp(-s)));
-            }
-            for (int i = 0; i < d; i++) {
-                x[i] += y[i];
-            }
-        }
-        float[] w = tensors.get("acc.out.w");
-        float[] bias = tensors.get("acc.out.b");
-        double l0 = bias[0];
-        double l1 = bias[1];
-        for (int j = 0; j < d; j++) {
-            l0 += w[j] * x[j];
-            l1 += w[d + j] * x[j];
-        }
-        return (float) (1 / (1 + Math.exp(l0 - l1)));
+    /** P(accepted) for input {@code x} ({@link AcceptanceFeatures#input}). */
+    public float accept(float[] x) {
+        double z = forward(x, null);
+        return (float) (1 / (1 + Math.exp(-z)));
     }
 
     /**
-     * Checks the head fits a draft: same width, vocabulary and layer count.
+     * The one forward: the output logit for input {@code x}. With {@code trace} (length {@code 2 + 2·blocks}),
+     * records {@code trace[0]} = the input layer's pre-activation, then per block its input and pre-activation, and
+     * the last entry the final hidden state — what {@link AcceptanceHeadTrainer} backpropagates through.
      *
-     * @throws IllegalArgumentException naming the first field that differs, expected vs found
+     * @throws IllegalArgumentException for an input of the wrong width
+     * @throws IllegalStateException when the result is not finite (weights that overflow)
      */
-    public void requireDraft(LlamaConfig d, String what) {
-        check(what, "hidden size", draft.dim(), d.dim());
-        check(what, "vocabulary", draft.vocabSize(), d.vocabSize());
-        check(what, "layer count", draft.layers(), d.layers());
+    public double forward(float[] x, double[][] trace) {
+        int in = inputWidth();
+        if (x.length != in) {
+            throw new IllegalArgumentException("acceptance head takes " + in + " inputs, found " + x.length);
+        }
+        float[] w = tensors.get("acc.in.w");
+        float[] b = tensors.get("acc.in.b");
+        double[] z = new double[width];
+        double[] h = new double[width];
+        for (int i = 0; i < width; i++) {
+            double s = b[i];
+            int o = i * in;
+            for (int j = 0; j < in; j++) {
+                s += w[o + j] * x[j];
+            }
+            z[i] = s;
+            h[i] = silu(s);
+        }
+        int t = 0;
+        if (trace != null) {
+            trace[t++] = z;
+        }
+        for (int k = 0; k < blocks; k++) {
+            float[] bw = tensors.get("acc." + k + ".w");
+            float[] bb = tensors.get("acc." + k + ".b");
+            double[] zk = new double[width];
+            double[] next = h.clone();
+            for (int i = 0; i < width; i++) {
+                double s = bb[i];
+                int o = i * width;
+                for (int j = 0; j < width; j++) {
+                    s += bw[o + j] * h[j];
+                }
+                zk[i] = s;
+                next[i] += silu(s);
+            }
+            if (trace != null) {
+                trace[t++] = h;
+                trace[t++] = zk;
+            }
+            h = next;
+        }
+        if (trace != null) {
+            trace[t] = h;
+        }
+        float[] ow = tensors.get("acc.out.w");
+        double out = tensors.get("acc.out.b")[0];
+        for (int i = 0; i < width; i++) {
+            out += ow[i] * h[i];
+        }
+        if (!Double.isFinite(out)) {
+            throw new IllegalStateException("acceptance head (for " + drafter + ") gave a non-finite score: its"
+                    + " weights overflow; retrain it with train-acceptance-head");
+        }
+        return out;
     }
 
-    private static void check(String what, String field, int mine, int theirs) {
-        if (mine != theirs) {
-            throw new IllegalArgumentException(what + ": the acceptance head was trained for a draft with " + field
-                    + " " + mine + ", this draft has " + theirs);
+    static double silu(double z) {
+        return z / (1 + Math.exp(-z));
+    }
+
+    /** d SiLU / dz. */
+    static double siluGrad(double z) {
+        double s = 1 / (1 + Math.exp(-z));
+        return s * (1 + z * (1 - s));
+    }
+
+    /**
+     * Checks the head fits a drafter: trained for the same drafter and the same feature width.
+     *
+     * @throws IllegalArgumentException naming {@code what}, expected vs found
+     */
+    public void requireDrafter(String name, int width, String what) {
+        if (!drafter.equals(name)) {
+            throw new IllegalArgumentException(what + ": the acceptance head was trained for drafter " + drafter
+                    + ", not " + name + " (train one with train-acceptance-head --drafter " + name + ")");
+        }
+        if (featureWidth != width) {
+            throw new IllegalArgumentException(what + ": the acceptance head reads " + featureWidth + " features per"
+                    + " drafted token, drafter " + name + " gives " + width);
         }
     }
 
@@ -167,16 +236,22 @@ public record AcceptanceHead(LlamaConfig draft, int blocks, float rejectWeight, 
     public void save(Path file) throws IOException {
         GgufWriter g = new GgufWriter();
         g.putMetadata("general.architecture", "specdec-acceptance-head");
+        g.putMetadata("specdec.acceptance.version", VERSION);
+        g.putMetadata("specdec.acceptance.drafter", drafter);
+        g.putMetadata("specdec.acceptance.feature_width", featureWidth);
+        g.putMetadata("specdec.acceptance.width", width);
         g.putMetadata("specdec.acceptance.blocks", blocks);
-        g.putMetadata("specdec.acceptance.reject_weight", rejectWeight);
-        g.putMetadata("specdec.acceptance.draft_config", GSON.toJson(draft));
-        for (Map.Entry<String, long[]> e : layout(draft.dim(), blocks).entrySet()) {
+        g.putMetadata("specdec.acceptance.scalars", String.join(",", AcceptanceFeatures.SCALAR_NAMES));
+        for (Map.Entry<String, long[]> e : layout(featureWidth, width, blocks).entrySet()) {
             g.putTensor(e.getKey(), e.getValue(), tensor(e.getKey()));
         }
         g.write(file);
     }
 
-    /** Reads a head written by {@link #save}; one-line errors for other files and wrong shapes. */
+    /**
+     * Reads a head written by {@link #save}: one-line errors naming the file and the key or tensor for other files,
+     * other versions, counts out of range, wrong shapes and non-finite or out-of-range weights.
+     */
     public static AcceptanceHead load(Path file) {
         try (GgufFile f = GgufFile.open(file)) {
             String arch = f.getString("general.architecture", "");
@@ -184,28 +259,65 @@ public record AcceptanceHead(LlamaConfig draft, int blocks, float rejectWeight, 
                 throw new IllegalArgumentException(file + ": general.architecture is '" + arch + "', expected"
                         + " 'specdec-acceptance-head' (a file written by train-acceptance-head)");
             }
-            int blocks = (int) f.getLong("specdec.acceptance.blocks");
-            LlamaConfig c = GSON.fromJson(f.getString("specdec.acceptance.draft_config"), LlamaConfig.class);
-            c = new LlamaConfig(c.dim(), c.hiddenDim(), c.layers(), c.heads(), c.kvHeads(), c.headDim(),
-                    c.vocabSize(), c.contextLength(), c.rmsEps(), c.ropeTheta(), c.tiedEmbeddings(), c.qkvBias(),
-                    c.bosId(), c.eosId());
+            long version = f.getLong("specdec.acceptance.version", 1);
+            if (version != VERSION) {
+                throw new IllegalArgumentException(file + ": specdec.acceptance.version is " + version + ", this"
+                        + " library reads version " + VERSION + " (retrain with train-acceptance-head)");
+            }
+            String scalars = f.getString("specdec.acceptance.scalars", "");
+            String expected = String.join(",", AcceptanceFeatures.SCALAR_NAMES);
+            if (!scalars.equals(expected)) {
+                throw new IllegalArgumentException(file + ": specdec.acceptance.scalars is '" + scalars + "', this"
+                        + " library feeds '" + expected + "' (retrain with train-acceptance-head)");
+            }
+            String drafter = f.getString("specdec.acceptance.drafter", "");
+            int fw = (int) bounded(f, file, "specdec.acceptance.feature_width", 0, MAX_FEATURES);
+            int width = (int) bounded(f, file, "specdec.acceptance.width", 1, MAX_WIDTH);
+            int blocks = (int) bounded(f, file, "specdec.acceptance.blocks", 0, MAX_BLOCKS);
             Map<String, float[]> t = new LinkedHashMap<>();
-            for (Map.Entry<String, long[]> e : layout(c.dim(), blocks).entrySet()) {
+            for (Map.Entry<String, long[]> e : layout(fw, width, blocks).entrySet()) {
                 TensorInfo ti = f.find(e.getKey());
                 if (ti == null) {
                     throw new IllegalArgumentException(file + ": acceptance head lacks tensor '" + e.getKey() + "'");
                 }
+                long n = size(e.getValue());
+                if (ti.elements() != n) {
+                    throw new IllegalArgumentException(file + ": tensor '" + e.getKey() + "' has "
+                            + ti.elements() + " values, expected " + java.util.Arrays.toString(e.getValue()));
+                }
                 float[] v = f.readFloats(ti);
-                long n = Arrays.stream(e.getValue()).reduce(1, (a, b) -> a * b);
-                if (v.length != n) {
-                    throw new IllegalArgumentException(file + ": tensor '" + e.getKey() + "' has " + v.length
-                            + " values, expected " + Arrays.toString(e.getValue()));
+                for (int i = 0; i < v.length; i++) {
+                    if (!(Math.abs(v[i]) <= MAX_WEIGHT)) {
+                        throw new IllegalArgumentException(file + ": tensor '" + e.getKey() + "' holds " + v[i]
+                                + " at index " + i + ": weights must be finite and within ±" + MAX_WEIGHT);
+                    }
                 }
                 t.put(e.getKey(), v);
             }
-            return new AcceptanceHead(c, blocks, (float) f.getDouble("specdec.acceptance.reject_weight", 1), t);
+            try {
+                return new AcceptanceHead(drafter, fw, width, blocks, t);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
+            }
         } catch (UncheckedIOException e) {
             throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
         }
+    }
+
+    private static long bounded(GgufFile f, Path file, String key, long lo, long hi) {
+        if (!f.has(key)) {
+            throw new IllegalArgumentException(file + ": acceptance head lacks metadata key " + key);
+        }
+        long v;
+        try {
+            v = f.getLong(key);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException(file + ": metadata " + key + " is not an integer");
+        }
+        if (v < lo || v > hi) {
+            throw new IllegalArgumentException(file + ": metadata " + key + " must be in " + lo + ".." + hi
+                    + ", found " + v);
+        }
+        return v;
     }
 }

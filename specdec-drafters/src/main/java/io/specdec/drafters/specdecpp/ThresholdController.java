@@ -3,14 +3,17 @@ package io.specdec.drafters.specdecpp;
 import io.specdec.speculation.CandidateLengthController;
 import io.specdec.speculation.CostCurve;
 import io.specdec.speculation.RoundResult;
+import io.specdec.sampling.SamplingConfig;
 import java.util.Locale;
 
 /**
- * SpecDec++'s threshold controller (Huang et al. 2024; ALGORITHMS.md §7): while a round drafts, it multiplies the
- * acceptance head's predictions {@code a_i} for the tokens drafted so far; before drafting token k it stops when the
- * predicted probability that at least one of tokens 1..k-1 is rejected, {@code 1 − Π a_i}, exceeds {@code h}, except
- * while {@code k ≤ kMin}; the round budget is {@code kMax}. A drafter without a hidden state (head input) for a step
- * is not stopped at it.
+ * SpecDec++'s threshold controller (Huang et al. 2024; ALGORITHMS.md §7): for every drafted node the acceptance head
+ * predicts {@code a}, the probability that the target accepts it given its ancestors were accepted; the decode loop
+ * ({@link io.specdec.speculation.DraftGate}) multiplies the predictions along each branch. A node at depth k is
+ * dropped (with its subtree) when the predicted probability that one of its ancestors is rejected,
+ * {@code 1 − Π a_i}, exceeds {@code h}, except while {@code k ≤ kMin}; the round budget is {@code kMax}. It reads
+ * what the drafter knew when it drafted the node ({@link AcceptanceFeatures}), so it works for every drafter whose
+ * proposals carry features — draft model, EAGLE, Hydra, Medusa — with a head trained for that drafter.
  *
  * <p><b>Derived threshold</b> (when no {@code h} is given), from the paper's theory that the optimal policy stops
  * when the expected gain of drafting more falls below its cost. Token j is accepted (adding one emitted token, worth
@@ -20,11 +23,10 @@ import java.util.Locale;
  * {@code K' ∈ [k, K_max]} has {@code c(1)·Σ_{j=k..K'} cum·a_k^{j−k+1} ≥ (K'−k+1)·d + c(K'+1) − c(k)}, where cum is
  * the product so far. The lookahead matters on curves that are not convex (a dear step followed by cheap ones): the
  * one-step rule {@code h_k = 1 − (d + c(k+1) − c(k)) / c(1)} ({@link #threshold()} reports it at k = 4) would stop
- * before the cheap part. d is the measured mean draft time per drafted token of the rounds seen so far (0 before the
+ * before the cheap part. d is the measured mean draft time per drafted depth of the rounds seen so far (0 before the
  * first).
  *
- * <p>Thread-safe: the running product is per thread (a round is drafted on one thread), the cost estimate is
- * synchronised.
+ * <p>One per request (a decoder makes one with its factory); not thread-safe.
  */
 public final class ThresholdController implements CandidateLengthController {
     private final AcceptanceHead head;
@@ -32,15 +34,14 @@ public final class ThresholdController implements CandidateLengthController {
     private final int kMin;
     private final int kMax;
     private final CostCurve curve;
-    private final ThreadLocal<double[]> cum = ThreadLocal.withInitial(() -> new double[] {1});
+    private final AcceptanceFeatures.Tracker tracker = new AcceptanceFeatures.Tracker();
+    private float temperature;
     private double draftMicrosPerToken;
     private long draftedTokens;
-    private long drafted;
-    private long rounds;
 
     /**
      * @param threshold h in (0, 1), or null to derive it from {@code curve} and the measured draft cost
-     * @param kMin tokens always drafted (≥ 1)
+     * @param kMin depth always drafted (≥ 1)
      * @param kMax largest round (≥ kMin)
      * @param curve the target's cost curve (needed when {@code threshold} is null)
      */
@@ -61,13 +62,18 @@ public final class ThresholdController implements CandidateLengthController {
         this.curve = curve;
     }
 
+    @Override
+    public void begin(SamplingConfig sampling) {
+        temperature = AcceptanceFeatures.temperature(sampling);
+    }
+
     /** The threshold in force: the given one, or the derived one from the measurements so far. */
-    public synchronized double threshold() {
+    public double threshold() {
         return threshold != null ? threshold : derived(4);
     }
 
     /** Whether drafting from token k on pays for some round end K' (the lookahead rule of the class doc). */
-    synchronized boolean pays(int k, double cum, double a) {
+    boolean pays(int k, double cum, double a) {
         double c1 = curve.micros(1);
         double base = curve.micros(k);
         double gain = 0;
@@ -83,7 +89,7 @@ public final class ThresholdController implements CandidateLengthController {
     }
 
     /** The one-step derived {@code h_k} for drafting token k (see the class doc). */
-    synchronized double derived(int k) {
+    double derived(int k) {
         double c1 = curve.micros(1);
         return 1 - (draftMicrosPerToken + curve.micros(k + 1) - curve.micros(k)) / c1;
     }
@@ -93,46 +99,41 @@ public final class ThresholdController implements CandidateLengthController {
         return Math.min(max, kMax);
     }
 
-    @Override
-    public boolean continueDrafting(DraftStep step) {
-        double[] c = cum.get();
-        if (step.index() == 1) {
-            c[0] = 1;
+    /** The head's prediction for a step (its input built by {@link AcceptanceFeatures#input}). */
+    double predict(DraftStep step) {
+        if (step.signals() == null) {
+            throw new IllegalStateException("specdec++: the drafter gave no signals for a drafted token (the"
+                    + " controller needs a drafter whose proposals carry features)");
         }
-        if (step.hidden() == null) {
-            return true;
-        }
-        if (threshold != null) {
-            if (step.index() > kMin && 1 - c[0] > threshold) {
-                return false;
-            }
-            c[0] *= head.accept(step.hidden());
-            return true;
-        }
-        double a = head.accept(step.hidden());
-        if (step.index() > kMin && !pays(step.index(), c[0], a)) {
-            return false;
-        }
-        c[0] *= a;
-        return true;
+        return head.accept(AcceptanceFeatures.input(step.signals(), step.depth(), tracker.previous(), temperature,
+                head.featureWidth()));
     }
 
     @Override
-    public synchronized void observe(RoundResult r) {
-        int n = r.tree().size();
-        rounds++;
-        drafted += n;
+    public double admit(DraftStep step) {
+        if (step.depth() > kMax) {
+            return STOP;
+        }
+        double a = predict(step);
+        if (step.depth() <= kMin) {
+            return a;
+        }
+        if (threshold != null) {
+            return 1 - step.pathAcceptance() > threshold ? STOP : a;
+        }
+        return pays(step.depth(), step.pathAcceptance(), a) ? a : STOP;
+    }
+
+    @Override
+    public void observe(RoundResult r) {
+        tracker.observe(r);
+        int n = r.tree().maxDepth();
         if (n > 0) {
             double us = r.draftNanos() / 1e3 / n;
             draftedTokens += n;
             // running mean weighted by tokens (the first rounds include JIT warm-up; the mean forgets them slowly)
             draftMicrosPerToken += (us - draftMicrosPerToken) * n / Math.min(draftedTokens, 2000);
         }
-    }
-
-    /** Mean tokens drafted per round so far. */
-    public synchronized double meanDrafted() {
-        return rounds == 0 ? 0 : (double) drafted / rounds;
     }
 
     @Override
