@@ -45,6 +45,19 @@ final class UserGuideExamples {
         // GUIDE-END eagle
     }
 
+    static GenerationResult specdecPlusPlus(Path model, Path heads, Path acceptanceHead) {
+        // GUIDE-START specdecpp
+        try (Specdec lm = Specdec.builder().setModel(model)
+                .optDrafter("eagle")
+                .optDrafterOption("heads", heads.toString())
+                .optController("specdec++")               // drop branches the acceptance head predicts are rejected
+                .optControllerOption("acceptance-head", acceptanceHead.toString())
+                .optMaxNewTokens(64).build()) {
+            return lm.generate("Once upon a time");
+        }
+        // GUIDE-END specdecpp
+    }
+
     static GenerationResult recycling(Path model) {
         // GUIDE-START recycling
         try (Specdec lm = Specdec.builder().setModel(model)

@@ -58,6 +58,16 @@ class UserGuideTest {
         assertTrue(r.speculation().tau() > 2, "the trained heads get drafts accepted: τ " + r.speculation().tau());
     }
 
+    /** SpecDec++ on the committed EAGLE heads with the acceptance head trained for them, through {@code Specdec}. */
+    @Test
+    void specdecPlusPlusExampleIsLossless() {
+        Path model = SharedAssets.require("models/stories260K.gguf");
+        GenerationResult r = UserGuideExamples.specdecPlusPlus(model, Path.of("..", "models", "stories260K-eagle.gguf"),
+                Path.of("..", "models", "stories260K-eagle-acceptance.gguf"));
+        assertArrayEquals(plain(model, "Once upon a time"), r.ids(), "SpecDec++ on EAGLE changed the greedy output");
+        assertTrue(r.speculation().tau() > 1.5, "τ " + r.speculation().tau());
+    }
+
     @Test
     void theGuideShowsTheCompiledCode() throws Exception {
         String src = Files.readString(Path.of("src/test/java/io/specdec/examples/UserGuideExamples.java"));
@@ -73,7 +83,7 @@ class UserGuideTest {
                 }
             }
         }
-        assertTrue(n >= 7, "found " + n + " examples");
+        assertTrue(n >= 8, "found " + n + " examples");
         assertFalse(guide.contains("TODO"));
     }
 }

@@ -21,6 +21,20 @@ public final class Kernels {
 
     private Kernels() {}
 
+    private static final java.util.concurrent.atomic.AtomicBoolean NOTED = new java.util.concurrent.atomic.AtomicBoolean();
+
+    /**
+     * Logs once per JVM (INFO, SLF4J) that the host kernel is off because the Vector API module is missing, and how
+     * to turn it on; called when a model on a CPU falls back to PyTorch under {@code auto}.
+     */
+    static void noteMissingModule() {
+        if (NOTED.compareAndSet(false, true)) {
+            org.slf4j.LoggerFactory.getLogger(Kernels.class).info("the host (vector) kernel is off: start the JVM with"
+                    + " --add-modules jdk.incubator.vector to run on the weights as stored on all cores; every op runs"
+                    + " through PyTorch now");
+        }
+    }
+
     /** Whether the Vector API module is in the boot layer ({@code --add-modules jdk.incubator.vector}). */
     public static boolean vectorAvailable() {
         return ModuleLayer.boot().findModule(MODULE).isPresent();

@@ -90,6 +90,9 @@ public final class LlamaModel implements CausalLM {
         this.manager = manager;
         boolean cpu = "cpu".equals(manager.getDevice().getDeviceType());
         boolean host = cpu && Kernels.vectorAvailable() && !req.equals("torch");
+        if (cpu && req.equals("auto") && !Kernels.vectorAvailable()) {
+            Kernels.noteMissingModule();
+        }
         if (req.equals("vector") && !host) {
             manager.close();
             closeQuietly(mapping);

@@ -55,7 +55,15 @@ public interface CandidateLengthController {
      * @param depth 1-based depth in the tree (position in a chain)
      * @param token the drafted token
      * @param signals what the drafter knew (null when it gave nothing)
-     * @param pathAcceptance the product of this controller's estimates for the node's ancestors (1 at depth 1)
+     * @param pathAcceptance the product of this controller's estimates for the node's ancestors (1 at depth 1): the
+     *     estimated probability that the whole branch above the node is accepted
+     * @param pathExpected the sum of those products over the ancestors (0 at depth 1): the expected number of the
+     *     branch's tokens above the node that are accepted
      */
-    record DraftStep(int depth, int token, DraftSignals signals, double pathAcceptance) {}
+    record DraftStep(int depth, int token, DraftSignals signals, double pathAcceptance, double pathExpected) {
+        /** A step with nothing known above it but its depth (expected tokens 0, path acceptance 1). */
+        public DraftStep(int depth, int token, DraftSignals signals) {
+            this(depth, token, signals, 1, 0);
+        }
+    }
 }

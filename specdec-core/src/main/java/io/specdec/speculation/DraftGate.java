@@ -20,6 +20,7 @@ public final class DraftGate {
         }
         boolean[] keep = new boolean[n];
         double[] path = new double[n];
+        double[] expected = new double[n];
         int[] width = new int[tree.maxDepth() + 1];
         for (int j = 0; j < n; j++) {
             int p = tree.parent(j);
@@ -31,14 +32,16 @@ public final class DraftGate {
                 continue;
             }
             double above = p < 0 ? 1 : path[p];
+            double sum = p < 0 ? 0 : expected[p];
             double a = controller.admit(new CandidateLengthController.DraftStep(d, tree.token(j),
-                    visible(tree.signals(j), !tree.isPointMass(j)), above));
+                    visible(tree.signals(j), !tree.isPointMass(j)), above, sum));
             if (a == CandidateLengthController.STOP) {
                 continue;
             }
             keep[j] = true;
             width[d]++;
             path[j] = above * clamp(a);
+            expected[j] = sum + path[j];
         }
         return tree.retain(keep);
     }
@@ -64,6 +67,7 @@ public final class DraftGate {
         private final CandidateLengthController controller;
         private int depth;
         private double path = 1;
+        private double expected;
 
         public Chain(CandidateLengthController controller) {
             this.controller = controller;
@@ -83,12 +87,13 @@ public final class DraftGate {
                 return false;
             }
             double a = controller.admit(new CandidateLengthController.DraftStep(depth + 1, token,
-                    visible(signals, sampled), path));
+                    visible(signals, sampled), path, expected));
             if (a == CandidateLengthController.STOP) {
                 return false;
             }
             depth++;
             path *= clamp(a);
+            expected += path;
             return true;
         }
     }

@@ -38,6 +38,8 @@ public final class SpeculativeDecoder implements io.specdec.generate.TextGenerat
     private final int maxDraft;
 
     private final Set<Tokenizer> checkedVocabularies = ConcurrentHashMap.newKeySet();
+    /** Drafters serving a request now, process-wide: a factory that hands one out twice is caught at once. */
+    private static final Set<Drafter> IN_USE = ConcurrentHashMap.newKeySet();
 
     private SpeculativeDecoder(Builder b) {
         this.verifiers = Objects.requireNonNull(b.verifiers, "verifier is required (setVerifier)");
@@ -147,7 +149,13 @@ public final class SpeculativeDecoder implements io.specdec.generate.TextGenerat
             Verifier v = verifiers.create(capacity);
             Drafter d = null;
             try {
-                d = drafters.create();
+                Drafter made = drafters.create();
+                if (!IN_USE.add(made)) {
+                    throw new IllegalStateException("the drafter factory returned a drafter that is serving another"
+                            + " request: a drafter keeps per-request state, so the factory must make a new one per"
+                            + " request");
+                }
+                d = made;
                 if (d.vocabSize() != v.vocabSize()) {
                     throw new IllegalArgumentException("draft/target vocabulary mismatch: drafter has " + d.vocabSize()
                             + " tokens, target " + v.vocabSize());
@@ -168,7 +176,11 @@ public final class SpeculativeDecoder implements io.specdec.generate.TextGenerat
                 }
             } catch (RuntimeException e) {
                 if (d != null) {
-                    d.close();
+                    try {
+                        d.close();
+                    } finally {
+                        IN_USE.remove(d);
+                    }
                 }
                 v.close();
                 throw e;
@@ -260,6 +272,7 @@ public final class SpeculativeDecoder implements io.specdec.generate.TextGenerat
             try {
                 drafter.close();
             } finally {
+                IN_USE.remove(drafter);
                 verifier.close();
             }
         }

@@ -242,11 +242,19 @@ public final class LlamaTrainer {
             throw new IllegalArgumentException(dir + ": no " + STATE + " to resume from");
         }
         try (GgufFile f = GgufFile.open(state)) {
-            Config cfg = GSON.fromJson(f.getString("specdec.trainer.config"), Config.class);
-            LlamaConfig lc = GSON.fromJson(f.getString("specdec.trainer.model_config"), LlamaConfig.class);
-            lc = new LlamaConfig(lc.dim(), lc.hiddenDim(), lc.layers(), lc.heads(), lc.kvHeads(), lc.headDim(),
-                    lc.vocabSize(), lc.contextLength(), lc.rmsEps(), lc.ropeTheta(), lc.tiedEmbeddings(), lc.qkvBias(),
-                    lc.bosId(), lc.eosId()); // re-validated
+            Config cfg;
+            try {
+                cfg = GSON.fromJson(f.getString("specdec.trainer.config"), Config.class);
+            } catch (RuntimeException e) {
+                String m = String.valueOf(e.getMessage());
+                throw new IllegalArgumentException(f.path() + ": metadata specdec.trainer.config is not a trainer"
+                        + " config (" + (m.contains("\n") ? m.substring(0, m.indexOf('\n')) : m) + ")");
+            }
+            if (cfg == null) {
+                throw new IllegalArgumentException(f.path() + ": metadata specdec.trainer.config is empty");
+            }
+            LlamaConfig lc = io.specdec.io.ConfigJson.llamaConfig(f.getString("specdec.trainer.model_config"),
+                    f.path() + ": metadata specdec.trainer.model_config");
             String[] trainable = f.getStringArray("specdec.trainer.trainable");
             try (TrainableLlama model = TrainableLlama.of(LlamaWeights.random(lc, 0, 0.01f))) {
                 java.util.Set<String> tset = java.util.Set.of(trainable);

@@ -40,9 +40,9 @@ class LengthControllersTest {
     void confidenceStopsBelowThreshold() {
         CandidateLengthController c = LengthControllers.confidence(0.5f, 8);
         assertEquals(1.0, c.admit(new CandidateLengthController.DraftStep(1, 3,
-                new DraftSignals(0.6f, 0.6f, 0.3f, 1f, null), 1)));
+                new DraftSignals(0.6f, 0.6f, 0.3f, 1f, null))));
         assertEquals(CandidateLengthController.STOP, c.admit(new CandidateLengthController.DraftStep(2, 3,
-                new DraftSignals(0.3f, 0.45f, 0.1f, 1f, null), 1)));
+                new DraftSignals(0.3f, 0.45f, 0.1f, 1f, null))));
     }
 
     @Test

@@ -100,7 +100,7 @@ final class BenchCommand extends Subcommand {
         List<String> prompts = new ArrayList<>();
         String promptsName;
         if (promptsFile != null) {
-            for (String line : Files.readAllLines(promptsFile, StandardCharsets.UTF_8)) {
+            for (String line : Subcommand.textLines(promptsFile)) {
                 if (!line.isBlank()) {
                     prompts.add(line.strip());
                 }

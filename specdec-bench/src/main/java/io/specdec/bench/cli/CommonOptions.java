@@ -21,8 +21,11 @@ final class CommonOptions {
     /** Validates and applies the settings, then configures the engine (offline, tracking off, threads). */
     void apply(picocli.CommandLine cl) {
         if (threads != null) {
-            if (threads < 1) {
-                throw new picocli.CommandLine.ParameterException(cl, "--threads must be >= 1, found " + threads);
+            int most = Math.max(256, 4 * Runtime.getRuntime().availableProcessors());
+            if (threads < 1 || threads > most) {
+                throw new picocli.CommandLine.ParameterException(cl, "--threads must be in 1.." + most
+                        + " (4 x this machine's " + Runtime.getRuntime().availableProcessors() + " processors, at"
+                        + " least 256), found " + threads);
             }
             System.setProperty("specdec.threads", Integer.toString(threads));
         }

@@ -18,9 +18,11 @@ import picocli.CommandLine.Option;
  * when anything aborted, hung, ran out of memory or threw a raw exception.
  */
 @Command(name = "fuzz", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
-        description = "Mutation-fuzz the checkpoint readers (GGUF, llama2.c, HF directory incl. tokenizer.json).")
+        description = "Mutation-fuzz the file readers: checkpoints (GGUF, llama2.c, HF directory incl. tokenizer.json),"
+                + " draft heads, acceptance heads and sample files, each run the way a user runs it.")
 final class FuzzCommand extends Subcommand {
-    @Option(names = "--format", split = ",", paramLabel = "LIST", description = "gguf, llama2c, hf; default all")
+    @Option(names = "--format", split = ",", paramLabel = "LIST", description = "gguf, llama2c, hf, heads,"
+            + " acceptance-head, sample; default all")
     List<String> formats;
     @Option(names = "--seconds", paramLabel = "S", description = "per format; default 60")
     double seconds = 60;
@@ -42,13 +44,17 @@ final class FuzzCommand extends Subcommand {
                     + " 100");
         }
         List<FuzzCase.Format> fs = new ArrayList<>();
-        for (String f : formats == null ? List.of("gguf", "llama2c", "hf") : formats) {
-            try {
-                fs.add(FuzzCase.Format.valueOf(f.toUpperCase(Locale.ROOT)));
-            } catch (IllegalArgumentException e) {
-                throw new CommandLine.ParameterException(cl(), "--format must be gguf, llama2c or hf; found '" + f
-                        + "'");
+        List<String> ids = java.util.Arrays.stream(FuzzCase.Format.values()).map(FuzzCase.Format::id).toList();
+        for (String f : formats == null ? ids : formats) {
+            FuzzCase.Format match = null;
+            for (FuzzCase.Format x : FuzzCase.Format.values()) {
+                match = x.id().equals(f.toLowerCase(Locale.ROOT)) ? x : match;
             }
+            if (match == null) {
+                throw new CommandLine.ParameterException(cl(), "--format must be one of " + String.join(", ", ids)
+                        + "; found '" + f + "'");
+            }
+            fs.add(match);
         }
         Path shared = BenchPaths.shared();
         if (!java.nio.file.Files.isDirectory(shared.resolve("models"))) {

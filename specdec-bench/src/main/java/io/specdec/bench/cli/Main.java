@@ -84,7 +84,7 @@ public final class Main implements Runnable {
                 return cl.getParameterExceptionHandler().handleParseException(
                         new CommandLine.ParameterException(c, e.getMessage(), e), new String[0]);
             }
-            err.println("error: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
+            err.println("error: " + describe(e));
             if (verbose) {
                 e.printStackTrace(err);
             }
@@ -95,6 +95,27 @@ public final class Main implements Runnable {
             return 2;
         }
         return cl.execute(argv);
+    }
+
+    /** One line for an exception a command ended with: file-system errors name the file and what is wrong. */
+    static String describe(Throwable e) {
+        Throwable x = e instanceof java.io.UncheckedIOException u && u.getCause() != null ? u.getCause() : e;
+        if (x instanceof java.nio.file.NoSuchFileException f) {
+            return f.getFile() + ": no such file or directory";
+        }
+        if (x instanceof java.nio.file.AccessDeniedException f) {
+            return f.getFile() + ": permission denied";
+        }
+        if (x instanceof java.nio.file.FileSystemException f && f.getFile() != null) {
+            String why = f.getReason() == null ? "cannot be used" : f.getReason().toLowerCase(java.util.Locale.ROOT);
+            return f.getFile() + ": " + why + (why.contains("directory") ? " (expected a file)" : "");
+        }
+        if (x instanceof java.nio.charset.CharacterCodingException) {
+            return "a text input is not valid UTF-8 (" + x.getClass().getSimpleName() + ")";
+        }
+        String m = x.getMessage() == null ? x.toString() : x.getMessage();
+        int nl = m.indexOf('\n');
+        return nl < 0 ? m : m.substring(0, nl);
     }
 
     /** {@code --version}: this build's version and the engine it runs on. */

@@ -19,7 +19,8 @@ import picocli.CommandLine.Option;
         description = "Self-distillation data: the target continues prompts; token ids (and optionally its top-k"
                 + " logits) go to a sample file. Deterministic under --seed; re-run to resume.")
 final class SampleCommand extends Subcommand {
-    @Option(names = "--model", required = true, paramLabel = "PATH", description = "the target checkpoint")
+    @Option(names = "--model", paramLabel = "PATH", description = "the target checkpoint; default: the embedded demo"
+            + " story model (docs/DEMO.md)")
     Path model;
     @Option(names = "--out", required = true, paramLabel = "FILE", description = "sample file (appended to: resume)")
     Path out;
@@ -49,8 +50,17 @@ final class SampleCommand extends Subcommand {
         if (workers < 1 || workers > 256) {
             throw new CommandLine.ParameterException(cl, "--workers must be in 1..256, found " + workers);
         }
+        if (maxNewTokens < 1 || maxNewTokens > 1 << 24) {
+            throw new CommandLine.ParameterException(cl, "--max-new-tokens must be in 1..16777216 (a generation also"
+                    + " stops at the model's context), found " + maxNewTokens);
+        }
         configure();
+        if (model == null) {
+            model = io.specdec.demo.DemoModels.target();
+            err().println("[no --model: the embedded demo story model (docs/DEMO.md)]");
+        }
         LoadedModel lm = Progress.load(model, err());
+        maxNewTokens = Math.min(maxNewTokens, lm.config().contextLength());
         List<int[]> ps = prompts == null ? List.of(lm.tokenizer().encode("", true))
                 : TrainDraftCommand.prompts(prompts, lm);
         String kernel = "auto".equals(io.specdec.model.Kernels.requested())

@@ -31,7 +31,8 @@ import picocli.CommandLine.Option;
 @Command(name = "train-draft", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Distil a draft model for a target from its samples (see: sample).")
 final class TrainDraftCommand extends Subcommand {
-    @Option(names = "--target", required = true, paramLabel = "PATH", description = "the target checkpoint")
+    @Option(names = "--target", paramLabel = "PATH", description = "the target checkpoint; default: the embedded"
+            + " demo story model (docs/DEMO.md)")
     Path target;
     @Option(names = "--samples", required = true, split = ",", paramLabel = "FILE", description = "the target's"
             + " sample files (comma-separated or repeated; same vocabulary and top-k)")
@@ -58,6 +59,10 @@ final class TrainDraftCommand extends Subcommand {
             throw new CommandLine.ParameterException(cl, "--max-cost-ratio must be in (0, 1], found " + maxCostRatio);
         }
         configure();
+        if (target == null) {
+            target = io.specdec.demo.DemoModels.target();
+            err().println("[no --target: the embedded demo story model (docs/DEMO.md)]");
+        }
         LoadedModel lm = Progress.load(target, err());
         if (!(lm.tokenizer() instanceof SentencePieceBpeTokenizer tok)) {
             throw new IllegalArgumentException(target + ": the draft is written as GGUF with the target's vocabulary,"
@@ -190,7 +195,7 @@ final class TrainDraftCommand extends Subcommand {
             throw new IllegalArgumentException(file + ": no such prompt file");
         }
         List<int[]> ps = new ArrayList<>();
-        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+        for (String line : Subcommand.textLines(file)) {
             if (!line.isBlank()) {
                 ps.add(lm.tokenizer().encode(line.strip(), true));
             }

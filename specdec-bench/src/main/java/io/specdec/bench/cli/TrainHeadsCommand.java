@@ -29,7 +29,8 @@ import picocli.CommandLine.Option;
  * prompts.
  */
 abstract class TrainHeadsCommand extends Subcommand {
-    @Option(names = "--target", required = true, paramLabel = "PATH", description = "the target checkpoint")
+    @Option(names = "--target", paramLabel = "PATH", description = "the target checkpoint; default: the embedded"
+            + " demo story model (docs/DEMO.md)")
     Path target;
     @Option(names = "--samples", required = true, split = ",", paramLabel = "FILE", description = "the target's"
             + " sample files (comma-separated or repeated)")
@@ -87,6 +88,10 @@ abstract class TrainHeadsCommand extends Subcommand {
             throw new IllegalArgumentException(train.out + " already holds a run (trainer.gguf): choose another --out");
         }
         configure();
+        if (target == null) {
+            target = io.specdec.demo.DemoModels.target();
+            err().println("[no --target: the embedded demo story model (docs/DEMO.md)]");
+        }
         LoadedModel lm = Progress.load(target, err());
         List<SampleFile.Sample> all = new ArrayList<>();
         SampleFile.Header h = TrainDraftCommand.readSamples(samples, lm, all);
@@ -115,7 +120,7 @@ abstract class TrainHeadsCommand extends Subcommand {
         }
         if (evalPrompts != null) {
             List<String> prompts = new ArrayList<>();
-            for (String line : Files.readAllLines(evalPrompts, StandardCharsets.UTF_8)) {
+            for (String line : Subcommand.textLines(evalPrompts)) {
                 if (!line.isBlank()) {
                     prompts.add(line.strip());
                 }

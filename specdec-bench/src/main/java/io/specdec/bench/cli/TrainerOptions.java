@@ -28,8 +28,8 @@ final class TrainerOptions {
     float lr = 3e-3f;
     @Option(names = "--min-lr", paramLabel = "LR", description = "final learning rate (cosine); default lr/10")
     Float minLr;
-    @Option(names = "--warmup", paramLabel = "N", description = "linear warm-up steps; default 50")
-    int warmup = 50;
+    @Option(names = "--warmup", paramLabel = "N", description = "linear warm-up steps; default min(50, steps/10)")
+    Integer warmup;
     @Option(names = "--weight-decay", paramLabel = "W", description = "AdamW decay on matrices; default 0.1")
     float weightDecay = 0.1f;
     @Option(names = "--clip", paramLabel = "C", description = "gradient-norm clip, 0 = none; default 1")
@@ -66,11 +66,42 @@ final class TrainerOptions {
         if (!(valFraction > 0 && valFraction < 0.5)) {
             throw new CommandLine.ParameterException(cl, "--val-fraction must be in (0, 0.5), found " + valFraction);
         }
+        int warm = warmup == null ? Math.min(50, steps / 10) : warmup;
+        // every number against its range, naming the flag, before anything is loaded or trained
+        bound(cl, "--steps", steps, 1, 100_000_000);
+        bound(cl, "--batch-size", batchSize, 1, 4096);
+        bound(cl, "--seq-len", seqLen, 1, 1 << 20);
+        bound(cl, "--warmup", warm, 0, steps - 1);
+        bound(cl, "--eval-every", evalEvery, 1, 100_000_000);
+        bound(cl, "--eval-batches", evalBatches, 1, 1 << 20);
+        bound(cl, "--patience", patience, 0, 1 << 20);
+        real(cl, "--lr", lr, 0, 10, false);
+        if (minLr != null) {
+            real(cl, "--min-lr", minLr, 0, lr, true);
+        }
+        real(cl, "--weight-decay", weightDecay, 0, 1, true);
+        real(cl, "--clip", clip, 0, 1e6, true);
+        real(cl, "--kl-weight", klWeight, 0, 1000, true);
         try {
-            return new LlamaTrainer.Config(steps, batchSize, seqLen, lr, minLr == null ? lr / 10 : minLr, warmup,
+            return new LlamaTrainer.Config(steps, batchSize, seqLen, lr, minLr == null ? lr / 10 : minLr, warm,
                     weightDecay, clip, evalEvery, evalBatches, patience, klWeight, seed);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(cl, e.getMessage());
+        }
+    }
+
+    private static void bound(CommandLine cl, String flag, long v, long lo, long hi) {
+        if (v < lo || v > hi) {
+            throw new CommandLine.ParameterException(cl, flag + " must be in " + lo + ".." + hi + ", found " + v
+                    + (flag.equals("--warmup") ? " (the warm-up must be shorter than --steps)" : ""));
+        }
+    }
+
+    private static void real(CommandLine cl, String flag, double v, double lo, double hi, boolean loInclusive) {
+        boolean ok = Double.isFinite(v) && (loInclusive ? v >= lo : v > lo) && v <= hi;
+        if (!ok) {
+            throw new CommandLine.ParameterException(cl, flag + " must be a finite number in " + (loInclusive ? "["
+                    : "(") + lo + ", " + hi + "], found " + v);
         }
     }
 

@@ -28,7 +28,7 @@ public final class FuzzWorker {
             long index = Long.parseLong(line.trim());
             FuzzCase.Result r;
             try {
-                r = FuzzCase.run(FuzzCase.write(format, seed, index, shared, work));
+                r = FuzzCase.run(format, FuzzCase.write(format, seed, index, shared, work), shared);
             } catch (java.io.IOException e) {
                 r = new FuzzCase.Result(FuzzCase.Outcome.STACK_TRACE, "writing the mutant: " + e);
             }

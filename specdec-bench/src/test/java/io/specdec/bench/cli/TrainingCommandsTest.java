@@ -205,6 +205,48 @@ class TrainingCommandsTest {
         assertTrue(wrongHeads.err().contains("holds medusa heads, drafter hydra needs hydra heads"), wrongHeads.err());
     }
 
+    /** What a new user tripped on, each a usage error (exit 2) naming the flag, before anything is loaded. */
+    @Test
+    void newcomerTrapsAreUsageErrorsNamingTheFlag(@TempDir Path dir) throws Exception {
+        Path samples = dir.resolve("none.bin");
+        String[][] cases = {
+            {"--threads must be in 1..", "generate", "--threads", "100000", "--max-tokens", "2"},
+            {"--warmup must be in 0..49, found 50 (the warm-up must be shorter than --steps)", "train-draft",
+                "--samples", samples.toString(), "--out", dir.resolve("d").toString(), "--steps", "50", "--warmup",
+                "50"},
+            {"--seq-len must be in 1..1048576, found 2147483647", "train-draft", "--samples", samples.toString(),
+                "--out", dir.resolve("d").toString(), "--seq-len", "2147483647"},
+            {"--kl-weight must be a finite number in [0.0, 1000.0], found Infinity", "train-draft", "--samples",
+                samples.toString(), "--out", dir.resolve("d").toString(), "--kl-weight", "Infinity"},
+            {"--max-new-tokens must be in 1..16777216", "sample", "--sequences", "1", "--out",
+                dir.resolve("s.bin").toString(), "--max-new-tokens", "2147483647"},
+            {"--typical-acceptance is an acceptance rule of speculative decoding and needs a drafter", "generate",
+                "--model", DemoModels.target().toString(), "--typical-acceptance", "--max-tokens", "2"},
+            {"--k (drafter draft-model) must be", "generate", "--k", "0", "--max-tokens", "2"},
+            {"--acceptance-head is a controller option and needs a drafter", "generate", "--model",
+                DemoModels.target().toString(), "--acceptance-head", "x.gguf", "--max-tokens", "2"},
+        };
+        for (String[] c : cases) {
+            CliRun r = run(java.util.Arrays.copyOfRange(c, 1, c.length));
+            assertEquals(2, r.code(), String.join(" ", c) + ": " + r.err());
+            assertTrue(r.err().contains(c[0]), c[0] + " <- " + r.err());
+        }
+        // the default warm-up follows --steps: 50 steps no longer trip over a warm-up of 50
+        CliRun w = run("train-draft", "--samples", samples.toString(), "--out", dir.resolve("d").toString(),
+                "--steps", "50");
+        assertTrue(!w.err().contains("warm") && w.err().contains(samples.toString()), w.err());
+        // files: missing, a folder, not text — one line naming the file
+        CliRun folder = run("bench", "--model", DemoModels.target().toString(), "--drafter",
+                "prompt-lookup", "--prompts", dir.toString());
+        assertEquals(1, folder.code());
+        assertTrue(folder.err().contains(dir + ": is a directory (expected a text file)"), folder.err());
+        Path binary = dir.resolve("bin.txt");
+        java.nio.file.Files.write(binary, new byte[] {(byte) 0xff, (byte) 0xfe, 0, 1});
+        CliRun notText = run("bench", "--model", DemoModels.target().toString(), "--drafter",
+                "prompt-lookup", "--prompts", binary.toString());
+        assertTrue(notText.err().contains(binary + ": not UTF-8 text"), notText.err());
+    }
+
     private static String[] concat(String[]... parts) {
         return java.util.Arrays.stream(parts).flatMap(java.util.Arrays::stream).toArray(String[]::new);
     }

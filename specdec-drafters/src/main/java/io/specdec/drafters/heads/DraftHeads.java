@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import com.google.gson.Gson;
+import io.specdec.io.ConfigJson;
 import io.specdec.io.GgufFile;
 import io.specdec.io.GgufWriter;
 import io.specdec.io.TensorInfo;
@@ -50,6 +51,12 @@ import java.util.SplittableRandom;
 public record DraftHeads(HeadKind kind, LlamaConfig target, int count, int blocks, Map<String, float[]> tensors,
         Map<String, long[]> shapes) {
     private static final Gson GSON = new Gson();
+    /** Most heads a file may hold (Medusa/Hydra future positions). */
+    static final int MAX_COUNT = 64;
+    /** Most residual blocks per head. */
+    static final int MAX_BLOCKS = 16;
+    /** Largest weight magnitude a heads file may hold (trained heads stay far below it). */
+    static final float MAX_WEIGHT = 1e6f;
     /** The layer tensors of an EAGLE drafter, in {@link LlamaWeights.Layer} order. */
     static final List<String> LAYER = List.of("attn_norm", "wq", "wk", "wv", "wo", "ffn_norm", "w_gate", "w_up",
             "w_down");
@@ -102,6 +109,9 @@ public record DraftHeads(HeadKind kind, LlamaConfig target, int count, int block
         check(what, "attention heads", target.heads(), t.heads());
         check(what, "key/value heads", target.kvHeads(), t.kvHeads());
         check(what, "MLP width", target.hiddenDim(), t.hiddenDim());
+        if (kind == HeadKind.EAGLE) {
+            check(what, "context length", target.contextLength(), t.contextLength());
+        }
     }
 
     private static void check(String what, String field, int mine, int theirs) {
@@ -137,13 +147,17 @@ public record DraftHeads(HeadKind kind, LlamaConfig target, int count, int block
                 throw new IllegalArgumentException(file + ": general.architecture is '" + arch + "', expected"
                         + " 'specdec-heads' (a file written by train-medusa, train-hydra or train-eagle)");
             }
-            HeadKind kind = HeadKind.of(f.getString("specdec.heads.kind"));
-            int count = (int) f.getLong("specdec.heads.count");
-            int blocks = (int) f.getLong("specdec.heads.blocks");
-            LlamaConfig c = GSON.fromJson(f.getString("specdec.heads.target_config"), LlamaConfig.class);
-            c = new LlamaConfig(c.dim(), c.hiddenDim(), c.layers(), c.heads(), c.kvHeads(), c.headDim(),
-                    c.vocabSize(), c.contextLength(), c.rmsEps(), c.ropeTheta(), c.tiedEmbeddings(), c.qkvBias(),
-                    c.bosId(), c.eosId()); // re-validated
+            HeadKind kind;
+            try {
+                kind = HeadKind.of(f.getString("specdec.heads.kind"));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
+            }
+            // counts are checked before anything is sized by them
+            int count = (int) bounded(f, file, "specdec.heads.count", 1, MAX_COUNT);
+            int blocks = (int) bounded(f, file, "specdec.heads.blocks", 1, MAX_BLOCKS);
+            LlamaConfig c = ConfigJson.llamaConfig(f.getString("specdec.heads.target_config"), file
+                    + ": metadata specdec.heads.target_config");
             Map<String, long[]> expected = layout(kind, c, count, blocks);
             Map<String, float[]> t = new LinkedHashMap<>();
             for (Map.Entry<String, long[]> e : expected.entrySet()) {
@@ -152,11 +166,17 @@ public record DraftHeads(HeadKind kind, LlamaConfig target, int count, int block
                     throw new IllegalArgumentException(file + ": " + kind.id() + " heads lack tensor '" + e.getKey()
                             + "'");
                 }
-                float[] data = f.readFloats(ti);
                 long n = Arrays.stream(e.getValue()).reduce(1, (a, b) -> a * b);
-                if (data.length != n) {
-                    throw new IllegalArgumentException(file + ": tensor '" + e.getKey() + "' has " + data.length
+                if (ti.elements() != n) {
+                    throw new IllegalArgumentException(file + ": tensor '" + e.getKey() + "' has " + ti.elements()
                             + " values, expected " + Arrays.toString(e.getValue()));
+                }
+                float[] data = f.readFloats(ti);
+                for (int i = 0; i < data.length; i++) {
+                    if (!(Math.abs(data[i]) <= MAX_WEIGHT)) {
+                        throw new IllegalArgumentException(file + ": tensor '" + e.getKey() + "' holds " + data[i]
+                                + " at index " + i + ": weights must be finite and within ±" + MAX_WEIGHT);
+                    }
                 }
                 t.put(e.getKey(), data);
             }
@@ -164,6 +184,15 @@ public record DraftHeads(HeadKind kind, LlamaConfig target, int count, int block
         } catch (UncheckedIOException e) {
             throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
         }
+    }
+
+    private static long bounded(GgufFile f, Path file, String key, long lo, long hi) {
+        long v = f.getLong(key);
+        if (v < lo || v > hi) {
+            throw new IllegalArgumentException(file + ": metadata " + key + " must be in " + lo + ".." + hi
+                    + ", found " + v);
+        }
+        return v;
     }
 
     /** The tensor names and shapes of a heads file of this kind for target {@code c}. */

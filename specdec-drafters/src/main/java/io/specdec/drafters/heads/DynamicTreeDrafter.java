@@ -150,7 +150,9 @@ abstract class DynamicTreeDrafter extends HeadDrafter {
         DraftSignals shape = DraftSignals.ofLogits(logits, top.length == 0 ? 0 : top[0], stepFeature(parent));
         List<Node> out = new ArrayList<>(top.length);
         for (int t : top) {
-            Node x = new Node(t, parent, d, base + logits[t] - lz);
+            double score = base + logits[t] - lz;
+            // non-finite logits (heads whose weights overflow) rank last instead of breaking the parent order
+            Node x = new Node(t, parent, d, Double.isNaN(score) ? Double.NEGATIVE_INFINITY : score);
             x.signals = new DraftSignals((float) Math.exp(logits[t] - lz), shape.topProbability(), shape.margin(),
                     shape.entropy(), shape.features());
             out.add(x);

@@ -15,16 +15,17 @@ import java.util.Locale;
  * what the drafter knew when it drafted the node ({@link AcceptanceFeatures}), so it works for every drafter whose
  * proposals carry features — draft model, EAGLE, Hydra, Medusa — with a head trained for that drafter.
  *
- * <p><b>Derived threshold</b> (when no {@code h} is given), from the paper's theory that the optimal policy stops
- * when the expected gain of drafting more falls below its cost. Token j is accepted (adding one emitted token, worth
- * a target step {@code c(1)}) with probability {@code Π_{i≤j} a_i}; drafting tokens k..K' costs {@code (K'−k+1)·d}
- * of draft time plus {@code c(K'+1) − c(k)} of verification, read from the measured cost curve. With the head's
- * prediction for token k standing in for the ones after it ({@code a_j ≈ a_k}), token k is drafted when some
- * {@code K' ∈ [k, K_max]} has {@code c(1)·Σ_{j=k..K'} cum·a_k^{j−k+1} ≥ (K'−k+1)·d + c(K'+1) − c(k)}, where cum is
- * the product so far. The lookahead matters on curves that are not convex (a dear step followed by cheap ones): the
- * one-step rule {@code h_k = 1 − (d + c(k+1) − c(k)) / c(1)} ({@link #threshold()} reports it at k = 4) would stop
- * before the cheap part. d is the measured mean draft time per drafted depth of the rounds seen so far (0 before the
- * first).
+ * <p><b>Derived stop rule</b> (when no {@code h} is given), from the paper's theory that the optimal policy stops
+ * when drafting more no longer improves the objective — here throughput, tokens per unit of time. A round that keeps
+ * K drafted tokens emits {@code E(K) = 1 + Σ_{j≤K} Π_{i≤j} a_i} tokens in expectation and costs
+ * {@code T(K) = c(K+1) + K·d} (the measured cost curve c of the target, d the measured draft time per drafted depth).
+ * At node k, with {@code S} the expected accepted tokens of its ancestors ({@code DraftStep.pathExpected}), cum their
+ * path product and the head's prediction for node k standing in for the nodes after it ({@code a_j ≈ a_k}), node k
+ * is kept when some {@code K' ∈ [k, K_max]} has {@code E(K')/T(K') > E(k−1)/T(k−1)} with
+ * {@code E(K') = 1 + S + Σ_{j=k..K'} cum·a_k^{j−k+1}}: drafting on must beat stopping now at the round's own rate,
+ * not at the rate of plain decoding (an additive "gain above cost" rule, the previous version, drafted about 5 tokens
+ * where the best static K was 3). The lookahead over K' sees past a dear step followed by cheap ones.
+ * {@link #threshold()} reports the one-step threshold {@code h_4 = 1 − (d + c(5) − c(4)) / c(1)} for reference.
  *
  * <p>One per request (a decoder makes one with its factory); not thread-safe.
  */
@@ -72,16 +73,19 @@ public final class ThresholdController implements CandidateLengthController {
         return threshold != null ? threshold : derived(4);
     }
 
-    /** Whether drafting from token k on pays for some round end K' (the lookahead rule of the class doc). */
-    boolean pays(int k, double cum, double a) {
-        double c1 = curve.micros(1);
-        double base = curve.micros(k);
-        double gain = 0;
+    /**
+     * Whether keeping node k (and maybe more) beats stopping before it, in expected tokens per unit of time (the rule
+     * of the class doc): {@code cum} and {@code above} are the path product and the expected accepted tokens of the
+     * node's ancestors, {@code a} the head's prediction for it.
+     */
+    boolean pays(int k, double cum, double above, double a) {
+        double stop = (1 + above) / (curve.micros(k) + (k - 1) * draftMicrosPerToken);
+        double tokens = 1 + above;
         double p = cum;
         for (int end = k; end <= kMax; end++) {
             p *= a;
-            gain += p;
-            if (c1 * gain >= (end - k + 1) * draftMicrosPerToken + curve.micros(end + 1) - base) {
+            tokens += p;
+            if (tokens / (curve.micros(end + 1) + end * draftMicrosPerToken) > stop) {
                 return true;
             }
         }
@@ -121,7 +125,7 @@ public final class ThresholdController implements CandidateLengthController {
         if (threshold != null) {
             return 1 - step.pathAcceptance() > threshold ? STOP : a;
         }
-        return pays(step.depth(), step.pathAcceptance(), a) ? a : STOP;
+        return pays(step.depth(), step.pathAcceptance(), step.pathExpected(), a) ? a : STOP;
     }
 
     @Override

@@ -72,6 +72,61 @@ class DraftHeadsTest {
         }
     }
 
+    /** A heads file rewritten with one metadata value replaced (the fuzzer's findings, pinned). */
+    static Path withMetadata(DraftHeads h, Path dir, String name, String key, Object value) throws Exception {
+        io.specdec.io.GgufWriter g = new io.specdec.io.GgufWriter();
+        g.putMetadata("general.architecture", "specdec-heads");
+        g.putMetadata("specdec.heads.kind", h.kind().id());
+        g.putMetadata("specdec.heads.count", key.equals("specdec.heads.count") ? value : h.count());
+        g.putMetadata("specdec.heads.blocks", key.equals("specdec.heads.blocks") ? value : h.blocks());
+        g.putMetadata("specdec.heads.target_config", key.equals("specdec.heads.target_config") ? value
+                : new com.google.gson.Gson().toJson(h.target()));
+        for (String n : h.names()) {
+            g.putTensor(n, h.shapes().get(n), h.tensor(n));
+        }
+        Path f = dir.resolve(name);
+        g.write(f);
+        return f;
+    }
+
+    @Test
+    void damagedHeadFilesAreOneLineErrorsBeforeAnythingIsAllocated(@TempDir Path dir) throws Exception {
+        LlamaWeights w = TestModels.random(SMALL, 3, 0.1f);
+        DraftHeads h = TestHeads.random(HeadKind.HYDRA, w, 2, 5, 0.05f);
+        Path huge = withMetadata(h, dir, "huge.gguf", "specdec.heads.count", Integer.MAX_VALUE);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DraftHeads.load(huge));
+        assertEquals(huge + ": metadata specdec.heads.count must be in 1..64, found 2147483647", e.getMessage());
+        Path wraps = withMetadata(h, dir, "wraps.gguf", "specdec.heads.count", 4_294_967_300L);
+        e = assertThrows(IllegalArgumentException.class, () -> DraftHeads.load(wraps));
+        assertTrue(e.getMessage().endsWith("must be in 1..64, found 4294967300"), "no silent (int) truncation: "
+                + e.getMessage());
+        String json = new com.google.gson.Gson().toJson(SMALL).replace("\"layers\":2", "\"layers\":1e400");
+        Path big = withMetadata(h, dir, "big.gguf", "specdec.heads.target_config", json);
+        e = assertThrows(IllegalArgumentException.class, () -> DraftHeads.load(big));
+        assertEquals(big + ": metadata specdec.heads.target_config: field layers must be a 32-bit integer, found"
+                + " 1e400", e.getMessage());
+        Path broken = withMetadata(h, dir, "broken.gguf", "specdec.heads.target_config", "{\"dim\": 32,");
+        e = assertThrows(IllegalArgumentException.class, () -> DraftHeads.load(broken));
+        assertTrue(e.getMessage().startsWith(broken + ": metadata specdec.heads.target_config: not valid JSON")
+                && !e.getMessage().contains("\n"), e.getMessage());
+        // a non-finite weight is refused at load, not in the middle of a generation
+        java.util.Map<String, float[]> t = new java.util.LinkedHashMap<>(h.tensors());
+        String first = h.names().get(0);
+        float[] bad = t.get(first).clone();
+        bad[1] = Float.NaN;
+        t.put(first, bad);
+        Path nan = dir.resolve("nan.gguf");
+        new DraftHeads(h.kind(), h.target(), h.count(), h.blocks(), t, h.shapes()).save(nan);
+        e = assertThrows(IllegalArgumentException.class, () -> DraftHeads.load(nan));
+        assertTrue(e.getMessage().startsWith(nan + ": tensor '" + first + "' holds NaN at index 1"), e.getMessage());
+        // EAGLE heads for another context length: named before the first request
+        DraftHeads eagle = TestHeads.random(HeadKind.EAGLE, w, 1, 5, 0.05f);
+        LlamaConfig longer = new LlamaConfig(32, 48, 2, 4, 2, 8, 40, 128, 1e-5f, 10000f, false, false, 1, 2);
+        e = assertThrows(IllegalArgumentException.class, () -> eagle.requireTarget(longer, "e.gguf"));
+        assertEquals("e.gguf: heads were trained for a target with context length 64, this target has 128",
+                e.getMessage());
+    }
+
     static io.specdec.tokenizer.SentencePieceBpeTokenizer tok() {
         String[] p = new String[SMALL.vocabSize()];
         for (int i = 0; i < p.length; i++) {

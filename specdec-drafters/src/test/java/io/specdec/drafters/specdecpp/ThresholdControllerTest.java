@@ -78,10 +78,11 @@ class ThresholdControllerTest {
         // no draft measured yet: h_k = 1 - (0 + c(k+1) - c(k)) / c(1) = 1 - 100 / 1000 for every k here
         assertEquals(0.9, c.threshold(), 1e-9);
         assertEquals("specdec++(derived h)", c.name());
-        // token k is drafted while 0.8^k >= 0.1: 0.8^10 = 0.107, 0.8^11 = 0.086 -> 8 (K_max)
-        assertEquals(8, drafted(c, 16));
-        // a wall: c(3) -> c(4) costs 5,100 µs more; every end K' >= 3 gains at most 1000 (0.512 + ... + 0.168) =
-        // 1,890 µs, less than it costs, so drafting stops after 2
+        // rate E(K)/c(K+1) with E(K) = 1 + Σ 0.8^j: r(5) = 3.689/1500 = 0.002459, r(6) = 3.951/1600 = 0.002469,
+        // r(7) = 4.161/1700 = 0.002447, r(8) = 4.329/1800 = 0.002405: the 7th token lowers the rate -> 6
+        assertEquals(6, drafted(c, 16));
+        // a wall: c(3) -> c(4) costs 5,100 µs more; r(2) = 2.44/1200 = 0.00203 while every end K' >= 3 pays at least
+        // 6,300 µs for at most 5 tokens (< 0.0008), so drafting stops after 2
         double[] knee = us.clone();
         for (int i = 0; i < knee.length; i++) {
             if (CostCurve.SIZES[i] >= 4) {
@@ -89,8 +90,8 @@ class ThresholdControllerTest {
             }
         }
         assertEquals(2, drafted(new ThresholdController(constant(0.8f), null, 1, 8, CostCurve.of(knee)), 16));
-        // a dear step then cheap ones: c(3) -> c(4) costs +600 µs, later steps +10 µs each; from token 3 on, drafting
-        // up to K' = 8 gains 1000 (0.512 + ... + 0.168) = 2.0 steps of 1000 µs against 600 + 4·10 + ... µs: it pays
+        // a dear step then cheap ones: c(3) -> c(4) costs +600 µs, later steps +10 µs each; r(3) = 2.952/1800 is below
+        // r(2) = 0.00203, but r(8) = 4.329/1850 = 0.00234 is above it: the lookahead keeps drafting to K_max
         double[] step = new double[us.length];
         for (int i = 0; i < step.length; i++) {
             int t = CostCurve.SIZES[i];

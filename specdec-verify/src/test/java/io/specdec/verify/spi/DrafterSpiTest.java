@@ -204,6 +204,29 @@ class DrafterSpiTest {
     }
 
     /**
+     * A factory that hands out one drafter instance to two live requests (against the factory contract) is caught at
+     * the second request with a clear error; the instance is free again once the first request ends.
+     */
+    @Test
+    void aDrafterServingAnotherRequestIsRefused() {
+        LlamaWeights w = LlamaWeights.random(CFG, 7, 0.3f);
+        try (LlamaModel target = new LlamaModel(w)) {
+            GenerationConfig cfg = GenerationConfig.builder().optMaxNewTokens(8).optStopAtEos(false).build();
+            ChainDrafter shared = new ChainDrafter();
+            SpeculativeDecoder d = Speculation.decoder(target, tokenizer(), () -> shared, cfg).build();
+            try (io.specdec.generate.Generation first = d.start(new int[] {1, 5, 7})) {
+                first.next();
+                IllegalStateException e = assertThrows(IllegalStateException.class,
+                        () -> d.start(new int[] {1, 5, 7}));
+                assertTrue(e.getMessage().contains("the factory must make a new one per request"), e.getMessage());
+            }
+            try (io.specdec.generate.Generation again = d.start(new int[] {1, 5, 7})) {
+                assertEquals(8, again.result().ids().length, "free again after the first request closed");
+            }
+        }
+    }
+
+    /**
      * Round outputs stay where the kernel computed them: a greedy round brings only the argmax ids of its rows to the
      * host (one copy per round; the issue's bound is two), for either kernel (the vector kernel computes logits on
      * the host and copies nothing), while sampled rounds copy the logit rows.
