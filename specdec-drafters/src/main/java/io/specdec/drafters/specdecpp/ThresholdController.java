@@ -18,7 +18,9 @@ import java.util.Locale;
  * <p><b>Derived stop rule</b> (when no {@code h} is given), from the paper's theory that the optimal policy stops
  * when drafting more no longer improves the objective — here throughput, tokens per unit of time. A round that keeps
  * K drafted tokens emits {@code E(K) = 1 + Σ_{j≤K} Π_{i≤j} a_i} tokens in expectation and costs
- * {@code T(K) = c(K+1) + K·d} (the measured cost curve c of the target, d the measured draft time per drafted depth).
+ * {@code T(K) = c(K+1) + K·d} (c the target's measured cost curve, its scale following the verify times of the
+ * rounds seen — an exponential average of measured/predicted, weight 0.1 — and d the measured draft time per drafted
+ * depth).
  * At node k, with {@code S} the expected accepted tokens of its ancestors ({@code DraftStep.pathExpected}), cum their
  * path product and the head's prediction for node k standing in for the nodes after it ({@code a_j ≈ a_k}), node k
  * is kept when some {@code K' ∈ [k, K_max]} has {@code E(K')/T(K') > E(k−1)/T(k−1)} with
@@ -39,6 +41,8 @@ public final class ThresholdController implements CandidateLengthController {
     private float temperature;
     private double draftMicrosPerToken;
     private long draftedTokens;
+    private double costScale = 1;
+    private long verified;
 
     /**
      * @param threshold h in (0, 1), or null to derive it from {@code curve} and the measured draft cost
@@ -73,19 +77,24 @@ public final class ThresholdController implements CandidateLengthController {
         return threshold != null ? threshold : derived(4);
     }
 
+    /** The target's cost of a forward of {@code t} rows now: the curve's shape times the scale the rounds measured. */
+    double cost(int t) {
+        return costScale * curve.micros(t);
+    }
+
     /**
      * Whether keeping node k (and maybe more) beats stopping before it, in expected tokens per unit of time (the rule
      * of the class doc): {@code cum} and {@code above} are the path product and the expected accepted tokens of the
      * node's ancestors, {@code a} the head's prediction for it.
      */
     boolean pays(int k, double cum, double above, double a) {
-        double stop = (1 + above) / (curve.micros(k) + (k - 1) * draftMicrosPerToken);
+        double stop = (1 + above) / (cost(k) + (k - 1) * draftMicrosPerToken);
         double tokens = 1 + above;
         double p = cum;
         for (int end = k; end <= kMax; end++) {
             p *= a;
             tokens += p;
-            if (tokens / (curve.micros(end + 1) + end * draftMicrosPerToken) > stop) {
+            if (tokens / (cost(end + 1) + end * draftMicrosPerToken) > stop) {
                 return true;
             }
         }
@@ -131,6 +140,11 @@ public final class ThresholdController implements CandidateLengthController {
     @Override
     public void observe(RoundResult r) {
         tracker.observe(r);
+        if (curve != null && r.verifyNanos() > 0) {
+            // the curve was measured once (maybe on a busier or quieter machine): its scale follows the rounds
+            double ratio = r.verifyNanos() / 1e3 / curve.micros(r.tree().size() + 1);
+            costScale = verified++ == 0 ? ratio : costScale + 0.1 * (ratio - costScale);
+        }
         int n = r.tree().maxDepth();
         if (n > 0) {
             double us = r.draftNanos() / 1e3 / n;
