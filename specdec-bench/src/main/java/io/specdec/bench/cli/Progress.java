@@ -11,7 +11,8 @@ import me.tongfei.progressbar.ProgressBarStyle;
 
 /**
  * Progress bars on stderr (me.tongfei progressbar): on a terminal one line rewritten in place with {@code \r}, elsewhere
- * (logs, pipes) only the final frame; always ended with a newline — on success in {@link #close()}, on failure by
+ * (logs, pipes) one frame per line at most every 30 s (long runs show they are alive) and the final frame; always
+ * ended with a newline — on success in {@link #close()}, on failure by
  * {@link #endLine} before the error is printed, so an error never lands on a progress line. One bar at a time per
  * process.
  */
@@ -23,6 +24,9 @@ public final class Progress implements AutoCloseable {
     private final PrintStream err;
     private final boolean interactive;
     private volatile String lastFrame = "";
+    private volatile long lastLogged = System.nanoTime();
+    /** Seconds between frames written to a log (not a terminal). */
+    private static final long LOG_EVERY_NANOS = 30_000_000_000L;
     private boolean closed;
 
     private Progress(PrintStream err, String task, long max, String unit) {
@@ -36,6 +40,9 @@ public final class Progress implements AutoCloseable {
                     if (interactive) {
                         err.print("\r" + line);
                         err.flush();
+                    } else if (System.nanoTime() - lastLogged > LOG_EVERY_NANOS) {
+                        lastLogged = System.nanoTime();
+                        err.println(line.strip());
                     }
                 }, 100));
         if (unit != null) {
@@ -69,7 +76,7 @@ public final class Progress implements AutoCloseable {
 
     /** Text after the bar. */
     public void message(String m) {
-        bar.setExtraMessage(m);
+        bar.setExtraMessage(m == null || m.isEmpty() ? "" : " " + m);
     }
 
     /** Draws the final state and ends the line. Idempotent. */

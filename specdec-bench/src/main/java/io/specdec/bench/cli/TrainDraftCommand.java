@@ -58,6 +58,13 @@ final class TrainDraftCommand extends Subcommand {
         if (!(maxCostRatio > 0 && maxCostRatio <= 1)) {
             throw new CommandLine.ParameterException(cl, "--max-cost-ratio must be in (0, 1], found " + maxCostRatio);
         }
+        if (evalTokens < 1 || evalTokens > 1 << 20) {
+            throw new CommandLine.ParameterException(cl(), "--eval-tokens must be in 1..1048576, found " + evalTokens);
+        }
+        if (evalPrompts != null && Subcommand.textLines(evalPrompts).stream().allMatch(String::isBlank)) {
+            throw new CommandLine.ParameterException(cl(), "--eval-prompts " + evalPrompts + ": no prompts (every line"
+                    + " is blank; checked before training)");
+        }
         configure();
         if (target == null) {
             target = io.specdec.demo.DemoModels.target();

@@ -87,6 +87,13 @@ abstract class TrainHeadsCommand extends Subcommand {
         if (Files.isRegularFile(train.out.resolve("trainer.gguf"))) {
             throw new IllegalArgumentException(train.out + " already holds a run (trainer.gguf): choose another --out");
         }
+        if (evalTokens < 1 || evalTokens > 1 << 20) {
+            throw new CommandLine.ParameterException(cl(), "--eval-tokens must be in 1..1048576, found " + evalTokens);
+        }
+        if (evalPrompts != null && Subcommand.textLines(evalPrompts).stream().allMatch(String::isBlank)) {
+            throw new CommandLine.ParameterException(cl(), "--eval-prompts " + evalPrompts + ": no prompts (every line"
+                    + " is blank; checked before training)");
+        }
         configure();
         if (target == null) {
             target = io.specdec.demo.DemoModels.target();

@@ -63,6 +63,13 @@ final class TrainerOptions {
         if (export != null && !export.toString().endsWith(".gguf")) {
             throw new CommandLine.ParameterException(cl, "--export must name a .gguf file, found " + export);
         }
+        if (export != null) {
+            Path dir = export.toAbsolutePath().getParent();
+            if (Files.isDirectory(export) || dir == null || Files.exists(dir) && !Files.isWritable(dir)) {
+                throw new CommandLine.ParameterException(cl, "--export " + export + ": cannot be written (checked"
+                        + " before training)");
+            }
+        }
         if (!(valFraction > 0 && valFraction < 0.5)) {
             throw new CommandLine.ParameterException(cl, "--val-fraction must be in (0, 0.5), found " + valFraction);
         }
@@ -143,10 +150,13 @@ final class TrainerOptions {
             r = resume ? LlamaTrainer.resume(out, train, val, tok, l)
                     : LlamaTrainer.train(model, train, val, cfg, out, tok, l);
         }
-        outStream.printf("trained %d steps in %.1f s (%,.0f tokens/s): best validation loss %.4f (perplexity %.3f)"
-                + " at step %d%s; checkpoints in %s%n", r.step(), r.seconds(), r.tokens() / Math.max(1e-9, r.seconds()),
-                r.bestValLoss(), Math.exp(r.bestValLoss()), r.bestStep(), r.stoppedEarly() ? " (stopped early)" : "",
-                out);
+        // with a KL term the loss is CE + A·KL: its exponential is not a perplexity
+        String what = klWeight > 0 ? String.format(java.util.Locale.ROOT, " (cross-entropy + %s x KL to the teacher"
+                + " where the samples have its logits)", klWeight) : String.format(java.util.Locale.ROOT,
+                " (perplexity %.3f)", Math.exp(r.bestValLoss()));
+        outStream.printf("trained %d steps in %.1f s (%,.0f tokens/s): best validation loss %.4f%s at step %d%s;"
+                + " checkpoints in %s%n", r.step(), r.seconds(), r.tokens() / Math.max(1e-9, r.seconds()),
+                r.bestValLoss(), what, r.bestStep(), r.stoppedEarly() ? " (stopped early)" : "", out);
         if (export != null) {
             io.specdec.io.LoadedModel best = io.specdec.io.ModelLoader.load(out.resolve("best.gguf"));
             io.specdec.io.CheckpointWriter.writeGguf(best.weights(), tok, export, exportType(cl));
