@@ -1,7 +1,7 @@
 package io.specdec.bench.cli;
 
 import io.specdec.io.CheckpointWriter;
-import io.specdec.tokenizer.BpeTrainer;
+import io.specdec.train.BpeTrainer;
 import io.specdec.tokenizer.SentencePieceBpeTokenizer;
 import io.specdec.train.TextCorpus;
 import java.io.IOException;

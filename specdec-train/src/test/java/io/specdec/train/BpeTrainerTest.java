@@ -1,4 +1,4 @@
-package io.specdec.tokenizer;
+package io.specdec.train;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -11,6 +11,7 @@ import io.specdec.io.LoadedModel;
 import io.specdec.io.ModelLoader;
 import io.specdec.model.LlamaConfig;
 import io.specdec.testing.TestModels;
+import io.specdec.tokenizer.SentencePieceBpeTokenizer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

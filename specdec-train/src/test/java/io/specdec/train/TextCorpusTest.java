@@ -2,7 +2,6 @@ package io.specdec.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.specdec.tokenizer.BpeTrainer;
 import io.specdec.tokenizer.SentencePieceBpeTokenizer;
 import java.nio.file.Path;
 import java.util.List;

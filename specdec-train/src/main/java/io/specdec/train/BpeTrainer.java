@@ -1,5 +1,6 @@
-package io.specdec.tokenizer;
+package io.specdec.train;
 
+import io.specdec.tokenizer.SentencePieceBpeTokenizer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
