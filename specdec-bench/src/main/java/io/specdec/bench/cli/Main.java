@@ -19,8 +19,8 @@ import picocli.CommandLine.Command;
                 + " alone, faster.",
         subcommands = {GenerateCommand.class, BenchCommand.class, ConvertCommand.class, InspectCommand.class,
             SoakCommand.class, FuzzCommand.class, SampleCommand.class, TrainDraftCommand.class,
-            ExportTextCommand.class, TrainTokenizerCommand.class, TrainLmCommand.class, TrainHeadsCommand.Medusa.class,
-            TrainHeadsCommand.Hydra.class, TrainHeadsCommand.Eagle.class, TrainAcceptanceHeadCommand.class})
+            ExportTextCommand.class, TrainTokenizerCommand.class, TrainLmCommand.class, TrainHeadsCommand.class,
+            TrainAcceptanceHeadCommand.class})
 public final class Main implements Runnable {
     PrintStream out;
     PrintStream err;
@@ -57,7 +57,11 @@ public final class Main implements Runnable {
         System.setProperty("specdec.cli.drafters", String.join(", ", io.specdec.speculation.Drafters.names()));
         System.setProperty("specdec.cli.controllers", String.join(", ",
                 io.specdec.speculation.Controllers.names()));
+        System.setProperty("specdec.cli.heads", String.join(", ",
+                io.specdec.drafters.heads.HeadArchitectures.all().stream()
+                        .map(io.specdec.drafters.heads.HeadArchitecture::id).toList()));
         CommandLine cl = new CommandLine(main);
+        TrainHeadsCommand.registerFamilies(cl);
         DrafterCli.register(cl.getSubcommands().get("generate").getCommandSpec(),
                 ((GenerateCommand) cl.getSubcommands().get("generate").getCommand()).drafting);
         DrafterCli.register(cl.getSubcommands().get("bench").getCommandSpec(),

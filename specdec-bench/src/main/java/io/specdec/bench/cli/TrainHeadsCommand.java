@@ -1,7 +1,8 @@
 package io.specdec.bench.cli;
 
 import io.specdec.drafters.heads.DraftHeads;
-import io.specdec.drafters.heads.HeadKind;
+import io.specdec.drafters.heads.HeadArchitecture;
+import io.specdec.drafters.heads.HeadArchitectures;
 import io.specdec.drafters.heads.HeadSizing;
 import io.specdec.drafters.heads.HeadTrainer;
 import io.specdec.io.LoadedModel;
@@ -22,13 +23,22 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * {@code train-medusa | train-hydra | train-eagle --target PATH --samples FILE --out DIR}: trains draft heads on the
- * target's own samples with the library's trainer ({@link HeadTrainer}; the target frozen, its hidden states
+ * {@code train-heads --kind NAME --target PATH --samples FILE --out DIR} (and {@code train-<kind>} for every
+ * registered head family, {@link HeadArchitectures}): trains draft heads on the target's own samples with the library's trainer ({@link HeadTrainer}; the target frozen, its hidden states
  * recomputed per batch), writes heads files ({@code best.gguf}, {@code last.gguf}) and, with {@code --eval-prompts},
  * reports per-depth teacher-forced top-1 / top-5 accuracy on the target's greedy continuations of those held-out
  * prompts.
  */
-abstract class TrainHeadsCommand extends Subcommand {
+@Command(name = "train-heads", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "Train draft heads of a registered family (--kind: ${specdec.cli.heads}) for a target on its"
+                + " samples (see: sample).")
+final class TrainHeadsCommand extends Subcommand {
+    /** The family a {@code train-<kind>} command is fixed to; null for {@code train-heads}. */
+    private final HeadArchitecture fixed;
+
+    @Option(names = "--kind", paramLabel = "NAME", description = "the head family: ${specdec.cli.heads}"
+            + " (train-<kind> sets it)")
+    String kindName;
     @Option(names = "--target", paramLabel = "PATH", description = "the target checkpoint; default: the embedded"
             + " demo story model (docs/DEMO.md)")
     Path target;
@@ -43,7 +53,7 @@ abstract class TrainHeadsCommand extends Subcommand {
     @Option(names = "--decay", paramLabel = "L", description = "per-head loss weight decay lambda^k; default 0.8")
     float decay = 0.8f;
     @Option(names = "--teacher-weight", paramLabel = "A", description = "weight of the target-distribution loss"
-            + " against the data loss, 0..1 (Hydra++: 1); default 0 (Medusa, Hydra), 1 (EAGLE)")
+            + " against the data loss, 0..1 (Hydra++: 1); default 0 (Medusa, Hydra), 1 (EAGLE, Clover)")
     Float teacherWeight;
     @Option(names = "--cls-weight", paramLabel = "W", description = "EAGLE: token-loss weight beside the feature"
             + " regression; default 0.1")
@@ -62,11 +72,47 @@ abstract class TrainHeadsCommand extends Subcommand {
     @Mixin
     TrainerOptions train;
 
-    abstract HeadKind kind();
+    TrainHeadsCommand() {
+        this(null);
+    }
+
+    TrainHeadsCommand(HeadArchitecture fixed) {
+        this.fixed = fixed;
+    }
+
+    /** {@code train-<kind>} for every registered head family, added to {@code root}. */
+    static void registerFamilies(CommandLine root) {
+        for (HeadArchitecture a : HeadArchitectures.all()) {
+            CommandLine c = new CommandLine(new TrainHeadsCommand(a));
+            c.getCommandSpec().usageMessage().description("Train " + a.id() + " heads for a target on its samples: "
+                    + a.description() + ".");
+            root.addSubcommand("train-" + a.id(), c);
+        }
+    }
+
+    private HeadArchitecture kind() {
+        if (fixed != null) {
+            if (kindName != null && !kindName.equals(fixed.id())) {
+                throw new CommandLine.ParameterException(cl(), "--kind " + kindName + " contradicts train-"
+                        + fixed.id());
+            }
+            return fixed;
+        }
+        if (kindName == null) {
+            throw new CommandLine.ParameterException(cl(), "--kind is required (" + String.join(", ",
+                    HeadArchitectures.all().stream().map(HeadArchitecture::id).toList()) + ")");
+        }
+        try {
+            return HeadArchitectures.of(kindName);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(cl(), "--kind: " + e.getMessage());
+        }
+    }
 
     @Override
     public Integer call() throws IOException {
         CommandLine cl = cl();
+        HeadArchitecture kind = kind();
         LlamaTrainer.Config cfg = train.config(cl);
         if (train.resume) {
             throw new CommandLine.ParameterException(cl, "--resume is not supported for heads (train again; a run"
@@ -78,8 +124,8 @@ abstract class TrainHeadsCommand extends Subcommand {
         }
         HeadTrainer.Loss loss;
         try {
-            HeadTrainer.Loss d = HeadTrainer.Loss.defaults(kind());
-            loss = new HeadTrainer.Loss(kind() == HeadKind.EAGLE ? 1f : decay,
+            HeadTrainer.Loss d = HeadTrainer.Loss.defaults(kind);
+            loss = new HeadTrainer.Loss(kind.fixedCount() == 1 ? d.decay() : decay,
                     teacherWeight == null ? d.teacherWeight() : teacherWeight, clsWeight, noise, train.seed);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(cl, e.getMessage());
@@ -107,10 +153,9 @@ abstract class TrainHeadsCommand extends Subcommand {
         TrainingData va = new TrainingData(split.get(1), h.vocab(), 0);
         main.out.printf("samples: %,d sequences (%,d train positions, %,d validation)%n", all.size(), tr.tokens(),
                 va.tokens());
-        DraftHeads init = DraftHeads.init(kind(), lm.weights(), kind() == HeadKind.EAGLE ? 1 : count,
-                kind() == HeadKind.EAGLE ? 1 : blocks, initLayer == null ? lm.config().layers() - 1 : initLayer,
-                train.seed);
-        main.out.printf("%s heads: %d x %d block(s), %,d parameters; loss %s%n", kind().id(), init.count(),
+        DraftHeads init = DraftHeads.init(kind, lm.weights(), count, blocks,
+                initLayer == null ? lm.config().layers() - 1 : initLayer, train.seed);
+        main.out.printf("%s heads: %d x %d block(s), %,d parameters; loss %s%n", kind.id(), init.count(),
                 init.blocks(), init.parameterCount(), loss);
         LlamaTrainer.Result r;
         try (HeadTrainer t = new HeadTrainer(init, lm.weights(), loss);
@@ -135,41 +180,11 @@ abstract class TrainHeadsCommand extends Subcommand {
             DraftHeads best = DraftHeads.load(train.out.resolve("best.gguf"));
             try (LlamaModel t = lm.newModel()) {
                 HeadSizing.Result a = HeadSizing.teacherForced(t, lm.tokenizer(), best, prompts, evalTokens,
-                        kind() == HeadKind.EAGLE ? 6 : best.count());
+                        kind.evalDepth(best));
                 main.out.printf("held-out accuracy (%d prompts x %d greedy tokens, teacher-forced): %s%n",
                         prompts.size(), evalTokens, a.accuracy());
             }
         }
         return 0;
-    }
-
-    /** {@code train-medusa}. */
-    @Command(name = "train-medusa", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
-            description = "Train Medusa-1 heads for a target on its samples (see: sample).")
-    static final class Medusa extends TrainHeadsCommand {
-        @Override
-        HeadKind kind() {
-            return HeadKind.MEDUSA;
-        }
-    }
-
-    /** {@code train-hydra}. */
-    @Command(name = "train-hydra", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
-            description = "Train Hydra heads (Hydra++: --blocks 4 --teacher-weight 1) for a target on its samples.")
-    static final class Hydra extends TrainHeadsCommand {
-        @Override
-        HeadKind kind() {
-            return HeadKind.HYDRA;
-        }
-    }
-
-    /** {@code train-eagle}. */
-    @Command(name = "train-eagle", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
-            description = "Train an EAGLE-style feature drafter (one decoder layer) for a target on its samples.")
-    static final class Eagle extends TrainHeadsCommand {
-        @Override
-        HeadKind kind() {
-            return HeadKind.EAGLE;
-        }
     }
 }

@@ -1,5 +1,6 @@
 package io.specdec.drafters.draftmodel;
 
+import io.specdec.drafters.DynamicTree;
 import io.specdec.model.AttentionMask;
 import io.specdec.model.CausalLM;
 import io.specdec.model.ForwardOptions;
@@ -13,7 +14,6 @@ import io.specdec.speculation.DraftTree;
 import io.specdec.speculation.Drafter;
 import io.specdec.speculation.DrafterFactory;
 import io.specdec.tokenizer.Tokenizer;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
@@ -26,10 +26,11 @@ import java.util.List;
  *   <li><b>chain</b>: drafts up to K tokens one forward at a time, each sampled from {@code q} (the draft's
  *       distribution after the request's shared logits processors) or, for greedy requests, its argmax (a point mass);
  *       the controller may stop after any token (it sees q, the top probability and the draft's final hidden state);
- *   <li><b>tree</b>: expands the {@code topK} most likely children of the frontier, keeping per depth the candidates
- *       with the highest cumulative draft probability, until the node budget is spent; the whole tree is re-run with
- *       tree attention at each depth (cheap on CPU, where c(T) is flat), and candidates are deterministic (point
- *       masses), which the lossless tree rule requires for top-k expansion.
+ *   <li><b>tree</b>: the library's dynamic tree ({@link DynamicTree}, EAGLE-2) on the processed draft
+ *       distribution: each level's best {@code topK} frontier nodes are run in one forward with tree attention over
+ *       the round's earlier tree rows ({@link AttentionMask#withHistory}), each expanded into its {@code topK}
+ *       children, and the best {@code K} nodes by cumulative draft probability form the tree; candidates are
+ *       deterministic (point masses), which the lossless tree rule requires for top-k expansion.
  * </ul>
  * After a tree round the cache is truncated to the root; chain tokens that were fed stay and are reused when
  * accepted. One instance per request (see {@link #builder()}); not thread-safe.
@@ -197,111 +198,93 @@ public final class DraftModelDrafter implements Drafter {
         return hidden.length == d ? hidden : Arrays.copyOfRange(hidden, hidden.length - d, hidden.length);
     }
 
+    /** What a tree node keeps: its row in the cache, its logits (its children's distribution) and hidden state. */
+    private static final class Row {
+        int cacheRow;
+        float[] logits;
+        float[] hidden;
+    }
+
     private DraftTree tree(DraftContext ctx, ForwardResult rootResult) {
         int n = ctx.length();
         int base = cache.length(); // root included
-        List<Integer> tokens = new ArrayList<>();
-        List<Integer> parents = new ArrayList<>();
-        List<Double> cum = new ArrayList<>();
-        List<DraftSignals> signals = new ArrayList<>();
-        int[] frontier = {-1};
-        float[][] frontierLogits = {rootResult.row(0)};
-        float[][] frontierHidden = {lastRow(rootResult.lastHidden())};
+        float[] rootLogits = rootResult.row(0);
+        float[] rootHidden = lastRow(rootResult.lastHidden());
         int dim = draft.config().dim();
+        int vocab = draft.config().vocabSize();
         int budget = ctx.budget();
-        for (int depth = 1; tokens.size() < budget; depth++) {
-            // candidates: top-k children of every frontier node, scored by cumulative draft probability
-            List<double[]> cand = new ArrayList<>(); // {score, parent, token, q, frontier index}
-            DraftSignals[] shapes = new DraftSignals[frontier.length]; // per frontier node: its q's shape
-            for (int f = 0; f < frontier.length; f++) {
-                int node = frontier[f];
-                int[] path = pathOf(node, tokens, parents);
-                int[] hist = Arrays.copyOf(ctx.tokens(), n + path.length);
-                System.arraycopy(path, 0, hist, n, path.length);
-                // trees are deterministic candidates: rank by the processed draft distribution (softmax even if greedy)
-                float[] q = TokenSampler.distribution(frontierLogits[f], hist, hist.length, ctx.processor(), false);
-                double parentCum = node < 0 ? 1.0 : cum.get(node);
-                int[] top = topIndices(q, topK);
-                shapes[f] = DraftSignals.of(q, top.length == 0 ? 0 : top[0], frontierHidden[f]);
-                for (int t : top) {
-                    cand.add(new double[] {parentCum * q[t], node, t, q[t], f});
+        DynamicTree<Row> strategy = new DynamicTree<>(budget, topK, budget);
+        return strategy.draft(budget, budget, new DynamicTree.Expansion<Row>() {
+            @Override
+            public float[] root() {
+                return logQ(ctx, rootLogits, new int[0]);
+            }
+
+            @Override
+            public float[][] expand(List<DynamicTree.Node<Row>> frontier) {
+                int f = frontier.size();
+                float[][] rows = new float[f][];
+                if (cache.length() + f > cache.capacity()) {
+                    for (int i = 0; i < f; i++) {
+                        rows[i] = new float[vocab];
+                        Arrays.fill(rows[i], Float.NEGATIVE_INFINITY); // out of room: no children
+                    }
+                    return rows;
                 }
+                int history = cache.length() - base;
+                int[] toks = new int[f];
+                int[] pos = new int[f];
+                boolean[][] vis = new boolean[f][history + f];
+                for (int i = 0; i < f; i++) {
+                    DynamicTree.Node<Row> x = frontier.get(i);
+                    toks[i] = x.token();
+                    pos[i] = base - 1 + x.depth();
+                    for (DynamicTree.Node<Row> a = x.parent(); a != null; a = a.parent()) {
+                        vis[i][a.state.cacheRow] = true;
+                    }
+                    vis[i][history + i] = true;
+                    x.state = new Row();
+                    x.state.cacheRow = history + i;
+                }
+                try (ForwardResult r = draft.forward(cache, toks, pos, AttentionMask.withHistory(history, vis),
+                        ForwardOptions.DEFAULT.withLastHidden())) {
+                    float[] h = r.lastHidden();
+                    for (int i = 0; i < f; i++) {
+                        DynamicTree.Node<Row> x = frontier.get(i);
+                        x.state.logits = r.row(i);
+                        x.state.hidden = Arrays.copyOfRange(h, i * dim, (i + 1) * dim);
+                        rows[i] = logQ(ctx, x.state.logits, x.path());
+                    }
+                }
+                return rows;
             }
-            cand.sort((a, b) -> Double.compare(b[0], a[0]));
-            int take = Math.min(Math.min(topK, budget - tokens.size()), cand.size());
-            List<Integer> added = new ArrayList<>();
-            for (int i = 0; i < take; i++) {
-                double[] c = cand.get(i);
-                DraftSignals shape = shapes[(int) c[4]];
-                signals.add(new DraftSignals((float) c[3], shape.topProbability(), shape.margin(), shape.entropy(),
-                        shape.features()));
-                tokens.add((int) c[2]);
-                parents.add((int) c[1]);
-                cum.add(c[0]);
-                added.add(tokens.size() - 1);
+
+            @Override
+            public float[] feature(DynamicTree.Node<Row> parent) {
+                return parent == null ? rootHidden : parent.state.hidden;
             }
-            if (added.isEmpty() || tokens.size() >= budget) {
-                break;
+
+            @Override
+            public void finish() {
+                cache.truncate(base);
             }
-            // re-run the tree so far with tree attention to get logits at the new frontier
-            cache.truncate(base);
-            int t = tokens.size();
-            int[] toks = new int[t];
-            int[] pos = new int[t];
-            int[] par = new int[t];
-            int[] dep = new int[t];
-            for (int j = 0; j < t; j++) {
-                toks[j] = tokens.get(j);
-                par[j] = parents.get(j);
-                dep[j] = par[j] < 0 ? 1 : dep[par[j]] + 1;
-                pos[j] = base - 1 + dep[j];
-            }
-            ForwardResult r = draft.forward(cache, toks, pos, AttentionMask.tree(par),
-                    ForwardOptions.DEFAULT.withLastHidden());
-            float[] h = r.lastHidden();
-            frontier = new int[added.size()];
-            frontierLogits = new float[added.size()][];
-            frontierHidden = new float[added.size()][];
-            for (int i = 0; i < added.size(); i++) {
-                frontier[i] = added.get(i);
-                frontierLogits[i] = r.row(added.get(i));
-                frontierHidden[i] = Arrays.copyOfRange(h, added.get(i) * dim, (added.get(i) + 1) * dim);
-            }
-        }
-        cache.truncate(base);
-        int[] tk = tokens.stream().mapToInt(Integer::intValue).toArray();
-        int[] pa = parents.stream().mapToInt(Integer::intValue).toArray();
-        return new DraftTree(tk, pa, new float[tk.length][], signals.toArray(new DraftSignals[0]));
+        });
     }
 
-    private static int[] pathOf(int node, List<Integer> tokens, List<Integer> parents) {
-        int d = 0;
-        for (int x = node; x >= 0; x = parents.get(x)) {
-            d++;
-        }
-        int[] p = new int[d];
-        for (int x = node, i = d - 1; x >= 0; x = parents.get(x), i--) {
-            p[i] = tokens.get(x);
-        }
-        return p;
-    }
-
-    /** Indices of the k largest entries with non-zero probability, largest first. */
-    static int[] topIndices(float[] q, int k) {
-        Integer[] idx = new Integer[q.length];
+    /**
+     * log q for the children of the node at {@code path}: the processed draft distribution (softmax even if greedy:
+     * tree candidates are deterministic and ranked by it), {@code -inf} where q is zero.
+     */
+    private static float[] logQ(DraftContext ctx, float[] logits, int[] path) {
+        int n = ctx.length();
+        int[] hist = Arrays.copyOf(ctx.tokens(), n + path.length);
+        System.arraycopy(path, 0, hist, n, path.length);
+        float[] q = TokenSampler.distribution(logits, hist, hist.length, ctx.processor(), false);
+        float[] out = new float[q.length];
         for (int i = 0; i < q.length; i++) {
-            idx[i] = i;
+            out[i] = q[i] > 0 ? (float) Math.log(q[i]) : Float.NEGATIVE_INFINITY;
         }
-        Arrays.sort(idx, (a, b) -> Float.compare(q[b], q[a]));
-        int m = 0;
-        while (m < Math.min(k, q.length) && q[idx[m]] > 0) {
-            m++;
-        }
-        int[] r = new int[m];
-        for (int i = 0; i < m; i++) {
-            r[i] = idx[i];
-        }
-        return r;
+        return out;
     }
 
     @Override

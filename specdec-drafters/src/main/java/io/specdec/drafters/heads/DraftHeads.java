@@ -24,12 +24,13 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * Trained draft heads for one target (Medusa, Hydra or EAGLE-style): the weights, the shape of the target they read
- * and how they were built. Saved as GGUF with the project's writer ({@code general.architecture = specdec-heads},
+ * Trained draft heads for one target, of any registered family ({@link HeadArchitecture}: Medusa, Hydra,
+ * EAGLE-style, Clover): the weights, the shape of the target they read and how they were built. Saved as GGUF with the project's writer ({@code general.architecture = specdec-heads},
  * {@code specdec.heads.kind}, {@code specdec.heads.count}, {@code specdec.heads.blocks},
  * {@code specdec.heads.target_config} as JSON, one F32 tensor per weight).
  *
  * <p>Tensors (row-major {@code [out, in]}, D = the target's width):
+ * The layout is the family's ({@link HeadArchitecture#layout}); the built-in ones:
  * <ul>
  *   <li>Medusa head k, block b: {@code medusa.k.b.w} {@code [D, D]}, {@code medusa.k.b.b} {@code [D]};
  *   <li>Hydra head k (input width {@code (k+2)·D}: the hidden state and k+1 token embeddings): block 0
@@ -37,18 +38,19 @@ import java.util.SplittableRandom;
  *       {@code hydra.k.0.b} {@code [D]}; blocks b ≥ 1 as Medusa's;
  *   <li>EAGLE: {@code eagle.fc.w} {@code [D, 2D]}, {@code eagle.fc.b} {@code [D]}, {@code eagle.final_norm}
  *       {@code [D]} and the decoder layer {@code eagle.<attn_norm|wq|wk|wv|wo|ffn_norm|w_gate|w_up|w_down>} with the
- *       target's layer shapes (half-split RoPE).
+ *       target's layer shapes (half-split RoPE);
+ *   <li>Clover: see {@link CloverHeads}.
  * </ul>
  * The LM head and the embedding are the target's own (frozen) and are not stored. Immutable.
  *
- * @param kind the family
+ * @param architecture the family
  * @param target the config of the target the heads were trained on
  * @param count heads (Medusa/Hydra: future positions; EAGLE: 1)
  * @param blocks residual blocks per head (Medusa/Hydra; 1 = the papers' default, more = Hydra++'s deeper MLP)
  * @param tensors name → values
  * @param shapes name → row-major shape
  */
-public record DraftHeads(HeadKind kind, LlamaConfig target, int count, int blocks, Map<String, float[]> tensors,
+public record DraftHeads(HeadArchitecture architecture, LlamaConfig target, int count, int blocks, Map<String, float[]> tensors,
         Map<String, long[]> shapes) {
     private static final Gson GSON = new Gson();
     /** Most heads a file may hold (Medusa/Hydra future positions). */
@@ -62,6 +64,7 @@ public record DraftHeads(HeadKind kind, LlamaConfig target, int count, int block
             "w_down");
 
     public DraftHeads {
+        java.util.Objects.requireNonNull(architecture, "architecture");
         tensors = Collections.unmodifiableMap(new LinkedHashMap<>(tensors));
         shapes = Collections.unmodifiableMap(new LinkedHashMap<>(shapes));
         if (count < 1 || blocks < 1) {
@@ -82,7 +85,7 @@ public record DraftHeads(HeadKind kind, LlamaConfig target, int count, int block
     public float[] tensor(String name) {
         float[] t = tensors.get(name);
         if (t == null) {
-            throw new IllegalArgumentException(kind.id() + " heads lack tensor '" + name + "'");
+            throw new IllegalArgumentException(architecture.id() + " heads lack tensor '" + name + "'");
         }
         return t;
     }
@@ -109,7 +112,7 @@ public record DraftHeads(HeadKind kind, LlamaConfig target, int count, int block
         check(what, "attention heads", target.heads(), t.heads());
         check(what, "key/value heads", target.kvHeads(), t.kvHeads());
         check(what, "MLP width", target.hiddenDim(), t.hiddenDim());
-        if (kind == HeadKind.EAGLE) {
+        if (architecture.readsContext()) {
             check(what, "context length", target.contextLength(), t.contextLength());
         }
     }
@@ -125,7 +128,7 @@ public record DraftHeads(HeadKind kind, LlamaConfig target, int count, int block
     public void save(Path file) throws IOException {
         GgufWriter g = new GgufWriter();
         g.putMetadata("general.architecture", "specdec-heads");
-        g.putMetadata("specdec.heads.kind", kind.id());
+        g.putMetadata("specdec.heads.kind", architecture.id());
         g.putMetadata("specdec.heads.count", count);
         g.putMetadata("specdec.heads.blocks", blocks);
         g.putMetadata("specdec.heads.target_config", GSON.toJson(target));
@@ -145,11 +148,11 @@ public record DraftHeads(HeadKind kind, LlamaConfig target, int count, int block
             String arch = f.getString("general.architecture", "");
             if (!arch.equals("specdec-heads")) {
                 throw new IllegalArgumentException(file + ": general.architecture is '" + arch + "', expected"
-                        + " 'specdec-heads' (a file written by train-medusa, train-hydra or train-eagle)");
+                        + " 'specdec-heads' (a file written by train-heads)");
             }
-            HeadKind kind;
+            HeadArchitecture kind;
             try {
-                kind = HeadKind.of(f.getString("specdec.heads.kind"));
+                kind = HeadArchitectures.of(f.getString("specdec.heads.kind"));
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
             }
@@ -158,7 +161,7 @@ public record DraftHeads(HeadKind kind, LlamaConfig target, int count, int block
             int blocks = (int) bounded(f, file, "specdec.heads.blocks", 1, MAX_BLOCKS);
             LlamaConfig c = ConfigJson.llamaConfig(f.getString("specdec.heads.target_config"), file
                     + ": metadata specdec.heads.target_config");
-            Map<String, long[]> expected = layout(kind, c, count, blocks);
+            Map<String, long[]> expected = kind.layout(c, count, blocks);
             Map<String, float[]> t = new LinkedHashMap<>();
             for (Map.Entry<String, long[]> e : expected.entrySet()) {
                 TensorInfo ti = f.find(e.getKey());
@@ -195,101 +198,65 @@ public record DraftHeads(HeadKind kind, LlamaConfig target, int count, int block
         return v;
     }
 
-    /** The tensor names and shapes of a heads file of this kind for target {@code c}. */
-    public static Map<String, long[]> layout(HeadKind kind, LlamaConfig c, int count, int blocks) {
-        long d = c.dim();
-        Map<String, long[]> m = new LinkedHashMap<>();
-        switch (kind) {
-            case MEDUSA -> {
-                for (int k = 0; k < count; k++) {
-                    for (int b = 0; b < blocks; b++) {
-                        m.put("medusa." + k + "." + b + ".w", new long[] {d, d});
-                        m.put("medusa." + k + "." + b + ".b", new long[] {d});
-                    }
-                }
-            }
-            case HYDRA -> {
-                for (int k = 0; k < count; k++) {
-                    m.put("hydra." + k + ".0.w", new long[] {d, (k + 2) * d});
-                    m.put("hydra." + k + ".0.r", new long[] {d, (k + 2) * d});
-                    m.put("hydra." + k + ".0.b", new long[] {d});
-                    for (int b = 1; b < blocks; b++) {
-                        m.put("hydra." + k + "." + b + ".w", new long[] {d, d});
-                        m.put("hydra." + k + "." + b + ".b", new long[] {d});
-                    }
-                }
-            }
-            case EAGLE -> {
-                m.put("eagle.fc.w", new long[] {d, 2 * d});
-                m.put("eagle.fc.b", new long[] {d});
-                m.put("eagle.final_norm", new long[] {d});
-                long[][] shapes = {{d}, {c.qDim(), d}, {c.kvDim(), d}, {c.kvDim(), d}, {d, c.qDim()}, {d},
-                    {c.hiddenDim(), d}, {c.hiddenDim(), d}, {d, c.hiddenDim()}};
-                for (int i = 0; i < LAYER.size(); i++) {
-                    m.put("eagle." + LAYER.get(i), shapes[i]);
-                }
-            }
-            default -> throw new IllegalStateException();
-        }
-        return m;
-    }
-
     /**
-     * Fresh heads as the papers initialise them: Medusa and Hydra blocks with zero weights (so every head starts as
-     * the LM head on the hidden state; Hydra's residual projection starts as {@code [I, 0, …]}), EAGLE's decoder
-     * layer copied from the target's last layer (a start in the target's own feature space), its final norm from the
-     * target's, and {@code fc} mapping the feature half to itself.
+     * Fresh heads as the family's paper initialises them ({@link HeadArchitecture#init}), a decoder layer (EAGLE,
+     * Clover) copied from the target's last layer.
      *
-     * @param targetWeights the target (EAGLE copies its last layer and final norm)
+     * @param targetWeights the target (families with a decoder layer copy its last layer and final norm)
      */
-    public static DraftHeads init(HeadKind kind, LlamaWeights targetWeights, int count, int blocks, long seed) {
+    public static DraftHeads init(HeadArchitecture kind, LlamaWeights targetWeights, int count, int blocks,
+            long seed) {
         return init(kind, targetWeights, count, blocks, targetWeights.config().layers() - 1, seed);
     }
 
     /**
-     * As {@link #init(HeadKind, LlamaWeights, int, int, long)}, EAGLE's decoder layer copied from target layer
-     * {@code eagleInitLayer} (0-based).
+     * As {@link #init(HeadArchitecture, LlamaWeights, int, int, long)}, a decoder layer copied from target layer
+     * {@code initLayer} (0-based).
      */
-    public static DraftHeads init(HeadKind kind, LlamaWeights targetWeights, int count, int blocks,
-            int eagleInitLayer, long seed) {
+    public static DraftHeads init(HeadArchitecture kind, LlamaWeights targetWeights, int count, int blocks,
+            int initLayer, long seed) {
         LlamaWeights w = targetWeights.toHalfSplit();
-        if (eagleInitLayer < 0 || eagleInitLayer >= w.config().layers()) {
-            throw new IllegalArgumentException("EAGLE init layer must be in 0.." + (w.config().layers() - 1)
-                    + ", found " + eagleInitLayer);
+        if (initLayer < 0 || initLayer >= w.config().layers()) {
+            throw new IllegalArgumentException("init layer must be in 0.." + (w.config().layers() - 1)
+                    + ", found " + initLayer);
+        }
+        if (kind.fixedCount() > 0) {
+            count = kind.fixedCount();
+        }
+        if (!kind.hasBlocks()) {
+            blocks = 1;
         }
         LlamaConfig c = w.config();
-        int d = c.dim();
-        Map<String, long[]> shapes = layout(kind, c, count, blocks);
+        Map<String, long[]> shapes = kind.layout(c, count, blocks);
         Map<String, float[]> t = new LinkedHashMap<>();
-        SplittableRandom r = new SplittableRandom(seed);
         for (Map.Entry<String, long[]> e : shapes.entrySet()) {
-            long n = Arrays.stream(e.getValue()).reduce(1, (a, b) -> a * b);
-            t.put(e.getKey(), new float[(int) n]);
+            t.put(e.getKey(), new float[(int) elements(e.getValue())]);
         }
-        if (kind == HeadKind.HYDRA) {
-            for (int k = 0; k < count; k++) {
-                float[] res = t.get("hydra." + k + ".0.r");
-                int in = (k + 2) * d;
-                for (int i = 0; i < d; i++) {
-                    res[i * in + i] = 1f;
-                }
-            }
-        }
-        if (kind == HeadKind.EAGLE) {
-            float[] fc = t.get("eagle.fc.w");
-            for (int i = 0; i < d; i++) {
-                fc[i * 2 * d + d + i] = 1f;                       // feature half → identity
-                fc[i * 2 * d + i] = (float) (r.nextGaussian() * 0.02); // embedding half: small random
-            }
-            LlamaWeights.Layer last = w.layers().get(eagleInitLayer);
-            float[][] src = {last.attnNorm(), last.wq(), last.wk(), last.wv(), last.wo(), last.ffnNorm(),
-                last.wGate(), last.wUp(), last.wDown()};
-            for (int i = 0; i < LAYER.size(); i++) {
-                t.put("eagle." + LAYER.get(i), src[i].clone());
-            }
-            t.put("eagle.final_norm", w.finalNorm().clone());
-        }
+        kind.init(t, w, count, blocks, initLayer, new SplittableRandom(seed));
         return new DraftHeads(kind, c, count, blocks, t, shapes);
+    }
+
+    static long elements(long[] shape) {
+        return Arrays.stream(shape).reduce(1, (a, b) -> a * b);
+    }
+
+    /** Adds a decoder layer's tensors {@code prefix.<attn_norm|wq|…>} with the target's layer shapes to {@code m}. */
+    static void putDecoderLayout(Map<String, long[]> m, String prefix, LlamaConfig c) {
+        long d = c.dim();
+        long[][] shapes = {{d}, {c.qDim(), d}, {c.kvDim(), d}, {c.kvDim(), d}, {d, c.qDim()}, {d},
+            {c.hiddenDim(), d}, {c.hiddenDim(), d}, {d, c.hiddenDim()}};
+        for (int i = 0; i < LAYER.size(); i++) {
+            m.put(prefix + LAYER.get(i), shapes[i]);
+        }
+    }
+
+    /** Copies target layer {@code layer} into the decoder tensors {@code prefix.<…>} of {@code t}. */
+    static void copyDecoderLayer(Map<String, float[]> t, String prefix, LlamaWeights w, int layer) {
+        LlamaWeights.Layer l = w.layers().get(layer);
+        float[][] src = {l.attnNorm(), l.wq(), l.wk(), l.wv(), l.wo(), l.ffnNorm(), l.wGate(), l.wUp(), l.wDown()};
+        for (int i = 0; i < LAYER.size(); i++) {
+            t.put(prefix + LAYER.get(i), src[i].clone());
+        }
     }
 
     /** A copy with {@code values} replacing tensors of the same names (shapes unchanged). */
@@ -303,40 +270,40 @@ public record DraftHeads(HeadKind kind, LlamaConfig target, int count, int block
             }
             t.put(e.getKey(), e.getValue().clone());
         }
-        return new DraftHeads(kind, target, count, blocks, t, shapes);
+        return new DraftHeads(architecture, target, count, blocks, t, shapes);
     }
 
     /**
-     * The EAGLE decoder as a one-layer Llama over the target's embedding and LM head: what both the inference
-     * runtime and the training forward run (the input rows are {@code fc}'s output, so the embedding is unused).
+     * A decoder layer of these heads ({@code prefix.<attn_norm|wq|…>} and {@code prefix.final_norm}) as a one-layer
+     * Llama over the target's embedding and LM head: what both the inference runtime and the training forward run
+     * (EAGLE's and Clover's input rows are their own fused inputs, so the embedding is unused).
      *
+     * @param prefix the tensors' prefix ({@code "eagle."}, {@code "clover."})
      * @param embedding the target's embedding {@code [V, D]}
      * @param lmHead the target's LM head {@code [V, D]}; null ties it to {@code embedding}
      */
-    public LlamaWeights eagleLayer(float[] embedding, float[] lmHead) {
-        if (kind != HeadKind.EAGLE) {
-            throw new IllegalStateException(kind.id() + " heads have no decoder layer");
-        }
+    public LlamaWeights decoderLayer(String prefix, float[] embedding, float[] lmHead) {
         LlamaConfig c = target;
         LlamaConfig one = new LlamaConfig(c.dim(), c.hiddenDim(), 1, c.heads(), c.kvHeads(), c.headDim(),
                 c.vocabSize(), c.contextLength(), c.rmsEps(), c.ropeTheta(), lmHead == null, false, c.bosId(),
                 c.eosId());
-        LlamaWeights.Layer l = new LlamaWeights.Layer(tensor("eagle.attn_norm"), tensor("eagle.wq"),
-                tensor("eagle.wk"), tensor("eagle.wv"), tensor("eagle.wo"), tensor("eagle.ffn_norm"),
-                tensor("eagle.w_gate"), tensor("eagle.w_up"), tensor("eagle.w_down"), null, null, null);
-        return new LlamaWeights(one, RopeLayout.HALF_SPLIT, embedding, List.of(l), tensor("eagle.final_norm"),
+        LlamaWeights.Layer l = new LlamaWeights.Layer(tensor(prefix + "attn_norm"), tensor(prefix + "wq"),
+                tensor(prefix + "wk"), tensor(prefix + "wv"), tensor(prefix + "wo"), tensor(prefix + "ffn_norm"),
+                tensor(prefix + "w_gate"), tensor(prefix + "w_up"), tensor(prefix + "w_down"), null, null, null);
+        return new LlamaWeights(one, RopeLayout.HALF_SPLIT, embedding, List.of(l), tensor(prefix + "final_norm"),
                 lmHead);
     }
 
     /**
      * These heads for a cost twin of their target, by the twin's own function-preserving construction
      * ({@link Inflation}): the twin's last hidden state is the original's in its first D channels and zero in the
-     * rest, so Medusa/Hydra blocks keep the original block in their first rows and columns (each embedding slot of a
-     * Hydra input moved to its twin offset) and zero elsewhere — padded channels stay zero and every head's logits
-     * are the original's. EAGLE's decoder layer is inflated by {@link Inflation#inflate} itself (as a one-layer
-     * model), {@code fc} by the same channel placement. Twin-sized compute, the original's drafts.
+     * rest; each family places its tensors accordingly ({@link HeadArchitecture#inflate}; Medusa/Hydra blocks keep
+     * the original block in their first rows and columns, EAGLE's layer goes through {@link Inflation#inflate}).
+     * Twin-sized compute, the original's drafts.
      *
      * @param twin the twin target's config (must be an inflation of {@link #target})
+     * @throws IllegalArgumentException when {@code twin} is not a cost twin of the target or the family cannot be
+     *     inflated
      */
     public DraftHeads inflate(LlamaConfig twin, long seed) {
         LlamaConfig c = target;
@@ -344,87 +311,82 @@ public record DraftHeads(HeadKind kind, LlamaConfig target, int count, int block
             throw new IllegalArgumentException("twin vocabulary " + twin.vocabSize() + " differs from the heads' "
                     + c.vocabSize());
         }
-        int d = c.dim();
-        int dd = twin.dim();
-        if (dd < d || twin.heads() < c.heads() || twin.hiddenDim() < c.hiddenDim()
+        if (twin.dim() < c.dim() || twin.heads() < c.heads() || twin.hiddenDim() < c.hiddenDim()
                 || twin.headDim() % c.headDim() != 0) {
             throw new IllegalArgumentException("target " + twin + " is not a cost twin of the heads' target " + c);
         }
-        Map<String, long[]> shapes = layout(kind, twin, count, blocks);
+        Map<String, long[]> shapes = architecture.layout(twin, count, blocks);
+        Map<String, float[]> t = architecture.inflate(this, twin, new SplittableRandom(seed));
+        Map<String, float[]> ordered = new LinkedHashMap<>();
+        for (Map.Entry<String, long[]> e : shapes.entrySet()) {
+            float[] v = t.get(e.getKey());
+            if (v == null || v.length != elements(e.getValue())) {
+                throw new IllegalStateException(architecture.id() + " inflation left tensor '" + e.getKey()
+                        + "' missing or misshapen");
+            }
+            ordered.put(e.getKey(), v);
+        }
+        return new DraftHeads(architecture, twin, count, blocks, ordered, shapes);
+    }
+
+    /** Every tensor of {@code shapes} placed by {@link #placeChannels(String, long[], int, SplittableRandom)}. */
+    Map<String, float[]> placeChannels(Map<String, long[]> shapes, int twinDim, SplittableRandom r) {
         Map<String, float[]> t = new LinkedHashMap<>();
-        SplittableRandom r = new SplittableRandom(seed);
-        switch (kind) {
-            case MEDUSA, HYDRA -> {
-                for (Map.Entry<String, long[]> e : shapes.entrySet()) {
-                    String name = e.getKey();
-                    long[] s = e.getValue();
-                    float[] src = tensor(name);
-                    float[] dst = new float[(int) Arrays.stream(s).reduce(1, (a, b) -> a * b)];
-                    if (s.length == 1) {
-                        System.arraycopy(src, 0, dst, 0, d);
-                    } else {
-                        int slots = (int) (s[1] / dd);
-                        for (int i = 0; i < d; i++) {
-                            for (int slot = 0; slot < slots; slot++) {
-                                System.arraycopy(src, i * slots * d + slot * d, dst, (int) (i * s[1] + (long) slot * dd),
-                                        d);
-                            }
-                        }
-                        // columns that only ever multiply zero channels may hold anything: random, as in a twin
-                        for (int i = 0; i < s[0]; i++) {
-                            for (int slot = 0; slot < slots; slot++) {
-                                for (int j = d; j < dd; j++) {
-                                    dst[(int) (i * s[1] + (long) slot * dd + j)] = (float) (r.nextGaussian() * 0.02);
-                                }
-                            }
-                        }
-                    }
-                    t.put(name, dst);
+        for (Map.Entry<String, long[]> e : shapes.entrySet()) {
+            t.put(e.getKey(), placeChannels(e.getKey(), e.getValue(), twinDim, r));
+        }
+        return t;
+    }
+
+    /**
+     * Places an {@code [out, slots·D]} (or {@code [D]}) tensor of these heads into its twin shape {@code s}: the
+     * original block in the first D rows of each D'-wide input slot, zero rows for padded output channels, random
+     * columns where they only ever multiply zero channels (as in a twin).
+     */
+    float[] placeChannels(String name, long[] s, int twinDim, SplittableRandom r) {
+        int d = target.dim();
+        float[] src = tensor(name);
+        float[] dst = new float[(int) elements(s)];
+        if (s.length == 1) {
+            System.arraycopy(src, 0, dst, 0, Math.min(d, src.length));
+            return dst;
+        }
+        int rows = (int) (src.length / (s[1] / twinDim * d));
+        int slots = (int) (s[1] / twinDim);
+        for (int i = 0; i < Math.min(rows, s[0]); i++) {
+            for (int slot = 0; slot < slots; slot++) {
+                System.arraycopy(src, i * slots * d + slot * d, dst, (int) (i * s[1] + (long) slot * twinDim), d);
+            }
+        }
+        for (int i = 0; i < s[0]; i++) {
+            for (int slot = 0; slot < slots; slot++) {
+                for (int j = d; j < twinDim; j++) {
+                    dst[(int) (i * s[1] + (long) slot * twinDim + j)] = (float) (r.nextGaussian() * 0.02);
                 }
             }
-            case EAGLE -> {
-                // the layer: inflate a one-layer model with the heads' layer, then take its layer and final norm
-                float[] emb = new float[c.vocabSize() * d];
-                LlamaWeights one = eagleLayer(emb, null);
-                Inflation.Shape shape = new Inflation.Shape(dd, twin.heads(), twin.kvHeads(), twin.headDim(),
-                        twin.hiddenDim(), 1);
-                LlamaWeights big = Inflation.inflate(one, shape, seed);
-                LlamaWeights.Layer l = big.layers().get(0);
-                float[][] src = {l.attnNorm(), l.wq(), l.wk(), l.wv(), l.wo(), l.ffnNorm(), l.wGate(), l.wUp(),
-                    l.wDown()};
-                for (int i = 0; i < LAYER.size(); i++) {
-                    t.put("eagle." + LAYER.get(i), src[i]);
-                }
-                t.put("eagle.final_norm", big.finalNorm());
-                // fc [D, 2D] → [D', 2D']: original block placed at the twin offsets of both halves, zero rows for
-                // padded output channels (the residual stream's padded channels stay zero, as in the twin)
-                float[] fc = tensor("eagle.fc.w");
-                float[] fcT = new float[dd * 2 * dd];
-                for (int i = 0; i < dd; i++) {
-                    for (int j = 0; j < 2 * dd; j++) {
-                        int half = j / dd;
-                        int jj = j % dd;
-                        if (i < d && jj < d) {
-                            fcT[i * 2 * dd + j] = fc[i * 2 * d + half * d + jj];
-                        } else if (i < d) {
-                            fcT[i * 2 * dd + j] = (float) (r.nextGaussian() * 0.02); // multiplies zero channels
-                        }
-                    }
-                }
-                t.put("eagle.fc.w", fcT);
-                float[] fb = new float[dd];
-                System.arraycopy(tensor("eagle.fc.b"), 0, fb, 0, d);
-                t.put("eagle.fc.b", fb);
-            }
-            default -> throw new IllegalStateException();
         }
-        Map<String, long[]> ordered = new LinkedHashMap<>();
-        Map<String, float[]> tOrdered = new LinkedHashMap<>();
-        for (String name : shapes.keySet()) {
-            ordered.put(name, shapes.get(name));
-            tOrdered.put(name, t.get(name));
+        return dst;
+    }
+
+    /**
+     * The decoder layer {@code prefix.<…>} and {@code prefix.final_norm} inflated by {@link Inflation#inflate} (as a
+     * one-layer model) for {@code twin}.
+     */
+    Map<String, float[]> inflateDecoder(String prefix, LlamaConfig twin, long seed) {
+        LlamaConfig c = target;
+        float[] emb = new float[c.vocabSize() * c.dim()];
+        LlamaWeights one = decoderLayer(prefix, emb, null);
+        Inflation.Shape shape = new Inflation.Shape(twin.dim(), twin.heads(), twin.kvHeads(), twin.headDim(),
+                twin.hiddenDim(), 1);
+        LlamaWeights big = Inflation.inflate(one, shape, seed);
+        LlamaWeights.Layer l = big.layers().get(0);
+        float[][] src = {l.attnNorm(), l.wq(), l.wk(), l.wv(), l.wo(), l.ffnNorm(), l.wGate(), l.wUp(), l.wDown()};
+        Map<String, float[]> t = new LinkedHashMap<>();
+        for (int i = 0; i < LAYER.size(); i++) {
+            t.put(prefix + LAYER.get(i), src[i]);
         }
-        return new DraftHeads(kind, twin, count, blocks, tOrdered, ordered);
+        t.put(prefix + "final_norm", big.finalNorm());
+        return t;
     }
 
     /** Names of the tensors (in file order). */

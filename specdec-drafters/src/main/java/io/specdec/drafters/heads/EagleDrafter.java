@@ -3,6 +3,7 @@ package io.specdec.drafters.heads;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import io.specdec.drafters.DynamicTree;
 import io.specdec.engine.SpecdecEngine;
 import io.specdec.model.AttentionMask;
 import io.specdec.model.CausalLM;
@@ -29,47 +30,37 @@ import java.util.Map;
  *
  * <p>Per round: the verified prefix's pairs it has not seen ({@code f_i} real, from the target) are fed in one
  * causal forward — its last row gives the root's predicted feature and the depth-1 distribution; then the dynamic
- * tree ({@link DynamicTreeDrafter}) expands each level's frontier in one forward whose mask covers the round's earlier
+ * tree ({@link DynamicTree}) expands each level's frontier in one forward whose mask covers the round's earlier
  * tree rows ({@link AttentionMask#withHistory}), so a node attends to the prefix, its ancestors and itself; the
  * round's rows are dropped from its cache afterwards. One instance per request; not thread-safe.
  */
-final class EagleDrafter extends DynamicTreeDrafter {
-    private final LlamaModel layer;
+final class EagleDrafter extends PrefixDecoderDrafter<EagleDrafter.Row> {
     private final Map<String, NDArray> params;
-    private KvCache cache;
-    private int stable;
     private float[] rootFeature;
 
+    /** What a drafted node keeps: the feature its own forward predicted and its row among the round's cache rows. */
+    static final class Row {
+        float[] feature;
+        int cacheRow = -1;
+    }
+
     /**
-     * @param layer the one-layer decoder ({@link DraftHeads#eagleLayer}), shared by the factory
+     * @param layer the one-layer decoder ({@link DraftHeads#decoderLayer}), shared by the factory
      * @param params the heads' arrays on the target's device (fc)
      */
-    EagleDrafter(CausalLM target, LlamaModel layer, Map<String, NDArray> params, int depth, int topK, int budget) {
-        super(target, depth, topK, budget);
-        this.layer = layer;
+    EagleDrafter(CausalLM target, LlamaModel layer, Map<String, NDArray> params, HeadArchitecture.HeadTree shape) {
+        super(target, layer, shape);
         this.params = params;
     }
 
     @Override
-    int maxDepth() {
+    protected int maxDepth() {
         return 16;
     }
 
     @Override
-    void onBegin(PromptContext p) {
-        openCache(p.capacity() + 16);
-    }
-
-    void openCache(int capacity) {
-        if (cache != null) {
-            cache.close();
-        }
-        cache = layer.newCache(Math.min(capacity, layer.config().contextLength()));
-        stable = 0;
-    }
-
     /** {@code fc(concat(E(token_r), feature_r))} for every row, {@code [n, D]} on the host. */
-    private float[] inputs(int[] toks, float[][] feats) {
+    protected float[] inputs(int[] toks, float[][] feats) {
         int d = target.config().dim();
         float[] f = new float[feats.length * d];
         for (int i = 0; i < feats.length; i++) {
@@ -82,38 +73,8 @@ final class EagleDrafter extends DynamicTreeDrafter {
         }
     }
 
-    /** Feeds the real pairs {@code (f_i, x_{i+1})} for i in {@code [stable, length-1)}; returns the last row. */
-    private ForwardResult sync(int[] tokens, int length) {
-        if (cache.length() > stable) {
-            cache.truncate(stable);
-        }
-        if (stable > length - 1) { // a shorter sequence than what is cached (a new calibration text)
-            cache.truncate(0);
-            stable = 0;
-        }
-        int n = length - 1 - stable;
-        if (n <= 0) {
-            // the cache is ahead of the features (cannot happen in a request): rebuild the last pair
-            cache.truncate(length - 2);
-            stable = length - 2;
-            n = 1;
-        }
-        int[] toks = new int[n];
-        float[][] feats = new float[n][];
-        int[] pos = new int[n];
-        for (int i = 0; i < n; i++) {
-            toks[i] = tokens[stable + i + 1];
-            feats[i] = features.get(stable + i);
-            pos[i] = stable + i;
-        }
-        ForwardResult r = layer.forwardEmbeddings(cache, inputs(toks, feats), pos, null,
-                ForwardOptions.LAST_ROW.withLastHidden());
-        stable = length - 1;
-        return r;
-    }
-
     @Override
-    float[] rootLogits(int[] tokens, int length) {
+    protected float[] rootLogits(int[] tokens, int length) {
         requireRoom(length);
         try (ForwardResult r = sync(tokens, length)) {
             float[] h = r.lastHidden();
@@ -123,17 +84,15 @@ final class EagleDrafter extends DynamicTreeDrafter {
         }
     }
 
-    private void requireRoom(int length) {
-        if (length + 16 > cache.capacity()) {
-            openCache(Math.min(layer.config().contextLength(), Math.max(2 * cache.capacity(), length + 32)));
-        }
-    }
-
     @Override
-    float[][] expand(List<Node> frontier, int[] tokens, int length) {
+    protected float[][] expand(List<DynamicTree.Node<Row>> frontier, int[] tokens, int length) {
         int n = frontier.size();
         if (cache.length() + n > cache.capacity()) {
-            return new float[n][target.config().vocabSize()]; // out of room: flat rows (children still valid)
+            float[][] none = new float[n][target.config().vocabSize()]; // out of room: no children
+            for (float[] row : none) {
+                java.util.Arrays.fill(row, Float.NEGATIVE_INFINITY);
+            }
+            return none;
         }
         int history = cache.length() - stable;
         int[] toks = new int[n];
@@ -141,17 +100,18 @@ final class EagleDrafter extends DynamicTreeDrafter {
         int[] pos = new int[n];
         boolean[][] vis = new boolean[n][history + n];
         for (int i = 0; i < n; i++) {
-            Node x = frontier.get(i);
-            toks[i] = x.token;
-            feats[i] = x.parent == null ? rootFeature : x.parent.feature;
-            pos[i] = length - 2 + x.depth;
-            for (Node a = x.parent; a != null; a = a.parent) {
-                if (a.cacheRow >= 0) {
-                    vis[i][a.cacheRow] = true;
+            DynamicTree.Node<Row> x = frontier.get(i);
+            toks[i] = x.token();
+            feats[i] = x.parent() == null ? rootFeature : x.parent().state.feature;
+            pos[i] = length - 2 + x.depth();
+            for (DynamicTree.Node<Row> a = x.parent(); a != null; a = a.parent()) {
+                if (a.state != null && a.state.cacheRow >= 0) {
+                    vis[i][a.state.cacheRow] = true;
                 }
             }
             vis[i][history + i] = true;
-            x.cacheRow = history + i;
+            x.state = new Row();
+            x.state.cacheRow = history + i;
         }
         int d = target.config().dim();
         int v = target.config().vocabSize();
@@ -161,7 +121,7 @@ final class EagleDrafter extends DynamicTreeDrafter {
             float[] lg = r.logits();
             float[][] rows = new float[n][];
             for (int i = 0; i < n; i++) {
-                frontier.get(i).feature = java.util.Arrays.copyOfRange(h, i * d, (i + 1) * d);
+                frontier.get(i).state.feature = java.util.Arrays.copyOfRange(h, i * d, (i + 1) * d);
                 rows[i] = java.util.Arrays.copyOfRange(lg, i * v, (i + 1) * v);
             }
             return rows;
@@ -170,38 +130,7 @@ final class EagleDrafter extends DynamicTreeDrafter {
 
     /** EAGLE: the feature the node's distribution came from (its parent's predicted feature, or the root's). */
     @Override
-    float[] stepFeature(Node parent) {
-        return parent == null ? rootFeature : parent.feature;
-    }
-
-    @Override
-    void finish(int length) {
-        if (cache.length() > stable) {
-            cache.truncate(stable);
-        }
-    }
-
-    @Override
-    float[][] pathLogits(int[] tokens, int length, int[] path) {
-        float[][] out = new float[path.length][];
-        out[0] = rootLogits(tokens, length);
-        try {
-            Node parent = null;
-            for (int i = 1; i < path.length; i++) {
-                Node x = new Node(path[i - 1], parent, i, 0);
-                out[i] = expand(List.of(x), tokens, length)[0];
-                parent = x;
-            }
-        } finally {
-            finish(length);
-        }
-        return out;
-    }
-
-    @Override
-    public void close() {
-        if (cache != null) {
-            cache.close();
-        }
+    protected float[] stepFeature(DynamicTree.Node<Row> parent) {
+        return parent == null ? rootFeature : parent.state.feature;
     }
 }

@@ -16,13 +16,14 @@ import java.util.List;
  * target's feature of every position whose successor is known, {@code f_0 … f_{n-2}} for a sequence of n tokens (the
  * last token is the next round's root, not yet run by the target). Medusa and Hydra read {@code f_{n-2}} (the state
  * that predicted the root); EAGLE reads them all. Candidates are deterministic (point masses), so the verifier's
- * point-mass rule keeps sampling lossless (ALGORITHMS.md §0, §2). One instance per request; not thread-safe.
+ * point-mass rule keeps sampling lossless (ALGORITHMS.md §0, §2). Every {@link HeadArchitecture}'s drafter extends
+ * it. One instance per request; not thread-safe.
  */
-abstract class HeadDrafter implements Drafter {
+public abstract class HeadDrafter implements Drafter {
     protected final CausalLM target;
     protected final List<float[]> features = new ArrayList<>();
 
-    HeadDrafter(CausalLM target) {
+    protected HeadDrafter(CausalLM target) {
         this.target = target;
     }
 
@@ -43,7 +44,13 @@ abstract class HeadDrafter implements Drafter {
     }
 
     /** Per-request set-up after the prompt's features are in. */
-    void onBegin(PromptContext p) {}
+    protected void onBegin(PromptContext p) {}
+
+    /**
+     * Resets per-request state for a sequence of up to {@code capacity} positions outside a request (teacher-forced
+     * evaluation and calibration, {@link HeadSizing}); default: nothing.
+     */
+    protected void reset(int capacity) {}
 
     @Override
     public OutputRequest targetOutputs() {
@@ -74,7 +81,7 @@ abstract class HeadDrafter implements Drafter {
     }
 
     /** Proposes with {@link #features} covering positions {@code 0 .. ctx.length()-2}. */
-    abstract DraftTree draft(DraftContext ctx);
+    protected abstract DraftTree draft(DraftContext ctx);
 
     /**
      * The drafter's logits along a given path (teacher forcing, for calibration and tests): for the root at
@@ -82,8 +89,8 @@ abstract class HeadDrafter implements Drafter {
      * it would draft depth i+1 from after the first i path tokens were accepted. Needs the features of
      * {@code tokens[0 .. length-2]} in {@link #features} (as during a request).
      */
-    abstract float[][] pathLogits(int[] tokens, int length, int[] path);
+    protected abstract float[][] pathLogits(int[] tokens, int length, int[] path);
 
     /** Largest draft depth this drafter can produce. */
-    abstract int maxDepth();
+    protected abstract int maxDepth();
 }

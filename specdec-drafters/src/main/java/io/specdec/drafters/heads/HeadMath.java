@@ -3,7 +3,12 @@ package io.specdec.drafters.heads;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
+import io.specdec.train.TrainableLlama;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -51,5 +56,88 @@ public final class HeadMath {
     static NDArray eagleInput(Map<String, NDArray> p, NDArray embedding, NDArray feature) {
         NDArray cat = NDArrays.concat(new NDList(embedding, feature), -1);
         return Linear.linear(cat, p.get("eagle.fc.w"), p.get("eagle.fc.b")).singletonOrThrow();
+    }
+
+    /** RMSNorm {@code w ⊙ x / sqrt(mean(x²) + eps)} over the last axis. */
+    public static NDArray rmsNorm(NDArray x, NDArray w, float eps) {
+        return x.div(x.square().mean(new int[] {-1}, true).add(eps).sqrt()).mul(w);
+    }
+
+    /**
+     * Clover's attention fusion of a state {@code x} {@code [..., D]} with a token embedding {@code y} {@code [..., D]}
+     * (the reference's {@code ResAttentionBlock}): with {@code H} heads of width {@code D/H},
+     * {@code q = W_q·norm(x) + b_q}, {@code k = W_k·y + b_k}, {@code v = W_v·y + b_v}; each head's value is gated by
+     * the cosine of its query and key, {@code out = x + v_h · cos(q_h, k_h)}. Tensors {@code prefix.norm},
+     * {@code prefix.q.w/.b}, {@code prefix.k.w/.b}, {@code prefix.v.w/.b}.
+     */
+    static NDArray fusion(Map<String, NDArray> p, String prefix, NDArray x, NDArray y, int heads, float eps) {
+        NDArray q = Linear.linear(rmsNorm(x, p.get(prefix + "norm"), eps), p.get(prefix + "q.w"),
+                p.get(prefix + "q.b")).singletonOrThrow();
+        NDArray k = Linear.linear(y, p.get(prefix + "k.w"), p.get(prefix + "k.b")).singletonOrThrow();
+        NDArray v = Linear.linear(y, p.get(prefix + "v.w"), p.get(prefix + "v.b")).singletonOrThrow();
+        Shape s = q.getShape();
+        long d = s.get(s.dimension() - 1);
+        Shape split = s.slice(0, s.dimension() - 1).addAll(new Shape(heads, d / heads));
+        NDArray qh = q.reshape(split);
+        NDArray kh = k.reshape(split);
+        NDArray dot = qh.mul(kh).sum(new int[] {-1}, true);
+        NDArray norms = qh.square().sum(new int[] {-1}, true).sqrt().maximum((float) Math.sqrt(eps))
+                .mul(kh.square().sum(new int[] {-1}, true).sqrt().maximum((float) Math.sqrt(eps)));
+        NDArray gated = v.reshape(split).mul(dot.div(norms));
+        return x.add(gated.reshape(s));
+    }
+
+    /** Every tensor of {@code init} (or only {@code names}) as a trainable array in {@code m}. */
+    static Map<String, NDArray> trainable(DraftHeads init, NDManager m, String... names) {
+        Map<String, NDArray> out = new LinkedHashMap<>();
+        for (String n : names.length == 0 ? init.names() : List.of(names)) {
+            NDArray a = m.create(init.tensor(n), new Shape(init.shapes().get(n)));
+            a.setRequiresGradient(true);
+            out.put(n, a);
+        }
+        return out;
+    }
+
+    /**
+     * A one-layer {@link TrainableLlama}'s layer and final norm as trainable parameters named as in the heads file
+     * ({@code prefix + "wq"}, …, {@code prefix + "final_norm"}); its embedding and LM head stay frozen.
+     */
+    static Map<String, NDArray> decoderParameters(TrainableLlama layer, String prefix) {
+        layer.setTrainable(n -> n.startsWith("layers.") || n.equals("final_norm"));
+        Map<String, NDArray> out = new LinkedHashMap<>();
+        for (Map.Entry<String, NDArray> p : layer.parameters().entrySet()) {
+            if (p.getValue().hasGradient()) {
+                String n = p.getKey();
+                out.put(n.equals("final_norm") ? prefix + "final_norm" : prefix + n.substring("layers.0.".length()),
+                        p.getValue());
+            }
+        }
+        return out;
+    }
+
+    /** {0, 0, 0}: the running {total, CE sum, count} of a multi-depth loss. */
+    static NDArray[] zeroLosses(NDManager m) {
+        return new NDArray[] {m.zeros(new Shape()), m.zeros(new Shape()), m.zeros(new Shape())};
+    }
+
+    /** Adds one depth's {mean loss, CE sum, count} to {@code sum} with weight {@code w} on the loss. */
+    static void addDepthLoss(NDArray[] sum, NDArray[] depth, float w) {
+        sum[0] = sum[0].add(depth[0].mul(w));
+        sum[1] = sum[1].add(depth[1]);
+        sum[2] = sum[2].add(depth[2]);
+    }
+
+    /** {@code f} with uniform noise of ±{@code noise}·rms(f) while training (EAGLE's input-feature noise). */
+    static NDArray noisy(HeadBatch b, NDArray f) {
+        if (!b.training() || b.loss().noise() <= 0) {
+            return f;
+        }
+        float rms = f.square().mean().sqrt().getFloat();
+        float a = b.loss().noise() * rms;
+        float[] u = new float[(int) f.getShape().size()];
+        for (int i = 0; i < u.length; i++) {
+            u[i] = (float) ((b.noise().nextDouble() * 2 - 1) * a);
+        }
+        return f.add(b.manager().create(u, f.getShape()));
     }
 }

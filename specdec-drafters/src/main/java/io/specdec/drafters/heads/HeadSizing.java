@@ -8,6 +8,7 @@ import io.specdec.model.ForwardOptions;
 import io.specdec.model.ForwardResult;
 import io.specdec.model.KvCache;
 import io.specdec.sampling.SamplingConfig;
+import io.specdec.sampling.TopK;
 import io.specdec.speculation.CostCurve;
 import io.specdec.speculation.TreeSizing;
 import io.specdec.tokenizer.Tokenizer;
@@ -149,9 +150,7 @@ public final class HeadSizing {
                 drafter.features.add(Arrays.copyOfRange(h, i * d, (i + 1) * d));
             }
         }
-        if (drafter instanceof EagleDrafter e) {
-            e.openCache(seq.length + 32);
-        }
+        drafter.reset(seq.length);
     }
 
     /**

@@ -3,11 +3,8 @@ package io.specdec.drafters.heads;
 import ai.djl.ndarray.NDManager;
 import io.specdec.engine.SpecdecEngine;
 import io.specdec.model.CausalLM;
-import io.specdec.model.KvCache;
 import io.specdec.model.LlamaConfig;
-import io.specdec.model.LlamaModel;
 import io.specdec.speculation.CostCurve;
-import io.specdec.speculation.Drafter;
 import io.specdec.speculation.DrafterEnvironment;
 import io.specdec.speculation.DrafterFactory;
 import io.specdec.speculation.DrafterOption;
@@ -25,16 +22,23 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Registers the head drafters ({@code medusa}, {@code hydra}, {@code eagle}): loads a heads file, checks it against
- * the target (or inflates it for a cost twin with {@code --inflate}), puts its weights on the target's device, and
- * sizes the tree from the machine's cost curve and the heads' teacher-forced acceptance on the calibration prompts
- * ({@link HeadSizing}) unless the user gives the shape. Subclasses name the kind.
+ * Registers a head family as a drafter ({@code medusa}, {@code hydra}, {@code eagle}, {@code clover}, …): loads a
+ * heads file, checks it against the target (or inflates it for a cost twin with {@code --inflate}), puts its weights
+ * on the target's device, and sizes the tree from the machine's cost curve and the heads' teacher-forced acceptance
+ * on the calibration prompts ({@link HeadSizing}) unless the user gives the shape. One subclass per family, with a
+ * public no-argument constructor, registered in {@code META-INF/services/io.specdec.speculation.DrafterProvider};
+ * that registration is also the family's ({@link HeadArchitectures}).
  */
 public abstract class HeadsProvider implements DrafterProvider {
-    private final HeadKind kind;
+    private final HeadArchitecture kind;
 
-    HeadsProvider(HeadKind kind) {
-        this.kind = kind;
+    protected HeadsProvider(HeadArchitecture kind) {
+        this.kind = java.util.Objects.requireNonNull(kind, "architecture");
+    }
+
+    /** The family this provider drafts with. */
+    public HeadArchitecture architecture() {
+        return kind;
     }
 
     @Override
@@ -43,12 +47,17 @@ public abstract class HeadsProvider implements DrafterProvider {
     }
 
     @Override
+    public String description() {
+        return kind.description();
+    }
+
+    @Override
     public List<DrafterOption> options() {
         List<DrafterOption> o = new ArrayList<>();
-        o.add(DrafterOption.required("heads", Kind.PATH, "the heads file (train-" + kind.id() + ")"));
+        o.add(DrafterOption.required("heads", Kind.PATH, "the heads file (train-heads --kind " + kind.id() + ")"));
         o.add(DrafterOption.of("tree-budget", Kind.INT, "auto", "tree nodes per round; auto = sized from the cost"
                 + " curve and the heads' measured acceptance on the calibration prompts"));
-        if (kind == HeadKind.MEDUSA) {
+        if (!kind.dynamicTree()) {
             o.add(DrafterOption.of("choices", Kind.TEXT, null, "explicit tree as rank paths, e.g. '0;1;0,0;0,1'"
                     + " (default: the sized tree)"));
         } else {
@@ -76,8 +85,9 @@ public abstract class HeadsProvider implements DrafterProvider {
         CausalLM target = env.target();
         LlamaConfig tc = target.config();
         DraftHeads heads = DraftHeads.load(path);
-        if (heads.kind() != kind) {
-            throw new IllegalArgumentException(path + ": holds " + heads.kind().id() + " heads, drafter " + kind.id()
+        if (!heads.architecture().id().equals(kind.id())) {
+            throw new IllegalArgumentException(path + ": holds " + heads.architecture().id() + " heads, drafter "
+                    + kind.id()
                     + " needs " + kind.id() + " heads");
         }
         if (p.flag("inflate") && heads.target().dim() != tc.dim()) {
@@ -90,7 +100,6 @@ public abstract class HeadsProvider implements DrafterProvider {
         List<AutoCloseable> resources = List.of(loaded);
         try {
             DraftHeads h = heads;
-            LlamaModel layer = loaded.layer;
             Map<String, String> notes = new LinkedHashMap<>();
             notes.put("heads", String.format(Locale.ROOT, "%s, %d head(s) x %d block(s), %,d parameters",
                     kind.id(), h.count(), h.blocks(), h.parameterCount()));
@@ -98,12 +107,14 @@ public abstract class HeadsProvider implements DrafterProvider {
             int budget = autoBudget ? 0 : p.getInt("tree-budget", 1, 1024);
             String shape;
             DrafterFactory factory;
-            if (kind == HeadKind.MEDUSA) {
+            if (!kind.dynamicTree()) {
                 List<int[]> choices = p.isSet("choices") ? parseChoices(p.get("choices"), h.count()) : null;
                 if (choices == null) {
-                    HeadSizing.Result sz = HeadSizing.size(target, env.tokenizer(), loaded.medusa(List.of(
-                            new int[] {0})), calibration(env), 64, CostCurve.cached(target, env.cacheDir(), 5), false,
-                            autoBudget ? 64 : budget);
+                    HeadSizing.Result sz;
+                    try (HeadDrafter probe = loaded.probe()) {
+                        sz = HeadSizing.size(target, env.tokenizer(), probe, calibration(env), 64,
+                                CostCurve.cached(target, env.cacheDir(), 5), false, autoBudget ? 64 : budget);
+                    }
                     note(env, notes, sz);
                     choices = sz.plan().size() == 0 ? List.of(new int[] {0}) : sz.plan().paths();
                 }
@@ -111,7 +122,7 @@ public abstract class HeadsProvider implements DrafterProvider {
                     choices = choices.subList(0, budget);
                 }
                 List<int[]> c = List.copyOf(choices);
-                factory = () -> loaded.medusa(c);
+                factory = () -> loaded.drafter(new HeadArchitecture.HeadTree(c.size(), 1, c.size(), c));
                 budget = c.size();
                 shape = "tree " + c.size() + " nodes (Medusa choices" + (p.isSet("choices") ? ", given)" : ", sized)");
             } else {
@@ -120,8 +131,8 @@ public abstract class HeadsProvider implements DrafterProvider {
                 int topK = p.isAuto("tree-topk") ? 0 : p.getInt("tree-topk", 1, 64);
                 if (auto) {
                     HeadSizing.Result sz;
-                    try (Drafter probe = loaded.probe()) {
-                        sz = HeadSizing.size(target, env.tokenizer(), (HeadDrafter) probe, calibration(env), 64,
+                    try (HeadDrafter probe = loaded.probe()) {
+                        sz = HeadSizing.size(target, env.tokenizer(), probe, calibration(env), 64,
                                 CostCurve.cached(target, env.cacheDir(), 5), true, autoBudget ? 64 : budget);
                     }
                     note(env, notes, sz);
@@ -138,11 +149,10 @@ public abstract class HeadsProvider implements DrafterProvider {
                 int b = budget;
                 int d = depth;
                 int k = topK;
-                factory = () -> loaded.dynamic(d, k, b);
+                factory = () -> loaded.drafter(HeadArchitecture.HeadTree.dynamic(d, k, b));
                 shape = "dynamic tree " + b + " nodes, depth " + d + ", top-" + k + (auto ? " (sized)" : "");
             }
-            long bytes = 4L * h.parameterCount() + (layer == null ? 0 : KvCache.bytes(layer.config(),
-                    layer.config().contextLength()));
+            long bytes = 4L * h.parameterCount() + loaded.runtime.extraBytes();
             int fb = budget;
             return new DrafterSetup(name(), factory, fb, () -> LengthControllers.fixed(fb), bytes, shape,
                     () -> notes, resources, null, env.target().config().dim());
@@ -232,42 +242,6 @@ public abstract class HeadsProvider implements DrafterProvider {
                 }
             }
             return out;
-        }
-    }
-
-    /** {@code medusa}. */
-    public static final class Medusa extends HeadsProvider {
-        public Medusa() {
-            super(HeadKind.MEDUSA);
-        }
-
-        @Override
-        public String description() {
-            return "Medusa-1 heads on the target's last hidden state (sized tree of choices)";
-        }
-    }
-
-    /** {@code hydra}. */
-    public static final class Hydra extends HeadsProvider {
-        public Hydra() {
-            super(HeadKind.HYDRA);
-        }
-
-        @Override
-        public String description() {
-            return "Hydra sequentially dependent heads (dynamic tree)";
-        }
-    }
-
-    /** {@code eagle}. */
-    public static final class Eagle extends HeadsProvider {
-        public Eagle() {
-            super(HeadKind.EAGLE);
-        }
-
-        @Override
-        public String description() {
-            return "EAGLE-style feature drafter: one decoder layer on the target's features (EAGLE-2 dynamic tree)";
         }
     }
 }

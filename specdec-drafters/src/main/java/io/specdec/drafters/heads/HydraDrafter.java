@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import io.specdec.drafters.DynamicTree;
 import io.specdec.engine.SpecdecEngine;
 import io.specdec.model.CausalLM;
 import java.util.List;
@@ -14,20 +15,20 @@ import java.util.Map;
  * dependent heads — head k reads the target's last hidden state and the embeddings of the root and the k tokens
  * drafted before it on the branch, {@code concat(h, E(root), E(y_1), …, E(y_k))}, through a residual MLP
  * ({@link HeadMath#hydra}) and the target's frozen LM head. The tree grows by the EAGLE-2 dynamic expansion under the
- * sized budget ({@link DynamicTreeDrafter}). One instance per request; not thread-safe.
+ * sized budget ({@link DynamicTree}). One instance per request; not thread-safe.
  */
-final class HydraDrafter extends DynamicTreeDrafter {
+final class HydraDrafter extends DynamicTreeDrafter<Void> {
     private final DraftHeads heads;
     private final Map<String, NDArray> params;
 
-    HydraDrafter(CausalLM target, DraftHeads heads, Map<String, NDArray> params, int depth, int topK, int budget) {
-        super(target, depth, topK, budget);
+    HydraDrafter(CausalLM target, DraftHeads heads, Map<String, NDArray> params, HeadArchitecture.HeadTree shape) {
+        super(target, shape);
         this.heads = heads;
         this.params = params;
     }
 
     @Override
-    int maxDepth() {
+    protected int maxDepth() {
         return heads.count();
     }
 
@@ -55,28 +56,17 @@ final class HydraDrafter extends DynamicTreeDrafter {
     }
 
     @Override
-    float[] rootLogits(int[] tokens, int length) {
+    protected float[] rootLogits(int[] tokens, int length) {
         return head(0, features.get(length - 2), tokens[length - 1], new int[][] {new int[0]})[0];
     }
 
     @Override
-    float[][] expand(List<Node> frontier, int[] tokens, int length) {
-        int k = frontier.get(0).depth;
+    protected float[][] expand(List<DynamicTree.Node<Void>> frontier, int[] tokens, int length) {
+        int k = frontier.get(0).depth();
         int[][] paths = new int[frontier.size()][];
         for (int i = 0; i < paths.length; i++) {
             paths[i] = frontier.get(i).path();
         }
         return head(k, features.get(length - 2), tokens[length - 1], paths);
-    }
-
-    @Override
-    float[][] pathLogits(int[] tokens, int length, int[] path) {
-        int n = Math.min(path.length, heads.count());
-        float[][] out = new float[n][];
-        for (int k = 0; k < n; k++) {
-            out[k] = head(k, features.get(length - 2), tokens[length - 1],
-                    new int[][] {java.util.Arrays.copyOf(path, k)})[0];
-        }
-        return out;
     }
 }

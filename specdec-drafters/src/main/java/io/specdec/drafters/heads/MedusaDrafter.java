@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import io.specdec.engine.SpecdecEngine;
+import io.specdec.sampling.TopK;
 import io.specdec.model.CausalLM;
 import io.specdec.speculation.DraftContext;
 import io.specdec.speculation.DraftSignals;
@@ -45,7 +46,7 @@ final class MedusaDrafter extends HeadDrafter {
     }
 
     @Override
-    int maxDepth() {
+    protected int maxDepth() {
         return heads.count();
     }
 
@@ -68,7 +69,7 @@ final class MedusaDrafter extends HeadDrafter {
     }
 
     @Override
-    DraftTree draft(DraftContext ctx) {
+    protected DraftTree draft(DraftContext ctx) {
         float[] f = features.get(features.size() - 1);
         float[][] logits = headLogits(f);
         int[][] top = new int[logits.length][];
@@ -113,7 +114,7 @@ final class MedusaDrafter extends HeadDrafter {
     }
 
     @Override
-    float[][] pathLogits(int[] tokens, int length, int[] path) {
+    protected float[][] pathLogits(int[] tokens, int length, int[] path) {
         float[][] all = headLogits(features.get(length - 2));
         return java.util.Arrays.copyOf(all, Math.min(all.length, path.length));
     }

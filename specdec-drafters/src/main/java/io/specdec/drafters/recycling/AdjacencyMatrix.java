@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import io.specdec.sampling.TopK;
 import java.util.Arrays;
 
 /**
@@ -86,29 +87,14 @@ public final class AdjacencyMatrix {
         return n;
     }
 
-    /** Indices of the k largest values (first on ties), by a partial insertion selection: O(V·k). */
+    /** Indices of the k largest values (first on ties), padded with -1 when {@code n < k} ({@link TopK}). */
     static int[] topK(float[] v, int off, int n, int k) {
-        int[] idx = new int[k];
-        float[] val = new float[k];
-        Arrays.fill(idx, -1);
-        Arrays.fill(val, Float.NEGATIVE_INFINITY);
-        int filled = 0;
-        for (int i = 0; i < n; i++) {
-            float x = v[off + i];
-            if (filled < k || x > val[k - 1]) {
-                int j = Math.min(filled, k - 1);
-                while (j > 0 && val[j - 1] < x) {
-                    val[j] = val[j - 1];
-                    idx[j] = idx[j - 1];
-                    j--;
-                }
-                val[j] = x;
-                idx[j] = i;
-                if (filled < k) {
-                    filled++;
-                }
-            }
+        int[] top = TopK.indices(v, off, n, k);
+        if (top.length == k) {
+            return top;
         }
+        int[] idx = Arrays.copyOf(top, k);
+        Arrays.fill(idx, top.length, k, -1);
         return idx;
     }
 

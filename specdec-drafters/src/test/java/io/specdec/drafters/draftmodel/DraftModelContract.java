@@ -20,6 +20,11 @@ abstract class DraftModelContract extends DrafterContract {
         return 1;
     }
 
+    /** Relative noise of the tiny target's draft (its copy with noise). */
+    float tinyNoise() {
+        return 0.5f;
+    }
+
     @Override
     protected DrafterFactory drafter(LlamaModel target, LoadedModel loaded) {
         if (draft == null) {
@@ -35,7 +40,7 @@ abstract class DraftModelContract extends DrafterContract {
     @Override
     protected DrafterFactory tinyDrafter(LlamaModel tinyTarget) {
         if (tinyDraft == null) {
-            tinyDraft = new LlamaModel(tinyDraftWeights(0.5f));
+            tinyDraft = new LlamaModel(tinyDraftWeights(tinyNoise()));
         }
         return DraftModelDrafter.builder().setModel(tinyDraft).optMode(mode()).optTopK(topK()).build();
     }

@@ -16,7 +16,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Heads files: a round trip keeps every tensor; loading for the wrong target, the wrong kind or a non-heads file is
@@ -27,14 +27,14 @@ class DraftHeadsTest {
     static final LlamaConfig SMALL = new LlamaConfig(32, 48, 2, 4, 2, 8, 40, 64, 1e-5f, 10000f, false, false, 1, 2);
 
     @ParameterizedTest
-    @EnumSource(HeadKind.class)
-    void roundTripKeepsEveryTensor(HeadKind kind, @TempDir Path dir) throws Exception {
+    @MethodSource("io.specdec.drafters.heads.HeadArchitectures#all")
+    void roundTripKeepsEveryTensor(HeadArchitecture kind, @TempDir Path dir) throws Exception {
         LlamaWeights w = TestModels.random(SMALL, 3, 0.1f);
         DraftHeads h = TestHeads.random(kind, w, 3, 5, 0.05f);
         Path f = dir.resolve(kind.id() + ".gguf");
         h.save(f);
         DraftHeads back = DraftHeads.load(f);
-        assertEquals(kind, back.kind());
+        assertEquals(kind.id(), back.architecture().id());
         assertEquals(h.count(), back.count());
         assertEquals(SMALL, back.target());
         for (String n : h.names()) {
@@ -45,7 +45,7 @@ class DraftHeadsTest {
     @Test
     void wrongTargetKindOrFileIsAOneLineError(@TempDir Path dir) throws Exception {
         LlamaWeights w = TestModels.random(SMALL, 3, 0.1f);
-        DraftHeads h = TestHeads.random(HeadKind.HYDRA, w, 2, 5, 0.05f);
+        DraftHeads h = TestHeads.random(new HydraHeads(), w, 2, 5, 0.05f);
         LlamaConfig wider = new LlamaConfig(64, 48, 2, 4, 2, 16, 40, 64, 1e-5f, 10000f, false, false, 1, 2);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> h.requireTarget(wider, "x.gguf"));
@@ -76,7 +76,7 @@ class DraftHeadsTest {
     static Path withMetadata(DraftHeads h, Path dir, String name, String key, Object value) throws Exception {
         io.specdec.io.GgufWriter g = new io.specdec.io.GgufWriter();
         g.putMetadata("general.architecture", "specdec-heads");
-        g.putMetadata("specdec.heads.kind", h.kind().id());
+        g.putMetadata("specdec.heads.kind", h.architecture().id());
         g.putMetadata("specdec.heads.count", key.equals("specdec.heads.count") ? value : h.count());
         g.putMetadata("specdec.heads.blocks", key.equals("specdec.heads.blocks") ? value : h.blocks());
         g.putMetadata("specdec.heads.target_config", key.equals("specdec.heads.target_config") ? value
@@ -92,7 +92,7 @@ class DraftHeadsTest {
     @Test
     void damagedHeadFilesAreOneLineErrorsBeforeAnythingIsAllocated(@TempDir Path dir) throws Exception {
         LlamaWeights w = TestModels.random(SMALL, 3, 0.1f);
-        DraftHeads h = TestHeads.random(HeadKind.HYDRA, w, 2, 5, 0.05f);
+        DraftHeads h = TestHeads.random(new HydraHeads(), w, 2, 5, 0.05f);
         Path huge = withMetadata(h, dir, "huge.gguf", "specdec.heads.count", Integer.MAX_VALUE);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DraftHeads.load(huge));
         assertEquals(huge + ": metadata specdec.heads.count must be in 1..64, found 2147483647", e.getMessage());
@@ -116,11 +116,11 @@ class DraftHeadsTest {
         bad[1] = Float.NaN;
         t.put(first, bad);
         Path nan = dir.resolve("nan.gguf");
-        new DraftHeads(h.kind(), h.target(), h.count(), h.blocks(), t, h.shapes()).save(nan);
+        new DraftHeads(h.architecture(), h.target(), h.count(), h.blocks(), t, h.shapes()).save(nan);
         e = assertThrows(IllegalArgumentException.class, () -> DraftHeads.load(nan));
         assertTrue(e.getMessage().startsWith(nan + ": tensor '" + first + "' holds NaN at index 1"), e.getMessage());
         // EAGLE heads for another context length: named before the first request
-        DraftHeads eagle = TestHeads.random(HeadKind.EAGLE, w, 1, 5, 0.05f);
+        DraftHeads eagle = TestHeads.random(new EagleHeads(), w, 1, 5, 0.05f);
         LlamaConfig longer = new LlamaConfig(32, 48, 2, 4, 2, 8, 40, 128, 1e-5f, 10000f, false, false, 1, 2);
         e = assertThrows(IllegalArgumentException.class, () -> eagle.requireTarget(longer, "e.gguf"));
         assertEquals("e.gguf: heads were trained for a target with context length 64, this target has 128",
@@ -136,12 +136,18 @@ class DraftHeadsTest {
     }
 
     @ParameterizedTest
-    @EnumSource(HeadKind.class)
-    void inflatedHeadsOnTheTwinDraftWhatTheOriginalsDraft(HeadKind kind) {
+    @MethodSource("io.specdec.drafters.heads.HeadArchitectures#all")
+    void inflatedHeadsOnTheTwinDraftWhatTheOriginalsDraft(HeadArchitecture kind) {
         LlamaWeights w = TestModels.random(SMALL, 3, 0.1f);
         DraftHeads h = TestHeads.random(kind, w, 3, 5, 0.2f);
         Inflation.Shape shape = new Inflation.Shape(64, 8, 4, 8, 96, 3);
         LlamaWeights tw = Inflation.inflate(w, shape, 9);
+        if (kind instanceof CloverHeads) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> h.inflate(tw.config(), 9));
+            assertTrue(e.getMessage().startsWith("clover heads cannot be inflated"), e.getMessage());
+            return;
+        }
         DraftHeads big = h.inflate(tw.config(), 9);
         assertEquals(tw.config().dim(), big.target().dim());
         int[] seq = {1, 7, 12, 3, 30, 22, 5, 9, 14, 2, 8};
@@ -161,7 +167,7 @@ class DraftHeadsTest {
                         worst = Math.max(worst, Math.abs(ra[d][v] - rb[d][v]));
                     }
                     assertTrue(worst <= 1e-4, kind + " length " + len + " depth " + (d + 1) + ": |dlogit| " + worst);
-                    assertArrayEquals(TopK.indices(ra[d], 4), TopK.indices(rb[d], 4), kind + " candidates");
+                    assertArrayEquals(io.specdec.sampling.TopK.indices(ra[d], 4), io.specdec.sampling.TopK.indices(rb[d], 4), kind + " candidates");
                 }
             }
         }

@@ -3,7 +3,7 @@ package io.specdec.drafters.heads;
 /** Eagle heads through the drafter contract ({@link HeadContract}). */
 class EagleContractTest extends HeadContract {
     @Override
-    HeadKind kind() {
-        return HeadKind.EAGLE;
+    HeadArchitecture kind() {
+        return new EagleHeads();
     }
 }

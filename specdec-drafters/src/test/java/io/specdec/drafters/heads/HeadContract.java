@@ -16,7 +16,7 @@ abstract class HeadContract extends DrafterContract {
     @org.junit.jupiter.api.io.TempDir
     java.nio.file.Path tmp;
 
-    abstract HeadKind kind();
+    abstract HeadArchitecture kind();
 
     @Override
     protected DrafterFactory drafter(LlamaModel target, LoadedModel loaded) {

@@ -14,7 +14,7 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Head training on a toy target's own samples (seconds): the validation cross-entropy of the heads' predictions
@@ -25,8 +25,8 @@ class HeadTrainerTest {
     static final LlamaConfig CFG = new LlamaConfig(32, 48, 2, 4, 2, 8, 24, 64, 1e-5f, 10000f, false, false, 1, 2);
 
     @ParameterizedTest
-    @EnumSource(HeadKind.class)
-    void trainingLowersTheHeadsLossAndWritesLoadableHeads(HeadKind kind, @TempDir Path dir) throws Exception {
+    @MethodSource("io.specdec.drafters.heads.HeadArchitectures#all")
+    void trainingLowersTheHeadsLossAndWritesLoadableHeads(HeadArchitecture kind, @TempDir Path dir) throws Exception {
         LlamaWeights w = TestModels.random(CFG, 21, 0.3f);
         Path samples = dir.resolve("s.bin");
         SelfDistillation.builder().setWeights(w).setPrompts(List.of(new int[] {1})).setSequences(48).optTemperature(0.7f)
@@ -48,6 +48,6 @@ class HeadTrainerTest {
             assertTrue(after < before - 0.3, kind + ": validation CE " + before + " -> " + after);
         }
         DraftHeads best = DraftHeads.load(dir.resolve("run").resolve("best.gguf"));
-        assertEquals(kind, best.kind());
+        assertEquals(kind.id(), best.architecture().id());
     }
 }

@@ -3,7 +3,7 @@ package io.specdec.drafters.heads;
 /** Medusa heads through the drafter contract ({@link HeadContract}). */
 class MedusaContractTest extends HeadContract {
     @Override
-    HeadKind kind() {
-        return HeadKind.MEDUSA;
+    HeadArchitecture kind() {
+        return new MedusaHeads();
     }
 }

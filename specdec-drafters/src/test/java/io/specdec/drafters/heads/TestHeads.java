@@ -16,7 +16,7 @@ final class TestHeads {
     private TestHeads() {}
 
     /** Initialised heads with Gaussian noise ({@code scale}) on every tensor, so drafts vary with the input. */
-    static DraftHeads random(HeadKind kind, LlamaWeights target, int count, long seed, float scale) {
+    static DraftHeads random(HeadArchitecture kind, LlamaWeights target, int count, long seed, float scale) {
         DraftHeads h = DraftHeads.init(kind, target, count, 1, seed);
         SplittableRandom r = new SplittableRandom(seed);
         Map<String, float[]> v = new LinkedHashMap<>();
@@ -34,7 +34,7 @@ final class TestHeads {
      * Heads trained for seconds on a toy target's own T = 1 samples (64 sequences of 24 tokens, 150 steps): good
      * enough that their drafts get accepted, which the contract's distribution test requires.
      */
-    static DraftHeads trained(HeadKind kind, LlamaWeights target, Path dir) throws java.io.IOException {
+    static DraftHeads trained(HeadArchitecture kind, LlamaWeights target, Path dir) throws java.io.IOException {
         Path samples = dir.resolve(kind.id() + "-samples.bin");
         io.specdec.train.SelfDistillation.builder().setWeights(target).setPrompts(List.of(new int[] {1}))
                 .setSequences(64).optTemperature(1f).optMaxNewTokens(24).optSeed(5).build().run(samples, null);
@@ -50,7 +50,7 @@ final class TestHeads {
     }
 
     /** {@code models/stories260K-<kind>.gguf} when present and made for this target, else random heads. */
-    static DraftHeads forStory(HeadKind kind, LlamaModel target, LlamaWeights weights) {
+    static DraftHeads forStory(HeadArchitecture kind, LlamaModel target, LlamaWeights weights) {
         Path p = Path.of("..", "models", "stories260K-" + kind.id() + ".gguf");
         if (Files.isRegularFile(p)) {
             DraftHeads h = DraftHeads.load(p);
@@ -69,11 +69,12 @@ final class TestHeads {
         DrafterFactory factory(LlamaModel target, DraftHeads heads) {
             LoadedHeads l = new LoadedHeads(target, heads);
             open.add(l);
-            return switch (heads.kind()) {
-                case MEDUSA -> () -> l.medusa(List.of(new int[] {0}, new int[] {1}, new int[] {0, 0},
-                        new int[] {0, 1}, new int[] {0, 0, 0}));
-                default -> () -> l.dynamic(4, 3, 10);
-            };
+            if (!heads.architecture().dynamicTree()) {
+                List<int[]> choices = List.of(new int[] {0}, new int[] {1}, new int[] {0, 0}, new int[] {0, 1},
+                        new int[] {0, 0, 0});
+                return () -> l.drafter(new HeadArchitecture.HeadTree(3, 1, choices.size(), choices));
+            }
+            return () -> l.drafter(HeadArchitecture.HeadTree.dynamic(4, 3, 10));
         }
 
         @Override
