@@ -14,7 +14,7 @@ public interface DecodeStep extends AutoCloseable {
     int[] next(int max);
 
     /** Speculation metrics so far, or {@code null} for autoregressive decoding. */
-    default io.specdec.speculation.SpeculationStats speculationStats() {
+    default io.specdec.generate.SpeculationStats speculationStats() {
         return null;
     }
 

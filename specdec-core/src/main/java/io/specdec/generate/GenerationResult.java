@@ -11,7 +11,7 @@ package io.specdec.generate;
  * @param speculation speculation metrics, or {@code null} for autoregressive decoding
  */
 public record GenerationResult(int[] promptIds, int[] ids, String text, FinishReason finishReason,
-        GenerationStats stats, io.specdec.speculation.SpeculationStats speculation) {
+        GenerationStats stats, io.specdec.generate.SpeculationStats speculation) {
     /** The prompt ids followed by the generated ids (a new array). */
     public int[] allIds() {
         int[] all = java.util.Arrays.copyOf(promptIds, promptIds.length + ids.length);

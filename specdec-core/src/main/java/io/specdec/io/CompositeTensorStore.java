@@ -1,5 +1,6 @@
 package io.specdec.io;
 
+import io.specdec.format.CheckpointException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;

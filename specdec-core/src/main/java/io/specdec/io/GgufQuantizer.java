@@ -1,5 +1,6 @@
 package io.specdec.io;
 
+import io.specdec.format.CheckpointException;
 import io.specdec.tensor.GgmlType;
 import java.io.IOException;
 import java.nio.file.Path;

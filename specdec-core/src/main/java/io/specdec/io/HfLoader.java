@@ -1,5 +1,7 @@
 package io.specdec.io;
 
+import io.specdec.format.JsonText;
+import io.specdec.format.CheckpointException;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;

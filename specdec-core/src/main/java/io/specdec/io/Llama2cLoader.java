@@ -1,5 +1,6 @@
 package io.specdec.io;
 
+import io.specdec.format.CheckpointException;
 import io.specdec.tensor.GgmlType;
 import io.specdec.tensor.HalfFloats;
 import io.specdec.model.LlamaConfig;

@@ -1,5 +1,6 @@
 package io.specdec.io;
 
+import io.specdec.format.CheckpointException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

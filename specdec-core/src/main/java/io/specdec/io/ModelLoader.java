@@ -1,5 +1,6 @@
 package io.specdec.io;
 
+import io.specdec.format.CheckpointException;
 import io.specdec.model.LlamaConfig;
 import io.specdec.model.LlamaTensors;
 import io.specdec.model.LlamaWeights;

@@ -1,5 +1,7 @@
 package io.specdec.io;
 
+import io.specdec.format.JsonText;
+import io.specdec.format.CheckpointException;
 import io.specdec.tensor.GgmlType;
 import io.specdec.tensor.HalfFloats;
 import com.google.gson.JsonArray;

@@ -1,6 +1,7 @@
 package io.specdec.speculation;
 
 import io.specdec.generate.DecodeStep;
+import io.specdec.generate.SpeculationStats;
 import io.specdec.generate.Generation;
 import io.specdec.generate.GenerationConfig;
 import io.specdec.sampling.LogitsProcessors;
@@ -243,7 +244,8 @@ public final class SpeculativeDecoder implements io.specdec.generate.TextGenerat
                 if (controller != null) {
                     controller.observe(r);
                 }
-                recorder.record(r, System.nanoTime() - t0);
+                recorder.record(r.tree().size(), r.accepted(), r.emittedCount(), r.tree().maxDepth(), r.draftNanos(),
+                        r.verifyNanos(), System.nanoTime() - t0);
                 return emitted.length <= max ? emitted : Arrays.copyOf(emitted, max);
             }
         }

@@ -3,7 +3,7 @@ package io.specdec.tokenizer;
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import io.specdec.engine.SpecdecEngine;
-import io.specdec.io.CheckpointException;
+import io.specdec.format.CheckpointException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -50,7 +50,7 @@ public final class HfTokenizer implements Tokenizer, AutoCloseable {
                 throw new CheckpointException(tokenizerJson + ": " + size + " bytes; a tokenizer.json above 256 MiB"
                         + " is not supported");
             }
-            com.google.gson.JsonElement parsed = io.specdec.io.JsonText.parse(tokenizerJson,
+            com.google.gson.JsonElement parsed = io.specdec.format.JsonText.parse(tokenizerJson,
                     Files.readAllBytes(tokenizerJson), null);
             int vocab = TokenizerJsonValidator.validate(tokenizerJson, parsed);
             root = parsed.getAsJsonObject();

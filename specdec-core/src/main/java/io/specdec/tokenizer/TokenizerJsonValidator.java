@@ -4,7 +4,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonPrimitive;
-import io.specdec.io.CheckpointException;
+import io.specdec.format.CheckpointException;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.Map;
@@ -107,7 +107,7 @@ public final class TokenizerJsonValidator {
     }
 
     private long integer(JsonElement e, String path, long min, long max) {
-        Long v = io.specdec.io.JsonText.exactInteger(e, min, max);
+        Long v = io.specdec.format.JsonText.exactInteger(e, min, max);
         if (v == null) {
             throw bad(path, "an integer in " + min + ".." + max, e);
         }

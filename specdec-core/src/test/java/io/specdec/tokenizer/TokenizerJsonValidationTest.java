@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import io.specdec.io.CheckpointException;
+import io.specdec.format.CheckpointException;
 import io.specdec.testing.SharedAssets;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,7 +1,7 @@
 package io.specdec.bench.jmh;
 
-import io.specdec.bench.suite.BenchPaths;
-import io.specdec.bench.suite.Twins;
+import io.specdec.cli.suite.BenchPaths;
+import io.specdec.cli.suite.Twins;
 import io.specdec.io.ModelLoader;
 import io.specdec.model.Inflation;
 import io.specdec.model.LlamaConfig;

@@ -29,7 +29,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * <p>Settings are short for a 2-core machine: 1 fork, 3 × 1 s warm-up, 5 × 1 s measurement, 1 PyTorch thread
  * ({@code SPECDEC_THREADS} to change). Run:
  * <pre>{@code
- * java -cp specdec-bench/target/specdec.jar org.openjdk.jmh.Main ForwardBenchmark
+ * java -jar specdec-bench/target/benchmarks.jar ForwardBenchmark
  * }</pre>
  */
 @State(Scope.Thread)

@@ -1,6 +1,6 @@
 package io.specdec.bench.jmh;
 
-import io.specdec.bench.suite.BenchPaths;
+import io.specdec.cli.suite.BenchPaths;
 import io.specdec.io.ModelLoader;
 import io.specdec.model.ForwardOptions;
 import io.specdec.model.ForwardResult;
@@ -45,7 +45,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * and {@link #verifyRootOnly} as the baseline. {@code -p model=twin25M} runs it on a cost twin.
  *
  * <pre>{@code
- * java -cp specdec-bench/target/specdec.jar org.openjdk.jmh.Main HeadDraftingBenchmark
+ * java -jar specdec-bench/target/benchmarks.jar HeadDraftingBenchmark
  * }</pre>
  */
 @State(Scope.Thread)

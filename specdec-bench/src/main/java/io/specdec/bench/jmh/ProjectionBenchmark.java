@@ -31,7 +31,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@code f16} (W and x in float16, output back to float32; DJL 0.36 aborts on bfloat16 casts), {@code bmm} (W as {@code [N/16, 16, K]} blocks times a broadcast {@code xᵀ}), {@code sum} (the bandwidth floor). {@code threads}
  * sets PyTorch's intra-op threads for the trial. Run:
  * <pre>{@code
- * java -cp specdec-bench/target/specdec.jar org.openjdk.jmh.Main ProjectionBenchmark
+ * java -jar specdec-bench/target/benchmarks.jar ProjectionBenchmark
  * }</pre>
  */
 @State(Scope.Thread)

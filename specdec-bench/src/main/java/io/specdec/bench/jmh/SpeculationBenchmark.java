@@ -41,7 +41,7 @@ import org.openjdk.jmh.annotations.Warmup;
  *
  * <p>Short settings for a 2-core machine: 1 fork, 3 × 1 s warm-up, 5 × 1 s measurement, 1 PyTorch thread. Run:
  * <pre>{@code
- * java -cp specdec-bench/target/specdec.jar org.openjdk.jmh.Main SpeculationBenchmark
+ * java -jar specdec-bench/target/benchmarks.jar SpeculationBenchmark
  * }</pre>
  */
 @State(Scope.Thread)

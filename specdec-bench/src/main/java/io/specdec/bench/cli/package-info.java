@@ -1,2 +1,0 @@
-/** The specdec command-line tool. */
-package io.specdec.bench.cli;

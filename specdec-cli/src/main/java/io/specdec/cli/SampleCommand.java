@@ -1,0 +1,86 @@
+package io.specdec.cli;
+
+import io.specdec.cli.progress.Progress;
+import io.specdec.io.LoadedModel;
+import io.specdec.train.SampleFile;
+import io.specdec.train.SelfDistillation;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code sample --model PATH --out FILE --sequences N [--prompts FILE] [--temperature T] [--seed S]
+ * [--max-new-tokens N] [--top-k-logits K] [--workers W]}: self-distillation data ({@link SelfDistillation}) in the
+ * {@link SampleFile} format; re-running the same command resumes a cut-off file. Progress bar with tokens/s and ETA.
+ */
+@Command(name = "sample", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "Self-distillation data: the target continues prompts; token ids (and optionally its top-k"
+                + " logits) go to a sample file. Deterministic under --seed; re-run to resume.")
+final class SampleCommand extends Subcommand {
+    @Option(names = "--model", paramLabel = "PATH", description = "the target checkpoint; default: the embedded demo"
+            + " story model (docs/DEMO.md)")
+    Path model;
+    @Option(names = "--out", required = true, paramLabel = "FILE", description = "sample file (appended to: resume)")
+    Path out;
+    @Option(names = "--sequences", required = true, paramLabel = "N", description = "records the file should hold")
+    long sequences;
+    @Option(names = "--prompts", paramLabel = "FILE", description = "prompts, one per line (default: the empty"
+            + " prompt, i.e. BOS only)")
+    Path prompts;
+    @Option(names = "--temperature", paramLabel = "T", description = "sampling temperature, 0 = greedy; default 1")
+    float temperature = 1f;
+    @Option(names = "--seed", paramLabel = "S", description = "base seed; default 42")
+    long seed = 42;
+    @Option(names = "--max-new-tokens", paramLabel = "N", description = "continuation cap; default 256")
+    int maxNewTokens = 256;
+    @Option(names = "--top-k-logits", paramLabel = "K", description = "also store the target's top-K logits per"
+            + " position (for KL distillation); default 0")
+    int topK;
+    @Option(names = "--workers", paramLabel = "W", description = "parallel workers (one model each); default 1")
+    int workers = 1;
+
+    @Override
+    public Integer call() throws IOException {
+        CommandLine cl = cl();
+        if (sequences < 1) {
+            throw new CommandLine.ParameterException(cl, "--sequences must be >= 1, found " + sequences);
+        }
+        if (workers < 1 || workers > 256) {
+            throw new CommandLine.ParameterException(cl, "--workers must be in 1..256, found " + workers);
+        }
+        if (maxNewTokens < 1 || maxNewTokens > 1 << 24) {
+            throw new CommandLine.ParameterException(cl, "--max-new-tokens must be in 1..16777216 (a generation also"
+                    + " stops at the model's context), found " + maxNewTokens);
+        }
+        configure();
+        if (model == null) {
+            model = io.specdec.demo.DemoModels.target();
+            err().println("[no --model: the embedded demo story model (docs/DEMO.md)]");
+        }
+        LoadedModel lm = Progress.load(model, err());
+        maxNewTokens = Math.min(maxNewTokens, lm.config().contextLength());
+        List<int[]> ps = prompts == null ? List.of(lm.tokenizer().encode("", true))
+                : TrainDraftCommand.prompts(prompts, lm);
+        String kernel = "auto".equals(io.specdec.model.Kernels.requested())
+                ? (io.specdec.model.Kernels.vectorAvailable() ? "vector" : "torch") : io.specdec.model.Kernels.requested();
+        SelfDistillation sd = SelfDistillation.builder().setWeights(lm.weights()).setPrompts(ps)
+                .setSequences(sequences).optTemperature(temperature).optSeed(seed).optMaxNewTokens(maxNewTokens)
+                .optTopK(topK).optWorkers(workers).optKernel(kernel).build();
+        SelfDistillation.Summary s;
+        long t0 = System.nanoTime();
+        try (Progress p = Progress.start(err(), "sampling", sequences, "seq")) {
+            s = sd.run(out, (done, total, tokens) -> {
+                p.stepTo(done);
+                double secs = (System.nanoTime() - t0) / 1e9;
+                p.message(String.format("%,d tokens, %,.0f tok/s", tokens, tokens / Math.max(1e-9, secs)));
+            });
+        }
+        main.out.printf("%s: %,d sequences (%,d resumed), %,d new tokens in %.1f s = %,.0f tokens/s (%d workers, %s"
+                + " kernel)%n", out, s.records(), s.resumedFrom(), s.newTokens(), s.seconds(), s.tokensPerSecond(),
+                workers, s.kernel());
+        return 0;
+    }
+}

@@ -1,0 +1,2 @@
+/** The specdec command-line tool. */
+package io.specdec.cli;

@@ -1,0 +1,112 @@
+package io.specdec.cli.suite;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import io.specdec.io.LoadedModel;
+import io.specdec.io.ModelLoader;
+import io.specdec.model.Inflation;
+import io.specdec.model.LlamaModel;
+import io.specdec.testing.SharedAssets;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The suite end to end on the real stories260K (1 prompt per workload, 12 tokens: a smoke run of the whole pipeline,
+ * not a measurement), and a cost twin built, cached and checked against its original.
+ */
+class SuiteTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void suiteRunsEveryCellAndWritesReportJsonAndCharts() throws Exception {
+        SharedAssets.require("models/stories260K.gguf");
+        Suite.Options o = new Suite.Options("test", List.of("stories260K"), Suite.WORKLOADS, Suite.DECODINGS, 1, 12,
+                1, SharedAssets.root(), tmp.resolve("cache"), List.of());
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        Suite s = new Suite(o, new PrintStream(log, true, StandardCharsets.UTF_8)).run();
+        int presets = io.specdec.speculation.Drafters.providers().stream().mapToInt(p -> p.suitePresets().size()).sum();
+        assertEquals(17, presets, "12 shipped configurations (3 of them head drafters), 4 of them again under"
+                + " SpecDec++, + the test-only repeat-last drafter alone and under the test-only depth-cap controller");
+        long configs = s.cells().stream().map(Suite.Cell::config).distinct().count();
+        assertEquals(16, configs, "every preset but medusa under SpecDec++ (no acceptance head is committed for it)");
+        assertEquals(configs * 2 * 2, s.cells().size(), "configurations x 2 workloads x 2 decodings");
+        for (String spp : List.of("draft chain specdec++", "eagle specdec++", "hydra specdec++")) {
+            assertTrue(s.cells().stream().anyMatch(c -> c.config().equals(spp)), spp + " runs in the suite");
+        }
+        assertTrue(s.cells().stream().anyMatch(c -> c.config().equals("repeat-last depth-cap")),
+                "a controller registered in test code runs in the suite");
+        assertTrue(s.cells().stream().anyMatch(c -> c.config().equals("repeat-last")),
+                "a drafter registered in test code runs in the suite");
+        for (String head : List.of("medusa", "hydra", "eagle")) {
+            assertTrue(s.cells().stream().anyMatch(c -> c.config().equals(head)), "the committed " + head
+                    + " heads run in the suite");
+        }
+        for (Suite.Cell c : s.cells()) {
+            assertEquals(1, c.runs().size());
+            assertTrue(c.summary().tau() >= 1.0, c + ": every round emits at least one token");
+            assertTrue(c.summary().speedupMedian() > 0);
+            if (c.decoding().equals("greedy")) {
+                assertEquals(1, c.summary().identical(), c.target() + "/" + c.workload() + "/" + c.config()
+                        + ": greedy speculative output must equal AR");
+            }
+        }
+        Suite.TargetInfo t = s.targets().get(0);
+        assertEquals(292_800, t.parameters());
+        assertTrue(t.configs().get("draft chain").notes().containsKey("draft ranks"), t.configs().toString());
+        assertTrue(t.configs().get("recycling").notes().containsKey("recycling ranks"), t.configs().toString());
+        assertTrue(Files.list(tmp.resolve("cache")).anyMatch(p -> p.getFileName().toString().startsWith("cost-")),
+                "cost curves are cached");
+
+        Path md = SuiteReport.write(s, tmp.resolve("out"), "bench --suite test", 1.0);
+        String text = Files.readString(md);
+        for (String needle : List.of("## Targets", "| stories260K | 292,800 |", "### story workload, greedy",
+                "### copy workload, T=0.7", "## The issue's targets", "| draft chain |", "Cost curve:",
+                "![speedup-story-greedy]")) {
+            assertTrue(text.contains(needle), "report lacks " + needle);
+        }
+        Path charts = md.resolveSibling(md.getFileName().toString().replace(".md", ""));
+        for (String png : List.of("speedup-story-greedy.png", "speedup-copy-T0.7.png", "tau-vs-speedup.png",
+                "accepted-length-stories260K.png", "cost-curves.png")) {
+            assertNotNull(ImageIO.read(charts.resolve(png).toFile()), png + " is a readable PNG");
+        }
+        JsonObject json = JsonParser.parseString(Files.readString(md.resolveSibling(
+                md.getFileName().toString().replace(".md", ".json")))).getAsJsonObject();
+        assertEquals(configs * 4, json.getAsJsonArray("cells").size());
+        assertFalse(text.contains(SharedAssets.root().toAbsolutePath().toString()), "no paths outside the repository");
+    }
+
+    @Test
+    void twinIsBuiltOnceCachedAndComputesTheOriginalsFunction() throws Exception {
+        Path original = SharedAssets.require("models/stories260K.gguf");
+        Inflation.Shape small = new Inflation.Shape(128, 8, 4, 16, 344, 6);
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        PrintStream ps = new PrintStream(log, true, StandardCharsets.UTF_8);
+        Path twin = Twins.ensure(original, "small", small, tmp, ps);
+        long modified = Files.getLastModifiedTime(twin).toMillis();
+        assertEquals(twin, Twins.ensure(original, "small", small, tmp, ps));
+        assertEquals(modified, Files.getLastModifiedTime(twin).toMillis(), "second call reuses the cached file");
+        try (var dir = Files.list(twin.getParent())) {
+            assertFalse(dir.anyMatch(p -> p.toString().endsWith(".tmp")), "no temporary file left behind");
+        }
+        LoadedModel o = ModelLoader.load(original);
+        LoadedModel tw = ModelLoader.load(twin);
+        assertEquals(6, tw.config().layers());
+        try (LlamaModel m = new LlamaModel(tw.weights())) {
+            Twins.Check c = Twins.check(o, tw, m, "Once upon a time, there was a little dog", 24);
+            assertTrue(c.passed(), "twin check: " + c);
+        }
+    }
+}
