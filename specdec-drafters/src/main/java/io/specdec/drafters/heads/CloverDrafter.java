@@ -43,7 +43,7 @@ final class CloverDrafter extends PrefixDecoderDrafter<float[]> {
     @Override
     protected float[] inputs(int[] toks, float[][] feats) {
         try (NDManager m = SpecdecEngine.newManager()) {
-            return HeadMath.fusion(params, "clover.in.", rows(m, feats), target.embed(m, toks), heads, eps)
+            return CloverHeads.fusion(params, "clover.in.", rows(m, feats), target.embed(m, toks), heads, eps)
                     .toFloatArray();
         }
     }
@@ -83,7 +83,7 @@ final class CloverDrafter extends PrefixDecoderDrafter<float[]> {
         }
         try (NDManager m = SpecdecEngine.newManager()) {
             NDArray e = target.embed(m, toks);
-            NDArray s = HeadMath.fusion(params, "clover.rnn.", rows(m, prev), e, heads, eps);
+            NDArray s = CloverHeads.fusion(params, "clover.rnn.", rows(m, prev), e, heads, eps);
             float[] states = s.toFloatArray();
             float[] lg = target.lmHead(CloverHeads.laterHead(params, s, e, eps)).toFloatArray();
             float[][] out = new float[n][];

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
 import io.specdec.model.CausalLM;
 import io.specdec.model.LlamaConfig;
@@ -20,7 +21,7 @@ import java.util.SplittableRandom;
  * Medusa-like heads made sequential by three pieces, as the reference builds them:
  * <ul>
  *   <li><b>regressive connection</b>: every step reads the embedding of the token speculated (or verified) before it;
- *   <li><b>attention decoder</b> ({@link HeadMath#fusion}, the reference's {@code ResAttentionBlock}): a state
+ *   <li><b>attention decoder</b> ({@link #fusion}, the reference's {@code ResAttentionBlock}): a state
  *       {@code x} and a token embedding {@code y} are merged per attention head, {@code x + v(y) · cos(q(norm x),
  *       k(y))} — once on the target's feature and the next verified token ({@code clover.in.*}), and once per drafted
  *       token on the running state ({@code clover.rnn.*}, shared by all depths);
@@ -140,15 +141,44 @@ public final class CloverHeads implements HeadArchitecture {
         return new HeadTrainer.Loss(0.8f, 1f, 0f, 0f, 1);
     }
 
+    /** RMSNorm {@code w ⊙ x / sqrt(mean(x²) + eps)} over the last axis. */
+    static NDArray rmsNorm(NDArray x, NDArray w, float eps) {
+        return x.div(x.square().mean(new int[] {-1}, true).add(eps).sqrt()).mul(w);
+    }
+
+    /**
+     * Clover's attention fusion of a state {@code x} {@code [..., D]} with a token embedding {@code y} {@code [..., D]}
+     * (the reference's {@code ResAttentionBlock}): with {@code H} heads of width {@code D/H},
+     * {@code q = W_q·norm(x) + b_q}, {@code k = W_k·y + b_k}, {@code v = W_v·y + b_v}; each head's value is gated by
+     * the cosine of its query and key, {@code out = x + v_h · cos(q_h, k_h)}. Tensors {@code prefix.norm},
+     * {@code prefix.q.w/.b}, {@code prefix.k.w/.b}, {@code prefix.v.w/.b}.
+     */
+    static NDArray fusion(Map<String, NDArray> p, String prefix, NDArray x, NDArray y, int heads, float eps) {
+        NDArray q = Linear.linear(rmsNorm(x, p.get(prefix + "norm"), eps), p.get(prefix + "q.w"),
+                p.get(prefix + "q.b")).singletonOrThrow();
+        NDArray k = Linear.linear(y, p.get(prefix + "k.w"), p.get(prefix + "k.b")).singletonOrThrow();
+        NDArray v = Linear.linear(y, p.get(prefix + "v.w"), p.get(prefix + "v.b")).singletonOrThrow();
+        Shape s = q.getShape();
+        long d = s.get(s.dimension() - 1);
+        Shape split = s.slice(0, s.dimension() - 1).addAll(new Shape(heads, d / heads));
+        NDArray qh = q.reshape(split);
+        NDArray kh = k.reshape(split);
+        NDArray dot = qh.mul(kh).sum(new int[] {-1}, true);
+        NDArray norms = qh.square().sum(new int[] {-1}, true).sqrt().maximum((float) Math.sqrt(eps))
+                .mul(kh.square().sum(new int[] {-1}, true).sqrt().maximum((float) Math.sqrt(eps)));
+        NDArray gated = v.reshape(split).mul(dot.div(norms));
+        return x.add(gated.reshape(s));
+    }
+
     /** Depth 1's LM-head input from augmented states {@code s0} {@code [..., D]}. */
     static NDArray firstHead(Map<String, NDArray> p, NDArray s0, float eps) {
-        return HeadMath.rmsNorm(Linear.linear(s0, p.get("clover.head0.w"), p.get("clover.head0.b"))
+        return rmsNorm(Linear.linear(s0, p.get("clover.head0.w"), p.get("clover.head0.b"))
                 .singletonOrThrow(), p.get("clover.head_norm"), eps);
     }
 
     /** Depth k+1's LM-head input from state {@code s} and the drafted token's embedding {@code e}. */
     static NDArray laterHead(Map<String, NDArray> p, NDArray s, NDArray e, float eps) {
-        return HeadMath.rmsNorm(Linear.linear(NDArrays.concat(new NDList(s, e), -1), p.get("clover.head.w"),
+        return rmsNorm(Linear.linear(NDArrays.concat(new NDList(s, e), -1), p.get("clover.head.w"),
                 p.get("clover.head.b")).singletonOrThrow(), p.get("clover.head_norm"), eps);
     }
 
@@ -173,7 +203,7 @@ public final class CloverHeads implements HeadArchitecture {
                 @Override
                 public NDArray[] losses(HeadBatch b) {
                     int t = b.length();
-                    NDArray fused = HeadMath.fusion(params, "clover.in.", b.hidden(), b.embedTargets(0, t), heads, eps);
+                    NDArray fused = fusion(params, "clover.in.", b.hidden(), b.embedTargets(0, t), heads, eps);
                     NDArray s = layer.forwardEmbeddings(b.manager(), fused).hidden();            // [B,T,D]
                     NDArray[] sum = HeadMath.zeroLosses(b.manager());
                     NDArray x0 = firstHead(params, s.get(new NDIndex(":, 0:" + (t - 1))), eps);
@@ -181,7 +211,7 @@ public final class CloverHeads implements HeadArchitecture {
                     for (int k = 1; k < init.count() && k + 1 < t; k++) {
                         s = s.get(new NDIndex(":, 0:" + (t - k)));
                         NDArray e = b.embedTargets(k, t - k);
-                        s = HeadMath.fusion(params, "clover.rnn.", s, e, heads, eps);
+                        s = fusion(params, "clover.rnn.", s, e, heads, eps);
                         NDIndex rows = new NDIndex(":, 0:" + (t - k - 1));
                         NDArray x = laterHead(params, s.get(rows), e.get(rows), eps);
                         HeadMath.addDepthLoss(sum, b.depthLoss(x, k + 1), (float) Math.pow(b.loss().decay(), k));

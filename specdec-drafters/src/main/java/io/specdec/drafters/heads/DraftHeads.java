@@ -25,7 +25,7 @@ import java.util.SplittableRandom;
 
 /**
  * Trained draft heads for one target, of any registered family ({@link HeadArchitecture}: Medusa, Hydra,
- * EAGLE-style, Clover): the weights, the shape of the target they read and how they were built. Saved as GGUF with the project's writer ({@code general.architecture = specdec-heads},
+ * EAGLE-style, …): the weights, the shape of the target they read and how they were built. Saved as GGUF with the project's writer ({@code general.architecture = specdec-heads},
  * {@code specdec.heads.kind}, {@code specdec.heads.count}, {@code specdec.heads.blocks},
  * {@code specdec.heads.target_config} as JSON, one F32 tensor per weight).
  *
@@ -39,7 +39,7 @@ import java.util.SplittableRandom;
  *   <li>EAGLE: {@code eagle.fc.w} {@code [D, 2D]}, {@code eagle.fc.b} {@code [D]}, {@code eagle.final_norm}
  *       {@code [D]} and the decoder layer {@code eagle.<attn_norm|wq|wk|wv|wo|ffn_norm|w_gate|w_up|w_down>} with the
  *       target's layer shapes (half-split RoPE);
- *   <li>Clover: see {@link CloverHeads}.
+ *   <li>other families: their {@link HeadArchitecture} class.
  * </ul>
  * The LM head and the embedding are the target's own (frozen) and are not stored. Immutable.
  *

@@ -58,35 +58,6 @@ public final class HeadMath {
         return Linear.linear(cat, p.get("eagle.fc.w"), p.get("eagle.fc.b")).singletonOrThrow();
     }
 
-    /** RMSNorm {@code w ⊙ x / sqrt(mean(x²) + eps)} over the last axis. */
-    public static NDArray rmsNorm(NDArray x, NDArray w, float eps) {
-        return x.div(x.square().mean(new int[] {-1}, true).add(eps).sqrt()).mul(w);
-    }
-
-    /**
-     * Clover's attention fusion of a state {@code x} {@code [..., D]} with a token embedding {@code y} {@code [..., D]}
-     * (the reference's {@code ResAttentionBlock}): with {@code H} heads of width {@code D/H},
-     * {@code q = W_q·norm(x) + b_q}, {@code k = W_k·y + b_k}, {@code v = W_v·y + b_v}; each head's value is gated by
-     * the cosine of its query and key, {@code out = x + v_h · cos(q_h, k_h)}. Tensors {@code prefix.norm},
-     * {@code prefix.q.w/.b}, {@code prefix.k.w/.b}, {@code prefix.v.w/.b}.
-     */
-    static NDArray fusion(Map<String, NDArray> p, String prefix, NDArray x, NDArray y, int heads, float eps) {
-        NDArray q = Linear.linear(rmsNorm(x, p.get(prefix + "norm"), eps), p.get(prefix + "q.w"),
-                p.get(prefix + "q.b")).singletonOrThrow();
-        NDArray k = Linear.linear(y, p.get(prefix + "k.w"), p.get(prefix + "k.b")).singletonOrThrow();
-        NDArray v = Linear.linear(y, p.get(prefix + "v.w"), p.get(prefix + "v.b")).singletonOrThrow();
-        Shape s = q.getShape();
-        long d = s.get(s.dimension() - 1);
-        Shape split = s.slice(0, s.dimension() - 1).addAll(new Shape(heads, d / heads));
-        NDArray qh = q.reshape(split);
-        NDArray kh = k.reshape(split);
-        NDArray dot = qh.mul(kh).sum(new int[] {-1}, true);
-        NDArray norms = qh.square().sum(new int[] {-1}, true).sqrt().maximum((float) Math.sqrt(eps))
-                .mul(kh.square().sum(new int[] {-1}, true).sqrt().maximum((float) Math.sqrt(eps)));
-        NDArray gated = v.reshape(split).mul(dot.div(norms));
-        return x.add(gated.reshape(s));
-    }
-
     /** Every tensor of {@code init} (or only {@code names}) as a trainable array in {@code m}. */
     static Map<String, NDArray> trainable(DraftHeads init, NDManager m, String... names) {
         Map<String, NDArray> out = new LinkedHashMap<>();
@@ -139,5 +110,34 @@ public final class HeadMath {
             u[i] = (float) ((b.noise().nextDouble() * 2 - 1) * a);
         }
         return f.add(b.manager().create(u, f.getShape()));
+    }
+
+    /** LM-head input of head {@code k} (0-based) for window positions {@code 0 .. T-k-2}: {@code [B, T-k-1, D]}. */
+    interface DepthHead {
+        NDArray input(Map<String, NDArray> params, HeadBatch batch, int k);
+    }
+
+    /**
+     * The training of independent per-depth heads (Medusa, Hydra): every tensor of the file trainable, loss
+     * {@code Σ_k λ^k · loss_k} with head k predicting {@code d = k+1} places ahead ({@link HeadBatch#depthLoss}).
+     */
+    static HeadArchitecture.Training perDepth(DraftHeads init, NDManager manager, DepthHead head) {
+        Map<String, NDArray> params = trainable(init, manager);
+        return new HeadArchitecture.Training() {
+            @Override
+            public Map<String, NDArray> parameters() {
+                return params;
+            }
+
+            @Override
+            public NDArray[] losses(HeadBatch b) {
+                NDArray[] sum = zeroLosses(b.manager());
+                for (int k = 0; k < init.count() && k + 1 < b.length(); k++) {
+                    addDepthLoss(sum, b.depthLoss(head.input(params, b, k), k + 1),
+                            (float) Math.pow(b.loss().decay(), k));
+                }
+                return sum;
+            }
+        };
     }
 }

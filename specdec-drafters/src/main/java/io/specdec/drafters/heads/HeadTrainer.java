@@ -32,8 +32,7 @@ import java.util.SplittableRandom;
  *       and predicts {@code h_{j+1}}; loss {@code smoothL1(ĥ, h) + clsWeight · CE}, the CE against the target's
  *       distribution (α = 1, EAGLE's choice) or the data; uniform noise of ±{@code noise}·rms(h) on the input
  *       features (training only).
- *   <li><b>Clover</b> (Xiao et al. 2024, XiaoBin1992/clover): head k at j predicts {@code x_{j+k+2}}; Medusa's
- *       weighting and teacher mixing ({@link CloverHeads}).
+ *   <li>other families: their {@link HeadArchitecture#training}.
  * </ul>
  * The validation metric is the data cross-entropy of every head's (EAGLE: the next token's) prediction, nats per
  * token. Not thread-safe; closes what it created.

@@ -22,7 +22,7 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Registers a head family as a drafter ({@code medusa}, {@code hydra}, {@code eagle}, {@code clover}, …): loads a
+ * Registers a head family as a drafter ({@code medusa}, {@code hydra}, {@code eagle}, …): loads a
  * heads file, checks it against the target (or inflates it for a cost twin with {@code --inflate}), puts its weights
  * on the target's device, and sizes the tree from the machine's cost curve and the heads' teacher-forced acceptance
  * on the calibration prompts ({@link HeadSizing}) unless the user gives the shape. One subclass per family, with a

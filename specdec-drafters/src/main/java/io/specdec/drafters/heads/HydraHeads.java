@@ -82,29 +82,14 @@ public final class HydraHeads implements HeadArchitecture {
 
     @Override
     public Training training(DraftHeads init, LlamaWeights target, NDManager manager) {
-        Map<String, NDArray> params = HeadMath.trainable(init, manager);
-        return new Training() {
-            @Override
-            public Map<String, NDArray> parameters() {
-                return params;
+        return HeadMath.perDepth(init, manager, (params, b, k) -> {
+            int rows = b.length() - k - 1;
+            NDList parts = new NDList(b.hidden().get(new NDIndex(":, 0:" + rows)));
+            for (int i = 0; i <= k; i++) {
+                parts.add(b.embedTargets(i, rows));
             }
-
-            @Override
-            public NDArray[] losses(HeadBatch b) {
-                int t = b.length();
-                NDArray[] sum = HeadMath.zeroLosses(b.manager());
-                for (int k = 0; k < init.count() && k + 1 < t; k++) {
-                    int d = k + 1;
-                    NDList parts = new NDList(b.hidden().get(new NDIndex(":, 0:" + (t - d))));
-                    for (int i = 0; i <= k; i++) {
-                        parts.add(b.embedTargets(i, t - d));
-                    }
-                    NDArray x = HeadMath.hydra(params, k, init.blocks(), NDArrays.concat(parts, -1));
-                    HeadMath.addDepthLoss(sum, b.depthLoss(x, d), (float) Math.pow(b.loss().decay(), k));
-                }
-                return sum;
-            }
-        };
+            return HeadMath.hydra(params, k, init.blocks(), NDArrays.concat(parts, -1));
+        });
     }
 
     @Override

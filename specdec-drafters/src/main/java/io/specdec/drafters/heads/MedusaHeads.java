@@ -74,25 +74,8 @@ public final class MedusaHeads implements HeadArchitecture {
 
     @Override
     public Training training(DraftHeads init, LlamaWeights target, NDManager manager) {
-        Map<String, NDArray> params = HeadMath.trainable(init, manager);
-        return new Training() {
-            @Override
-            public Map<String, NDArray> parameters() {
-                return params;
-            }
-
-            @Override
-            public NDArray[] losses(HeadBatch b) {
-                int t = b.length();
-                NDArray[] sum = HeadMath.zeroLosses(b.manager());
-                for (int k = 0; k < init.count() && k + 1 < t; k++) {
-                    NDArray hk = b.hidden().get(new NDIndex(":, 0:" + (t - k - 1)));
-                    NDArray x = HeadMath.medusa(params, k, init.blocks(), hk);
-                    HeadMath.addDepthLoss(sum, b.depthLoss(x, k + 1), (float) Math.pow(b.loss().decay(), k));
-                }
-                return sum;
-            }
-        };
+        return HeadMath.perDepth(init, manager, (params, b, k) -> HeadMath.medusa(params, k, init.blocks(),
+                b.hidden().get(new NDIndex(":, 0:" + (b.length() - k - 1)))));
     }
 
     @Override
