@@ -122,10 +122,12 @@ class TrainingCommandsTest {
                 "--max-new-tokens", "40").code());
         String[] common = {"--target", target, "--samples", samples.toString(), "--steps", "6", "--batch-size", "2",
             "--seq-len", "16", "--warmup", "1", "--eval-every", "3", "--eval-batches", "1"};
-        for (String kind : new String[] {"medusa", "hydra", "eagle"}) {
+        for (String kind : new String[] {"medusa", "hydra", "eagle", "clover"}) {
             Path out = dir.resolve(kind);
-            String[] args = concat(new String[] {"train-" + kind}, common, new String[] {"--heads", "2", "--out",
-                out.toString()});
+            // every registered family trains through train-heads --kind (and train-<kind>)
+            String[] cmd = kind.equals("clover") ? new String[] {"train-heads", "--kind", kind}
+                    : new String[] {"train-" + kind};
+            String[] args = concat(cmd, common, new String[] {"--heads", "2", "--out", out.toString()});
             CliRun r = run(args);
             assertEquals(0, r.code(), kind + ": " + r.err());
             assertTrue(r.out().contains("best validation CE"), r.out());
@@ -225,6 +227,12 @@ class TrainingCommandsTest {
             {"--k (drafter draft-model) must be", "generate", "--k", "0", "--max-tokens", "2"},
             {"--acceptance-head is a controller option and needs a drafter", "generate", "--model",
                 DemoModels.target().toString(), "--acceptance-head", "x.gguf", "--max-tokens", "2"},
+            {"--kind is required (medusa, hydra, eagle, clover", "train-heads", "--samples", samples.toString(),
+                "--out", dir.resolve("h").toString()},
+            {"--kind: unknown head kind 'nope' (medusa, hydra, eagle, clover", "train-heads", "--kind", "nope",
+                "--samples", samples.toString(), "--out", dir.resolve("h").toString()},
+            {"--kind eagle contradicts train-clover", "train-clover", "--kind", "eagle", "--samples",
+                samples.toString(), "--out", dir.resolve("h").toString()},
         };
         for (String[] c : cases) {
             CliRun r = run(java.util.Arrays.copyOfRange(c, 1, c.length));

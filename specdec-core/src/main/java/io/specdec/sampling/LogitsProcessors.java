@@ -59,9 +59,8 @@ public final class LogitsProcessors {
             if (k >= l.length) {
                 return;
             }
-            float[] sorted = l.clone();
-            Arrays.sort(sorted);
-            float kth = sorted[sorted.length - k];
+            int[] top = TopK.indices(l, k);
+            float kth = l[top[k - 1]];
             for (int i = 0; i < l.length; i++) {
                 if (l[i] < kth) {
                     l[i] = Float.NEGATIVE_INFINITY;

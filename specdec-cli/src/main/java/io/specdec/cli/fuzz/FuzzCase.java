@@ -29,7 +29,7 @@ public final class FuzzCase {
         LLAMA2C,
         /** A Hugging Face directory: config.json, tokenizer.json, safetensors (single or sharded, index). */
         HF,
-        /** The project's committed Medusa, Hydra or EAGLE heads, run as the drafter of stories260K. */
+        /** The project's committed heads of every registered family, run as the drafter of stories260K. */
         HEADS,
         /** The project's committed SpecDec++ acceptance heads, run as the controller of their drafter. */
         ACCEPTANCE_HEAD,
@@ -42,10 +42,38 @@ public final class FuzzCase {
         }
     }
 
-    /** The project's heads and acceptance heads the fuzzer mutates: kind → (heads file, acceptance head file). */
-    static final String[] HEAD_KINDS = {"medusa", "hydra", "eagle"};
-    static final String[][] ACCEPTANCE = {{"draft-model", "stories260K-draft2L"}, {"eagle", "stories260K-eagle"},
-        {"hydra", "stories260K-hydra"}};
+    /** Every registered head family with committed heads for stories260K ({@code models/stories260K-<id>.gguf}). */
+    static List<String> headKinds() {
+        List<String> out = new java.util.ArrayList<>();
+        for (io.specdec.drafters.heads.HeadArchitecture a : io.specdec.drafters.heads.HeadArchitectures.all()) {
+            if (Files.isRegularFile(io.specdec.cli.suite.BenchPaths.projectModels().resolve("stories260K-" + a.id()
+                    + ".gguf"))) {
+                out.add(a.id());
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Every committed acceptance head ({@code models/stories260K-<stem>-acceptance.gguf}) as {drafter, stem}: stem
+     * {@code draft2L} is the draft model's, any other stem names its head family.
+     */
+    static List<String[]> acceptanceHeads() {
+        List<String[]> out = new java.util.ArrayList<>();
+        try (Stream<Path> s = Files.list(io.specdec.cli.suite.BenchPaths.projectModels())) {
+            for (Path p : s.sorted().toList()) {
+                String n = p.getFileName().toString();
+                if (n.startsWith("stories260K-") && n.endsWith("-acceptance.gguf")) {
+                    String stem = n.substring(0, n.length() - "-acceptance.gguf".length());
+                    String kind = stem.substring("stories260K-".length());
+                    out.add(new String[] {kind.equals("draft2L") ? "draft-model" : kind, stem});
+                }
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return out;
+    }
 
     /** What happened. */
     public enum Outcome {
@@ -97,13 +125,15 @@ public final class FuzzCase {
                 return ckpt;
             }
             case HEADS -> {
-                String kind = HEAD_KINDS[r.nextInt(HEAD_KINDS.length)];
+                List<String> kinds = headKinds();
+                String kind = kinds.get(r.nextInt(kinds.size()));
                 Path out = dir.resolve(kind + ".gguf");
                 Files.write(out, Mutator.bytes(Files.readAllBytes(projectModel("stories260K-" + kind + ".gguf")), r));
                 return out;
             }
             case ACCEPTANCE_HEAD -> {
-                String[] a = ACCEPTANCE[r.nextInt(ACCEPTANCE.length)];
+                List<String[]> heads = acceptanceHeads();
+                String[] a = heads.get(r.nextInt(heads.size()));
                 Path out = dir.resolve(a[0] + ".gguf");
                 Files.write(out, Mutator.bytes(Files.readAllBytes(projectModel(a[1] + "-acceptance.gguf")), r));
                 return out;
@@ -175,9 +205,12 @@ public final class FuzzCase {
                     Specdec.Builder b = Specdec.builder().setModel(shared.resolve("models/stories260K.gguf"))
                             .optDrafter(drafter).optController("specdec++:0.5")
                             .optControllerOption("acceptance-head", path.toString()).optMaxNewTokens(6);
+                    String stem = null;
+                    for (String[] a : acceptanceHeads()) {
+                        stem = a[0].equals(drafter) ? a[1] : stem;
+                    }
                     b.optDrafterOption(drafter.equals("draft-model") ? "draft-model" : "heads",
-                            projectModel(ACCEPTANCE[drafter.equals("draft-model") ? 0 : drafter.equals("eagle") ? 1
-                                    : 2][1] + ".gguf").toString());
+                            projectModel(stem + ".gguf").toString());
                     return generate(b);
                 }
                 case SAMPLE -> {
