@@ -68,7 +68,8 @@ final class SampleCommand extends Subcommand {
                 ? (io.specdec.model.Kernels.vectorAvailable() ? "vector" : "torch") : io.specdec.model.Kernels.requested();
         SelfDistillation sd = SelfDistillation.builder().setWeights(lm.weights()).setPrompts(ps)
                 .setSequences(sequences).optTemperature(temperature).optSeed(seed).optMaxNewTokens(maxNewTokens)
-                .optTopK(topK).optWorkers(workers).optKernel(kernel).build();
+                .optTopK(topK).optWorkers(workers).optKernel(kernel)
+                .optTokenizerFingerprint(io.specdec.tokenizer.Vocabularies.fingerprint(lm.tokenizer())).build();
         SelfDistillation.Summary s;
         long t0 = System.nanoTime();
         try (Progress p = Progress.start(err(), "sampling", sequences, "seq")) {

@@ -188,6 +188,8 @@ final class TrainDraftCommand extends Subcommand {
                 throw new IllegalArgumentException(f + ": samples of vocabulary " + hf.vocab() + ", the target has "
                         + lm.config().vocabSize() + " (samples of another model?)");
             }
+            hf.requireTokenizer(f, io.specdec.tokenizer.Vocabularies.fingerprint(lm.tokenizer()),
+                    "the target's tokenizer");
             if (h != null && hf.topK() != h.topK()) {
                 throw new IllegalArgumentException(f + ": top-" + hf.topK() + " teacher logits, " + samples.get(0)
                         + " has top-" + h.topK() + " (sample files must agree)");

@@ -51,7 +51,8 @@ final class TrainerOptions {
     double valFraction = 0.02;
     @Option(names = "--seed", paramLabel = "S", description = "batch and init seed; default 1")
     long seed = 1;
-    @Option(names = "--resume", description = "continue the run checkpointed in --out")
+    @Option(names = "--resume", description = "continue the run checkpointed in --out (with --steps N: extend a"
+            + " finished run to N steps)")
     boolean resume;
     @Option(names = "--export", paramLabel = "FILE.gguf", description = "also write the best checkpoint here"
             + " (in --export-dtype)")
@@ -141,14 +142,15 @@ final class TrainerOptions {
             throw new IllegalArgumentException(out + " already holds a run (trainer.gguf): pass --resume to continue"
                     + " it or choose another --out");
         }
+        boolean extend = resume && cl.getParseResult().hasMatchedOption("--steps");
         if (resume) {
             outStream.printf("resuming the run in %s with its checkpointed settings (trainer options given now do not"
-                    + " apply)%n", out);
+                    + " apply%s)%n", out, extend ? ", except --steps " + steps + ", which extends it" : "");
         }
         LlamaTrainer.Result r;
         try (Progress p = Progress.start(err, "training", cfg.steps(), "step")) {
             LlamaTrainer.Listener l = progress(p);
-            r = resume ? LlamaTrainer.resume(out, train, val, tok, l)
+            r = resume ? LlamaTrainer.resume(out, train, val, tok, l, extend ? steps : 0)
                     : LlamaTrainer.train(model, train, val, cfg, out, tok, l);
         }
         // with a KL term the loss is CE + A·KL: its exponential is not a perplexity

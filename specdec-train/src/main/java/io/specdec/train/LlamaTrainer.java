@@ -87,6 +87,12 @@ public final class LlamaTrainer {
             }
         }
 
+        /** This config with {@code n} steps (to extend a run: the cosine schedule is stretched to the new end). */
+        public Config withSteps(int n) {
+            return new Config(n, batchSize, seqLen, lr, minLr, warmupSteps, weightDecay, clipNorm, evalEvery,
+                    evalBatches, patience, klWeight, seed);
+        }
+
         /** Defaults: 1000 steps, batch 16 x 128, lr 3e-3 → 3e-4, 50 warm-up, wd 0.1, clip 1, eval every 100 (8
          * batches), patience 5, KL weight 1, seed 1. */
         public static Config defaults() {
@@ -237,6 +243,19 @@ public final class LlamaTrainer {
      */
     public static Result resume(Path dir, TrainingData train, TrainingData val, SentencePieceBpeTokenizer tokenizer,
             Listener listener) throws IOException {
+        return resume(dir, train, val, tokenizer, listener, 0);
+    }
+
+    /**
+     * As {@link #resume(Path, TrainingData, TrainingData, SentencePieceBpeTokenizer, Listener)}, running to
+     * {@code steps} instead of the checkpointed total when {@code steps > 0}: a finished run is extended (its cosine
+     * schedule stretched to the new end, so the learning rate rises again from where the longer schedule stands).
+     *
+     * @throws IllegalArgumentException when {@code steps} is below the checkpoint's step, or (steps = 0) when the
+     *     checkpointed run has already finished
+     */
+    public static Result resume(Path dir, TrainingData train, TrainingData val, SentencePieceBpeTokenizer tokenizer,
+            Listener listener, int steps) throws IOException {
         Path state = dir.resolve(STATE);
         if (!Files.isRegularFile(state)) {
             throw new IllegalArgumentException(dir + ": no " + STATE + " to resume from");
@@ -252,6 +271,18 @@ public final class LlamaTrainer {
             }
             if (cfg == null) {
                 throw new IllegalArgumentException(f.path() + ": metadata specdec.trainer.config is empty");
+            }
+            long done = f.getLong("specdec.trainer.step");
+            if (steps > 0 && steps <= done) {
+                throw new IllegalArgumentException(dir + ": the run is at step " + done + "; to extend it, --steps must"
+                        + " be above that, found " + steps);
+            }
+            if (steps == 0 && done >= cfg.steps()) {
+                throw new IllegalArgumentException(dir + ": the run finished at step " + done + " of " + cfg.steps()
+                        + "; pass --steps N (N > " + done + ") with --resume to extend it");
+            }
+            if (steps > 0) {
+                cfg = cfg.withSteps(steps);
             }
             LlamaConfig lc = io.specdec.io.ConfigJson.llamaConfig(f.getString("specdec.trainer.model_config"),
                     f.path() + ": metadata specdec.trainer.model_config");

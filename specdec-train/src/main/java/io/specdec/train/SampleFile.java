@@ -21,7 +21,8 @@ import java.util.List;
  *
  * <pre>
  * header (24 bytes): magic "SDSAMPL1" (8 ASCII bytes), int32 version = 1, int32 vocab, int32 topK (0 = ids only),
- *                    int32 reserved = 0
+ *                    int32 tokenizer: the fingerprint of the token table the ids belong to
+ *                    ({@code Vocabularies.fingerprint}; 0 = unknown, as in files written before it was recorded)
  * record (repeated): int32 length L (1..2^24), int32 promptLength P (0..L), L x int32 token ids,
  *                    when topK &gt; 0: (L-1) x topK int32 ids then (L-1) x topK float32 logits — row j holds the
  *                    target's k largest logits (descending) at position j, i.e. of the distribution that produced
@@ -58,8 +59,33 @@ public final class SampleFile {
         }
     }
 
-    /** Header facts. */
-    public record Header(int vocab, int topK) {}
+    /**
+     * Header facts.
+     *
+     * @param tokenizer fingerprint of the token table ({@code io.specdec.tokenizer.Vocabularies#fingerprint}); 0 =
+     *     unknown
+     */
+    public record Header(int vocab, int topK, int tokenizer) {
+        /** A header without a tokenizer fingerprint. */
+        public Header(int vocab, int topK) {
+            this(vocab, topK, 0);
+        }
+
+        /**
+         * Checks the ids were made with the token table {@code fingerprint} (skipped when either is unknown).
+         *
+         * @param file the sample file (for the message)
+         * @param whose what the fingerprint belongs to (e.g. "the target's tokenizer")
+         * @throws IllegalArgumentException naming the file and both fingerprints
+         */
+        public void requireTokenizer(Path file, int fingerprint, String whose) {
+            if (tokenizer != 0 && fingerprint != 0 && tokenizer != fingerprint) {
+                throw new IllegalArgumentException(file + ": samples were made with another tokenizer (token table"
+                        + " fingerprint " + Integer.toHexString(tokenizer) + ", " + whose + " has "
+                        + Integer.toHexString(fingerprint) + "): the same vocabulary size, different tokens");
+            }
+        }
+    }
 
     /** Appends records to a sample file; {@link #close()} flushes. Not thread-safe. */
     public static final class Writer implements AutoCloseable {
@@ -126,6 +152,14 @@ public final class SampleFile {
      * @throws IllegalArgumentException when the existing file's header differs or is not a sample file
      */
     public static Writer openForAppend(Path path, int vocab, int topK) throws IOException {
+        return openForAppend(path, vocab, topK, 0);
+    }
+
+    /**
+     * As {@link #openForAppend(Path, int, int)}, recording the token table's fingerprint {@code tokenizer} (0 =
+     * unknown) in a new file's header, and checking it against an existing file's.
+     */
+    public static Writer openForAppend(Path path, int vocab, int topK, int tokenizer) throws IOException {
         if (vocab < 1 || topK < 0 || topK > vocab) {
             throw new IllegalArgumentException("sample file needs vocab >= 1 and 0 <= topK <= vocab, found vocab "
                     + vocab + ", topK " + topK);
@@ -137,6 +171,7 @@ public final class SampleFile {
                 throw new IllegalArgumentException(path + ": existing sample file has vocab " + h.vocab() + ", topK "
                         + h.topK() + "; this run wants vocab " + vocab + ", topK " + topK);
             }
+            h.requireTokenizer(path, tokenizer, "this run's tokenizer");
             long end = HEADER;
             try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
                 long size = ch.size();
@@ -160,7 +195,7 @@ public final class SampleFile {
         } else {
             ByteBuffer b = ByteBuffer.allocate(HEADER).order(ByteOrder.LITTLE_ENDIAN);
             b.put(MAGIC.getBytes(java.nio.charset.StandardCharsets.US_ASCII)).putInt(VERSION).putInt(vocab).putInt(topK)
-                    .putInt(0);
+                    .putInt(tokenizer);
             Files.write(path, b.array());
         }
         OutputStream os = new BufferedOutputStream(Files.newOutputStream(path, StandardOpenOption.APPEND), 1 << 16);
@@ -191,7 +226,7 @@ public final class SampleFile {
             if (vocab < 1 || topK < 0 || topK > vocab) {
                 throw new IllegalArgumentException(path + ": header says vocab " + vocab + ", topK " + topK);
             }
-            return new Header(vocab, topK);
+            return new Header(vocab, topK, b.getInt(20));
         }
     }
 

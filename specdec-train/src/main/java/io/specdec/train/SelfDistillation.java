@@ -39,6 +39,7 @@ public final class SelfDistillation {
     private final int topK;
     private final int workers;
     private final String kernel;
+    private final int tokenizer;
 
     private SelfDistillation(Builder b) {
         this.weights = b.weights;
@@ -50,6 +51,7 @@ public final class SelfDistillation {
         this.topK = b.topK;
         this.workers = b.workers;
         this.kernel = b.kernel;
+        this.tokenizer = b.tokenizer;
     }
 
     /** A new builder. */
@@ -87,7 +89,8 @@ public final class SelfDistillation {
      */
     public Summary run(Path file, Listener listener) throws IOException {
         long t0 = System.nanoTime();
-        try (SampleFile.Writer out = SampleFile.openForAppend(file, weights.config().vocabSize(), topK)) {
+        try (SampleFile.Writer out = SampleFile.openForAppend(file, weights.config().vocabSize(), topK,
+                tokenizer)) {
             long start = out.existingRecords();
             if (start >= sequences) {
                 return new Summary(start, start, 0, 0, kernel);
@@ -262,6 +265,16 @@ public final class SelfDistillation {
         private int topK;
         private int workers = 1;
         private String kernel = io.specdec.model.Kernels.vectorAvailable() ? "vector" : "torch";
+        private int tokenizer;
+
+        /**
+         * The fingerprint of the target's token table ({@code Vocabularies.fingerprint}), recorded in the sample
+         * file so that training can refuse samples of another tokenizer; default 0 (unknown).
+         */
+        public Builder optTokenizerFingerprint(int fingerprint) {
+            this.tokenizer = fingerprint;
+            return this;
+        }
 
         /** The target's weights (required). */
         public Builder setWeights(LlamaWeights w) {

@@ -92,6 +92,20 @@ class LlamaTrainerTest {
             assertEquals(CFG.dim(), f.getLong("llama.embedding_length"));
         }
         assertTrue(Files.exists(dir.resolve("b").resolve("last.gguf")));
+        // a finished run: resuming it says how to extend it; --steps below its step is refused; above, it extends
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> LlamaTrainer.resume(dir.resolve("b"), train, val, null, null));
+        assertEquals(dir.resolve("b") + ": the run finished at step 40 of 40; pass --steps N (N > 40) with --resume to"
+                + " extend it", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> LlamaTrainer.resume(dir.resolve("b"), train, val, null, null, 30));
+        assertTrue(e.getMessage().contains("to extend it, --steps must be above that, found 30"), e.getMessage());
+        LlamaTrainer.Result extended = LlamaTrainer.resume(dir.resolve("b"), train, val, null, null, 50);
+        assertEquals(50, extended.step());
+        assertEquals(50, extended.trainLoss().length);
+        for (int i = 0; i < 40; i++) {
+            assertEquals(resumed.trainLoss()[i], extended.trainLoss()[i], "the first 40 steps are the run's own");
+        }
     }
 
     @Test
