@@ -237,6 +237,8 @@ public final class SampleFile {
         try (DataInputStream in = new DataInputStream(new java.io.BufferedInputStream(Files.newInputStream(path),
                 1 << 16))) {
             in.skipNBytes(HEADER);
+            long size = Files.size(path);
+            long pos = HEADER;
             while (true) {
                 int l;
                 try {
@@ -249,6 +251,18 @@ public final class SampleFile {
                     throw new IllegalArgumentException(path + ": record " + index + " has length " + l + ", expected"
                             + " 1.." + MAX_LENGTH);
                 }
+                // sized as longs before anything is read or allocated: a record longer than the rest of the file is the
+                // partial last record of a crash
+                long logits = (long) (l - 1) * h.topK();
+                long need = 8 + 4L * l + 8 * logits;
+                if (pos + need > size) {
+                    break;
+                }
+                if (logits > Integer.MAX_VALUE / 4) {
+                    throw new IllegalArgumentException(path + ": record " + index + " needs " + logits
+                            + " teacher logits, more than one record may hold");
+                }
+                pos += need;
                 try {
                     int p = Integer.reverseBytes(in.readInt());
                     if (p < 0 || p > l) {
@@ -262,11 +276,11 @@ public final class SampleFile {
                     int[] topIds = null;
                     float[] topLogits = null;
                     if (h.topK() > 0) {
-                        topIds = readInts(in, (l - 1) * h.topK());
+                        topIds = readInts(in, (int) logits);
                         for (int id : topIds) {
                             checkId(id, h.vocab(), path, index);
                         }
-                        topLogits = new float[(l - 1) * h.topK()];
+                        topLogits = new float[(int) logits];
                         for (int i = 0; i < topLogits.length; i++) {
                             topLogits[i] = Float.intBitsToFloat(Integer.reverseBytes(in.readInt()));
                         }

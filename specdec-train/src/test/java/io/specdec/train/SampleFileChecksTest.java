@@ -18,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
  * appending with another tokenizer is refused, and files without a fingerprint (written before it was recorded) still
  * load.
  */
-class SampleFileTokenizerTest {
+class SampleFileChecksTest {
     static SentencePieceBpeTokenizer tokenizer(String prefix, int n) {
         String[] p = new String[n];
         for (int i = 0; i < n; i++) {
@@ -56,5 +56,39 @@ class SampleFileTokenizerTest {
         }
         SampleFile.header(old).requireTokenizer(old, fb, "the target's tokenizer");
         assertEquals(List.of(3), List.of(SampleFile.read(old).get(0).ids()[1]));
+    }
+
+    /**
+     * The fuzzer's "len < 0" (6 of 4.9 million mutants): a record whose length times top-k overflowed an int reached
+     * the stream as a negative byte count. Record sizes are longs now and a record longer than the rest of the file
+     * is the partial last record of a crash.
+     */
+    @Test
+    void aRecordLongerThanTheRestOfTheFileIsAPartialLastRecord(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("s.bin");
+        try (SampleFile.Writer w = SampleFile.openForAppend(f, 512, 512)) {
+            int[] ids = {1, 5};
+            int[] top = new int[512];
+            float[] lg = new float[512];
+            for (int i = 0; i < 512; i++) {
+                top[i] = i;
+                lg[i] = -i;
+            }
+            w.write(new SampleFile.Sample(1, ids, top, lg));
+        }
+        // a second record of 2^20 + 1 ids, all present, whose 2^20 x 512 teacher logits are not: 4 bytes x 2^29 ids
+        // is 2^31, which overflowed to a negative read length
+        int l = (1 << 20) + 1;
+        byte[] b = java.nio.file.Files.readAllBytes(f);
+        java.nio.ByteBuffer more = java.nio.ByteBuffer.allocate(b.length + 8 + 4 * l)
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        more.put(b).putInt(l).putInt(1);
+        for (int i = 0; i < l; i++) {
+            more.putInt(1);
+        }
+        java.nio.file.Files.write(f, more.array());
+        List<SampleFile.Sample> all = SampleFile.read(f);
+        assertEquals(1, all.size(), "the whole record, then the partial one dropped");
+        assertEquals(5, all.get(0).ids()[1]);
     }
 }
