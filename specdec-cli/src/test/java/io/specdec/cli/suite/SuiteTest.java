@@ -38,19 +38,20 @@ class SuiteTest {
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         Suite s = new Suite(o, new PrintStream(log, true, StandardCharsets.UTF_8)).run();
         int presets = io.specdec.speculation.Drafters.providers().stream().mapToInt(p -> p.suitePresets().size()).sum();
-        assertEquals(17, presets, "12 shipped configurations (3 of them head drafters), 4 of them again under"
+        assertEquals(19, presets, "13 shipped configurations (4 of them head drafters), 5 of them again under"
                 + " SpecDec++, + the test-only repeat-last drafter alone and under the test-only depth-cap controller");
         long configs = s.cells().stream().map(Suite.Cell::config).distinct().count();
-        assertEquals(16, configs, "every preset but medusa under SpecDec++ (no acceptance head is committed for it)");
+        assertEquals(18, configs, "every preset but medusa under SpecDec++ (no acceptance head is committed for it)");
         assertEquals(configs * 2 * 2, s.cells().size(), "configurations x 2 workloads x 2 decodings");
-        for (String spp : List.of("draft chain specdec++", "eagle specdec++", "hydra specdec++")) {
+        for (String spp : List.of("draft chain specdec++", "eagle specdec++", "hydra specdec++",
+                "clover specdec++")) {
             assertTrue(s.cells().stream().anyMatch(c -> c.config().equals(spp)), spp + " runs in the suite");
         }
         assertTrue(s.cells().stream().anyMatch(c -> c.config().equals("repeat-last depth-cap")),
                 "a controller registered in test code runs in the suite");
         assertTrue(s.cells().stream().anyMatch(c -> c.config().equals("repeat-last")),
                 "a drafter registered in test code runs in the suite");
-        for (String head : List.of("medusa", "hydra", "eagle")) {
+        for (String head : List.of("medusa", "hydra", "eagle", "clover")) {
             assertTrue(s.cells().stream().anyMatch(c -> c.config().equals(head)), "the committed " + head
                     + " heads run in the suite");
         }
