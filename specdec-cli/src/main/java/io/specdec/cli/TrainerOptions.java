@@ -145,7 +145,7 @@ final class TrainerOptions {
         boolean extend = resume && cl.getParseResult().hasMatchedOption("--steps");
         if (resume) {
             outStream.printf("resuming the run in %s with its checkpointed settings (trainer options given now do not"
-                    + " apply%s)%n", out, extend ? ", except --steps " + steps + ", which extends it" : "");
+                    + " apply, except --steps N above the run's own total, which extends it)%n", out);
         }
         LlamaTrainer.Result r;
         try (Progress p = Progress.start(err, "training", cfg.steps(), "step")) {

@@ -77,6 +77,13 @@ class TrainingCommandsTest {
         assertEquals(0, resumed.code(), resumed.err());
         assertTrue(resumed.out().contains("resuming") && resumed.out().contains("trained 6 steps"), resumed.out());
         assertTrue(resumed.out().contains("greedy agreement with the target on 2 held-out prompts"), resumed.out());
+        // --resume --steps N extends the finished run (what a new user could not do)
+        java.util.List<String> longer = new java.util.ArrayList<>(java.util.List.of(draft));
+        longer.set(longer.indexOf("--steps") + 1, "8");
+        longer.add("--resume");
+        CliRun extended = run(longer.toArray(new String[0]));
+        assertEquals(0, extended.code(), extended.err());
+        assertTrue(extended.out().contains("trained 8 steps"), extended.out());
         LoadedModel best = ModelLoader.load(d.resolve("best.gguf"));
         assertEquals(1, best.config().layers());
     }

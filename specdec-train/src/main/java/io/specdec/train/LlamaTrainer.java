@@ -248,11 +248,11 @@ public final class LlamaTrainer {
 
     /**
      * As {@link #resume(Path, TrainingData, TrainingData, SentencePieceBpeTokenizer, Listener)}, running to
-     * {@code steps} instead of the checkpointed total when {@code steps > 0}: a finished run is extended (its cosine
-     * schedule stretched to the new end, so the learning rate rises again from where the longer schedule stands).
+     * {@code steps} instead of the checkpointed total when {@code steps > 0} and differs from it: a finished run is
+     * extended (its cosine schedule stretched to the new end, so the learning rate rises again from where the longer
+     * schedule stands). A finished run resumed with its own total (or 0) returns at once with its result.
      *
-     * @throws IllegalArgumentException when {@code steps} is below the checkpoint's step, or (steps = 0) when the
-     *     checkpointed run has already finished
+     * @throws IllegalArgumentException when {@code steps} differs from the run's total and is not above its step
      */
     public static Result resume(Path dir, TrainingData train, TrainingData val, SentencePieceBpeTokenizer tokenizer,
             Listener listener, int steps) throws IOException {
@@ -273,15 +273,11 @@ public final class LlamaTrainer {
                 throw new IllegalArgumentException(f.path() + ": metadata specdec.trainer.config is empty");
             }
             long done = f.getLong("specdec.trainer.step");
-            if (steps > 0 && steps <= done) {
-                throw new IllegalArgumentException(dir + ": the run is at step " + done + "; to extend it, --steps must"
-                        + " be above that, found " + steps);
-            }
-            if (steps == 0 && done >= cfg.steps()) {
-                throw new IllegalArgumentException(dir + ": the run finished at step " + done + " of " + cfg.steps()
-                        + "; pass --steps N (N > " + done + ") with --resume to extend it");
-            }
-            if (steps > 0) {
+            if (steps > 0 && steps != cfg.steps()) {
+                if (steps <= done) {
+                    throw new IllegalArgumentException(dir + ": the run is at step " + done + " of " + cfg.steps()
+                            + "; to extend it, --steps must be above " + done + ", found " + steps);
+                }
                 cfg = cfg.withSteps(steps);
             }
             LlamaConfig lc = io.specdec.io.ConfigJson.llamaConfig(f.getString("specdec.trainer.model_config"),

@@ -92,14 +92,14 @@ class LlamaTrainerTest {
             assertEquals(CFG.dim(), f.getLong("llama.embedding_length"));
         }
         assertTrue(Files.exists(dir.resolve("b").resolve("last.gguf")));
-        // a finished run: resuming it says how to extend it; --steps below its step is refused; above, it extends
+        // a finished run: resumed as it is, it returns at once; --steps at or below its step (other than its own
+        // total) is refused; above, it extends
+        assertEquals(40, LlamaTrainer.resume(dir.resolve("b"), train, val, null, null).step());
+        assertEquals(40, LlamaTrainer.resume(dir.resolve("b"), train, val, null, null, 40).step());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> LlamaTrainer.resume(dir.resolve("b"), train, val, null, null));
-        assertEquals(dir.resolve("b") + ": the run finished at step 40 of 40; pass --steps N (N > 40) with --resume to"
-                + " extend it", e.getMessage());
-        e = assertThrows(IllegalArgumentException.class,
                 () -> LlamaTrainer.resume(dir.resolve("b"), train, val, null, null, 30));
-        assertTrue(e.getMessage().contains("to extend it, --steps must be above that, found 30"), e.getMessage());
+        assertEquals(dir.resolve("b") + ": the run is at step 40 of 40; to extend it, --steps must be above 40, found"
+                + " 30", e.getMessage());
         LlamaTrainer.Result extended = LlamaTrainer.resume(dir.resolve("b"), train, val, null, null, 50);
         assertEquals(50, extended.step());
         assertEquals(50, extended.trainLoss().length);

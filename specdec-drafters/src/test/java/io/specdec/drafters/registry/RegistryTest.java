@@ -34,7 +34,8 @@ class RegistryTest {
 
     @Test
     void shippedDraftersAreRegisteredWithTheirOwnBudgets() throws Exception {
-        assertEquals(List.of("del", "draft-model", "eagle", "hybrid", "hydra", "medusa", "prompt-lookup", "recycling"),
+        assertEquals(List.of("clover", "del", "draft-model", "eagle", "hybrid", "hydra", "medusa", "prompt-lookup",
+                "recycling"),
                 Drafters.names());
         try (LlamaModel m = new LlamaModel(LlamaWeights.random(CFG, 1, 0.1f))) {
             DrafterEnvironment env = new DrafterEnvironment(m, tok(), List.of(), Path.of("target"), null);
