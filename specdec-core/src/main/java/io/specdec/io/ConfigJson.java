@@ -104,6 +104,8 @@ public final class ConfigJson {
             return "no message";
         }
         int nl = s.indexOf('\n');
-        return abbreviate(nl < 0 ? s : s.substring(0, nl));
+        String line = nl < 0 ? s : s.substring(0, nl);
+        // Gson wraps its stream errors as "com.google.gson.stream.MalformedJsonException: …": keep what follows
+        return abbreviate(line.replaceFirst("^(?:[a-z]\\w*\\.)+[A-Z]\\w*(?:Exception|Error): ", ""));
     }
 }
