@@ -84,7 +84,7 @@ final class TrainHeadsCommand extends Subcommand {
     /** {@code train-<kind>} for every registered head family, added to {@code root}. */
     static void registerFamilies(CommandLine root) {
         for (HeadArchitecture a : HeadArchitectures.all()) {
-            CommandLine c = new CommandLine(new TrainHeadsCommand(a));
+            CommandLine c = new CommandLine(new TrainHeadsCommand(a)).setCommandName("train-" + a.id());
             c.getCommandSpec().usageMessage().description("Train " + a.id() + " heads for a target on its samples: "
                     + a.description() + ".");
             root.addSubcommand("train-" + a.id(), c);
