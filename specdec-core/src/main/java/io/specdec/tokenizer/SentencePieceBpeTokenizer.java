@@ -12,7 +12,8 @@ import java.util.Map;
  * llama} vocabularies and of llama2.c's {@code tokenizer.bin}. Follows llama.cpp's {@code llm_tokenizer_spm} and
  * llama2.c's {@code encode}: spaces become U+2581 ("▁"), a dummy-prefix "▁" is prepended to non-empty text when
  * {@code addSpacePrefix}, the text is split into UTF-8 characters, then the adjacent pair whose concatenation is a
- * vocabulary piece with the highest score is merged repeatedly (leftmost on ties). Symbols that are not pieces fall
+ * vocabulary piece with the highest score is merged repeatedly (leftmost on ties; a priority queue over the linked
+ * symbols, O(n log n) in the text's length). Symbols that are not pieces fall
  * back to {@code <0xXX>} byte tokens. Decoding strips the dummy-prefix space after BOS (llama2.c rule).
  * Immutable and thread-safe.
  */
@@ -33,6 +34,7 @@ public final class SentencePieceBpeTokenizer implements Tokenizer {
     private final int eos;
     private final int unk;
     private final boolean addSpacePrefix;
+    private final int maxPieceChars;
 
     /**
      * @param pieces vocabulary entries with "▁" for spaces and {@code <0xXX>} byte pieces
@@ -71,6 +73,11 @@ public final class SentencePieceBpeTokenizer implements Tokenizer {
             ids.putIfAbsent(p, i);
         }
         this.types = t;
+        int longest = 0;
+        for (String p : pieces) {
+            longest = Math.max(longest, p.length());
+        }
+        this.maxPieceChars = longest;
     }
 
     /** {@code <0xAB>} → 0xAB, else -1. */
@@ -136,33 +143,7 @@ public final class SentencePieceBpeTokenizer implements Tokenizer {
         }
         if (!text.isEmpty()) {
             String s = (addSpacePrefix ? " " + text : text).replace(" ", SPACE);
-            // symbols: one per code point
-            List<String> sym = new ArrayList<>();
-            for (int i = 0; i < s.length(); ) {
-                int cp = s.codePointAt(i);
-                int n = Character.charCount(cp);
-                sym.add(s.substring(i, i + n));
-                i += n;
-            }
-            while (sym.size() > 1) {
-                float best = Float.NEGATIVE_INFINITY;
-                int bestIdx = -1;
-                int bestId = -1;
-                for (int i = 0; i + 1 < sym.size(); i++) {
-                    Integer id = ids.get(sym.get(i) + sym.get(i + 1));
-                    if (id != null && scores[id] > best) {
-                        best = scores[id];
-                        bestIdx = i;
-                        bestId = id;
-                    }
-                }
-                if (bestIdx < 0) {
-                    break;
-                }
-                sym.set(bestIdx, pieces[bestId]);
-                sym.remove(bestIdx + 1);
-            }
-            for (String x : sym) {
+            for (String x : merge(s)) {
                 Integer id = ids.get(x);
                 if (id != null) {
                     out.add(id);
@@ -179,6 +160,73 @@ public final class SentencePieceBpeTokenizer implements Tokenizer {
             r[i] = out.get(i);
         }
         return r;
+    }
+
+    /**
+     * The BPE merges of {@code s} (one symbol per code point to start), as llama.cpp's {@code llm_tokenizer_spm}
+     * does them: the symbols form a linked list, every adjacent pair whose concatenation is a piece sits in a priority
+     * queue ordered by score (higher first) and then by position (leftmost first), and a popped pair is merged unless
+     * one of its symbols has changed since it was queued. The same merges as rescanning all pairs after each merge,
+     * in O(n log n) instead of O(n²).
+     */
+    private List<String> merge(String s) {
+        int n = s.codePointCount(0, s.length());
+        int[] start = new int[n];
+        int[] len = new int[n];
+        int[] prev = new int[n];
+        int[] next = new int[n];
+        for (int i = 0, at = 0; i < n; i++) {
+            int c = Character.charCount(s.codePointAt(at));
+            start[i] = at;
+            len[i] = c;
+            prev[i] = i - 1;
+            next[i] = i + 1 < n ? i + 1 : -1;
+            at += c;
+        }
+        java.util.PriorityQueue<long[]> queue = new java.util.PriorityQueue<>((a, b) -> {
+            int c = Float.compare(Float.intBitsToFloat((int) b[1]), Float.intBitsToFloat((int) a[1]));
+            return c != 0 ? c : Long.compare(a[0], b[0]);
+        });
+        // a queued pair: {left symbol, score bits, combined length in chars, right symbol}
+        for (int i = 0; i + 1 < n; i++) {
+            queuePair(s, start, len, i, i + 1, queue);
+        }
+        while (!queue.isEmpty()) {
+            long[] q = queue.poll();
+            int left = (int) q[0];
+            int right = (int) q[3];
+            if (len[left] == 0 || len[right] == 0 || next[left] != right || len[left] + len[right] != q[2]) {
+                continue; // stale: a symbol of the pair was merged into another one since it was queued
+            }
+            len[left] += len[right];
+            len[right] = 0;
+            next[left] = next[right];
+            if (next[right] >= 0) {
+                prev[next[right]] = left;
+            }
+            if (prev[left] >= 0) {
+                queuePair(s, start, len, prev[left], left, queue);
+            }
+            if (next[left] >= 0) {
+                queuePair(s, start, len, left, next[left], queue);
+            }
+        }
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i >= 0 && i < n; i = next[i]) {
+            out.add(s.substring(start[i], start[i] + len[i]));
+        }
+        return out;
+    }
+
+    private void queuePair(String s, int[] start, int[] len, int left, int right, java.util.PriorityQueue<long[]> q) {
+        int total = len[left] + len[right];
+        if (total > maxPieceChars) {
+            return;
+        }
+        Integer id = ids.get(s.substring(start[left], start[left] + total));
+        if (id != null) {
+            q.add(new long[] {left, Float.floatToRawIntBits(scores[id]), total, right});
+        }
     }
 
     @Override
