@@ -21,7 +21,7 @@ import picocli.CommandLine.Command;
         subcommands = {GenerateCommand.class, BenchCommand.class, ConvertCommand.class, InspectCommand.class,
             SoakCommand.class, FuzzCommand.class, SampleCommand.class, TrainDraftCommand.class,
             ExportTextCommand.class, TrainTokenizerCommand.class, TrainLmCommand.class, TrainHeadsCommand.class,
-            TrainAcceptanceHeadCommand.class})
+            TrainAcceptanceHeadCommand.class, TokenizeCommand.class})
 public final class Main implements Runnable {
     PrintStream out;
     PrintStream err;
