@@ -6,7 +6,6 @@ import io.specdec.model.CausalLM;
 import io.specdec.model.ForwardOptions;
 import io.specdec.model.ForwardResult;
 import io.specdec.model.KvCache;
-import io.specdec.sampling.TokenSampler;
 import io.specdec.speculation.DraftGate;
 import io.specdec.speculation.DraftSignals;
 import io.specdec.speculation.DraftContext;
@@ -217,7 +216,7 @@ public final class DraftModelDrafter implements Drafter {
         return strategy.draft(budget, budget, new DynamicTree.Expansion<Row>() {
             @Override
             public float[] root() {
-                return logQ(ctx, rootLogits, new int[0]);
+                return processedLogits(ctx, rootLogits, new int[0]);
             }
 
             @Override
@@ -253,7 +252,7 @@ public final class DraftModelDrafter implements Drafter {
                         DynamicTree.Node<Row> x = frontier.get(i);
                         x.state.logits = r.row(i);
                         x.state.hidden = Arrays.copyOfRange(h, i * dim, (i + 1) * dim);
-                        rows[i] = logQ(ctx, x.state.logits, x.path());
+                        rows[i] = processedLogits(ctx, x.state.logits, x.path());
                     }
                 }
                 return rows;
@@ -272,19 +271,18 @@ public final class DraftModelDrafter implements Drafter {
     }
 
     /**
-     * log q for the children of the node at {@code path}: the processed draft distribution (softmax even if greedy:
-     * tree candidates are deterministic and ranked by it), {@code -inf} where q is zero.
+     * The processed draft logits for the children of the node at {@code path}: the request's logits processors
+     * applied (softmax of the row is the processed draft distribution q, {@code -inf} where q is zero); tree
+     * candidates are deterministic and ranked by it, also for greedy requests. No per-entry log or softmax here: the
+     * tree normalises once.
      */
-    private static float[] logQ(DraftContext ctx, float[] logits, int[] path) {
+    private static float[] processedLogits(DraftContext ctx, float[] logits, int[] path) {
         int n = ctx.length();
         int[] hist = Arrays.copyOf(ctx.tokens(), n + path.length);
         System.arraycopy(path, 0, hist, n, path.length);
-        float[] q = TokenSampler.distribution(logits, hist, hist.length, ctx.processor(), false);
-        float[] out = new float[q.length];
-        for (int i = 0; i < q.length; i++) {
-            out[i] = q[i] > 0 ? (float) Math.log(q[i]) : Float.NEGATIVE_INFINITY;
-        }
-        return out;
+        float[] l = logits.clone();
+        ctx.processor().process(l, hist, hist.length);
+        return l;
     }
 
     @Override
