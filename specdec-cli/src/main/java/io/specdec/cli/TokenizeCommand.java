@@ -34,6 +34,10 @@ final class TokenizeCommand extends Subcommand {
     Path promptFile;
     @Option(names = "--bos", description = "prepend the BOS token (default: not, as llama.cpp's test vectors)")
     boolean bos;
+    @Option(names = "--parse-special", description = "match control tokens written in the text (<|eot_id|>, <s>) as"
+            + " single tokens (default: not; user-defined tokens always are), as llama-tokenize's --parse-special")
+    boolean parseSpecial;
+
     @Option(names = "--ids", description = "print only the id list, e.g. [1, 9038, 2501]")
     boolean idsOnly;
     @Option(names = "--json", description = "print {\"ids\": [...], \"pieces\": [...]}")
@@ -57,7 +61,7 @@ final class TokenizeCommand extends Subcommand {
             model = io.specdec.demo.DemoModels.target();
         }
         Tokenizer t = tokenizer(model);
-        int[] ids = t.encode(text, bos);
+        int[] ids = t.encode(text, bos, parseSpecial);
         List<String> pieces = new ArrayList<>();
         for (int id : ids) {
             pieces.add(t.piece(id));

@@ -104,6 +104,12 @@ public final class GgufLoader {
                         + tokens.length);
             }
         }
+        String name = g.has("general.name") ? g.getString("general.name").toLowerCase(java.util.Locale.ROOT) : "";
+        boolean phi3 = name.contains("phi-3") || name.contains("phi3"); // llama.cpp: rstrip after Phi-3's specials
+        io.specdec.tokenizer.SpecialTokens specials = io.specdec.tokenizer.SpecialTokens
+                .fromTypes(tokens, types, phi3)
+                .withEndOfGeneration(tokens, eos, (int) g.getLong("tokenizer.ggml.eot_token_id", -1),
+                        (int) g.getLong("tokenizer.ggml.eom_token_id", -1));
         switch (model) {
             case "llama": {
                 double[] s = g.getDoubleArray("tokenizer.ggml.scores");
@@ -117,10 +123,19 @@ public final class GgufLoader {
                 }
                 int unk = (int) g.getLong("tokenizer.ggml.unknown_token_id", 0);
                 return new SentencePieceBpeTokenizer(tokens, scores, types, bos, eos, unk,
-                        g.getBoolean("tokenizer.ggml.add_space_prefix", true));
+                        g.getBoolean("tokenizer.ggml.add_space_prefix", true), specials);
             }
-            case "gpt2":
-                return new Gpt2BpeTokenizer(tokens, g.getStringArray("tokenizer.ggml.merges"), types, bos, eos);
+            case "gpt2": {
+                io.specdec.tokenizer.PreTokenizer pre;
+                try {
+                    pre = io.specdec.tokenizer.PreTokenizer.named(
+                            g.has("tokenizer.ggml.pre") ? g.getString("tokenizer.ggml.pre") : null);
+                } catch (IllegalArgumentException e) {
+                    throw new CheckpointException(g.path() + ": tokenizer.ggml.pre: " + e.getMessage());
+                }
+                return new Gpt2BpeTokenizer(tokens, g.getStringArray("tokenizer.ggml.merges"), types, bos, eos, pre,
+                        specials);
+            }
             default:
                 throw new CheckpointException(g.path() + ": unsupported tokenizer.ggml.model '" + model
                         + "' (supported: llama, gpt2)");

@@ -2,23 +2,22 @@ package io.specdec.tokenizer;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.PriorityQueue;
 
 /**
- * GPT-2 byte-level BPE (GGUF {@code tokenizer.ggml.model = gpt2}; reference: openai/gpt-2 {@code encoder.py} and
- * llama.cpp's {@code llm_tokenizer_bpe}). Text is split by the GPT-2 pre-tokenizer regex, each chunk's UTF-8 bytes
- * are mapped to printable code points (the {@code bytes_to_unicode} table), then the pair with the lowest merge
- * rank is merged repeatedly (leftmost on ties). No BOS unless asked and defined. Immutable and thread-safe.
+ * Byte-level BPE (GGUF {@code tokenizer.ggml.model = gpt2}: GPT-2, Llama-3, Qwen2, DeepSeek, StarCoder, MPT…;
+ * references: openai/gpt-2 {@code encoder.py}, llama.cpp's {@code llm_tokenizer_bpe_session} and
+ * {@code tokenizer_st_partition}). Text is first cut at special tokens ({@link SpecialTokens}), each remaining
+ * fragment is cut into words by the vocabulary's {@link PreTokenizer} ({@code tokenizer.ggml.pre}), each word's UTF-8
+ * bytes are mapped to printable code points (the {@code bytes_to_unicode} table), then the adjacent pair with the
+ * lowest merge rank is merged repeatedly, leftmost on ties: a priority queue over linked symbols, O(w log w) per
+ * word of w bytes. With {@link PreTokenizer#ignoreMerges()} a word that is itself a token is emitted whole. A final
+ * symbol that is not a token falls back to its single-byte tokens, as llama.cpp does. No BOS unless asked and
+ * defined. Immutable and thread-safe.
  */
 public final class Gpt2BpeTokenizer implements Tokenizer {
-    private static final Pattern PRE = Pattern.compile(
-            "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+",
-            Pattern.UNICODE_CHARACTER_CLASS);
     private static final char[] BYTE_TO_CHAR = new char[256];
     private static final Map<Character, Integer> CHAR_TO_BYTE = new HashMap<>();
 
@@ -34,30 +33,68 @@ public final class Gpt2BpeTokenizer implements Tokenizer {
     private final String[] tokens;
     private final int[] types;
     private final Map<String, Integer> ids = new HashMap<>();
-    private final Map<String, Integer> mergeRank = new HashMap<>();
+    /** (left id, right id) → rank in the high 32 bits, merged id in the low 32. */
+    private final Map<Long, Long> merges = new HashMap<>();
+    private final int[] byteIds = new int[256];
     private final int bos;
     private final int eos;
+    private final PreTokenizer pre;
+    private final SpecialTokens specials;
+
+    /** GPT-2's own pre-tokenizer and no special tokens (as a tokenizer trained by this library has). */
+    public Gpt2BpeTokenizer(String[] tokens, String[] merges, int[] types, int bos, int eos) {
+        this(tokens, merges, types, bos, eos, PreTokenizer.named("gpt-2"), SpecialTokens.none());
+    }
 
     /**
      * @param tokens byte-level vocabulary entries
-     * @param merges merge rules "a b", in rank order
+     * @param merges merge rules "a b", in rank order; a rule whose halves or result are not tokens is never used
      * @param types GGUF token types (3 = control: decoded as nothing) or {@code null}
+     * @param pre the pre-tokenizer ({@code tokenizer.ggml.pre})
+     * @param specials the special tokens matched before pre-tokenizing
      */
-    public Gpt2BpeTokenizer(String[] tokens, String[] merges, int[] types, int bos, int eos) {
+    public Gpt2BpeTokenizer(String[] tokens, String[] merges, int[] types, int bos, int eos, PreTokenizer pre,
+            SpecialTokens specials) {
         this.tokens = tokens.clone();
         this.types = types == null ? new int[tokens.length] : types.clone();
+        this.pre = pre;
+        this.specials = specials;
         for (int i = 0; i < tokens.length; i++) {
             ids.putIfAbsent(tokens[i], i);
+        }
+        for (int b = 0; b < 256; b++) {
+            byteIds[b] = ids.getOrDefault(String.valueOf(BYTE_TO_CHAR[b]), -1);
         }
         for (int i = 0; i < merges.length; i++) {
             int sp = merges[i].indexOf(' ', 1);
             if (sp < 0) {
                 throw new IllegalArgumentException("malformed merge rule #" + i + ": '" + merges[i] + "'");
             }
-            mergeRank.putIfAbsent(merges[i].substring(0, sp) + "\u0000" + merges[i].substring(sp + 1), i);
+            String a = merges[i].substring(0, sp);
+            String b = merges[i].substring(sp + 1);
+            Integer l = ids.get(a);
+            Integer r = ids.get(b);
+            Integer m = ids.get(a + b);
+            if (l != null && r != null && m != null) {
+                this.merges.putIfAbsent(pairKey(l, r), ((long) i << 32) | m);
+            }
         }
         this.bos = bos;
         this.eos = eos;
+    }
+
+    private static long pairKey(int left, int right) {
+        return ((long) left << 32) | (right & 0xFFFFFFFFL);
+    }
+
+    /** The pre-tokenizer. */
+    public PreTokenizer preTokenizer() {
+        return pre;
+    }
+
+    @Override
+    public SpecialTokens specialTokens() {
+        return specials;
     }
 
     @Override
@@ -85,46 +122,102 @@ public final class Gpt2BpeTokenizer implements Tokenizer {
 
     @Override
     public int[] encode(String text, boolean addBos) {
-        List<Integer> out = new ArrayList<>();
+        return encode(text, addBos, false);
+    }
+
+    @Override
+    public int[] encode(String text, boolean addBos, boolean parseSpecial) {
+        IntList out = new IntList();
         if (addBos && bos >= 0) {
             out.add(bos);
         }
-        Matcher m = PRE.matcher(text);
-        while (m.find()) {
-            byte[] bytes = m.group().getBytes(StandardCharsets.UTF_8);
-            List<String> sym = new ArrayList<>(bytes.length);
-            for (byte b : bytes) {
-                sym.add(String.valueOf(BYTE_TO_CHAR[b & 0xFF]));
+        specials.partition(text, parseSpecial, new SpecialTokens.Sink() {
+            @Override
+            public void text(String fragment) {
+                for (String word : pre.split(fragment)) {
+                    encodeWord(word, out);
+                }
             }
-            while (sym.size() > 1) {
-                int best = Integer.MAX_VALUE;
-                int at = -1;
-                for (int i = 0; i + 1 < sym.size(); i++) {
-                    Integer r = mergeRank.get(sym.get(i) + "\u0000" + sym.get(i + 1));
-                    if (r != null && r < best) {
-                        best = r;
-                        at = i;
-                    }
-                }
-                if (at < 0) {
-                    break;
-                }
-                sym.set(at, sym.get(at) + sym.get(at + 1));
-                sym.remove(at + 1);
-            }
-            for (String s : sym) {
-                Integer id = ids.get(s);
-                if (id == null) {
-                    throw new IllegalStateException("byte-level piece '" + s + "' is not in the vocabulary");
-                }
+
+            @Override
+            public void token(int id) {
                 out.add(id);
             }
+        });
+        return out.toArray();
+    }
+
+    private void encodeWord(String word, IntList out) {
+        if (pre.ignoreMerges()) {
+            Integer whole = ids.get(byteLevel(word));
+            if (whole != null) {
+                out.add(whole);
+                return;
+            }
         }
-        int[] r = new int[out.size()];
-        for (int i = 0; i < r.length; i++) {
-            r[i] = out.get(i);
+        byte[] bytes = word.getBytes(StandardCharsets.UTF_8);
+        int n = bytes.length;
+        int[] sym = new int[n];
+        int[] next = new int[n];
+        int[] prev = new int[n];
+        boolean[] dead = new boolean[n];
+        for (int i = 0; i < n; i++) {
+            sym[i] = byteIds[bytes[i] & 0xFF];
+            prev[i] = i - 1;
+            next[i] = i + 1 < n ? i + 1 : -1;
         }
-        return r;
+        // queued pair: rank, left index, right index, merged id — ordered by rank, then leftmost
+        PriorityQueue<long[]> queue = new PriorityQueue<>((a, b) -> a[0] != b[0] ? Long.compare(a[0], b[0])
+                : Long.compare(a[1], b[1]));
+        for (int i = 0; i + 1 < n; i++) {
+            queuePair(sym, i, i + 1, queue);
+        }
+        while (!queue.isEmpty()) {
+            long[] q = queue.poll();
+            int left = (int) q[1];
+            int right = (int) q[2];
+            if (dead[left] || dead[right] || next[left] != right || sym[left] != (int) q[4]
+                    || sym[right] != (int) q[5]) {
+                continue; // stale: one side changed since the pair was queued
+            }
+            sym[left] = (int) q[3];
+            dead[right] = true;
+            next[left] = next[right];
+            if (next[right] >= 0) {
+                prev[next[right]] = left;
+            }
+            if (prev[left] >= 0) {
+                queuePair(sym, prev[left], left, queue);
+            }
+            if (next[left] >= 0) {
+                queuePair(sym, left, next[left], queue);
+            }
+        }
+        for (int i = 0; i >= 0 && i < n; i = next[i]) {
+            if (sym[i] >= 0) {
+                out.add(sym[i]);
+            }
+            // a byte that is not in the vocabulary is dropped, as llama.cpp does
+        }
+    }
+
+    private void queuePair(int[] sym, int left, int right, PriorityQueue<long[]> queue) {
+        if (sym[left] < 0 || sym[right] < 0) {
+            return;
+        }
+        Long m = merges.get(pairKey(sym[left], sym[right]));
+        if (m != null) {
+            queue.add(new long[] {m >>> 32, left, right, (int) (long) m, sym[left], sym[right]});
+        }
+    }
+
+    private static String byteLevel(String word) {
+        byte[] bytes = word.getBytes(StandardCharsets.UTF_8);
+        char[] c = new char[bytes.length];
+        for (int i = 0; i < bytes.length; i++) {
+            c[i] = BYTE_TO_CHAR[bytes[i] & 0xFF];
+        }
+        return new String(c);
     }
 
     @Override

@@ -18,17 +18,23 @@ import java.util.Map;
  */
 public final class HfTokenizer implements Tokenizer, AutoCloseable {
     private final HuggingFaceTokenizer tok;
+    /** The same tokenizer without its special added tokens (null if it has none): text with them left unparsed. */
+    private final HuggingFaceTokenizer plain;
     private final int vocabSize;
     private final int bos;
     private final int eos;
     private final String[] pieces;
+    private final SpecialTokens specials;
 
-    private HfTokenizer(HuggingFaceTokenizer tok, int vocabSize, int bos, int eos, String[] pieces) {
+    private HfTokenizer(HuggingFaceTokenizer tok, HuggingFaceTokenizer plain, int vocabSize, int bos, int eos,
+            String[] pieces, SpecialTokens specials) {
         this.tok = tok;
+        this.plain = plain;
         this.vocabSize = vocabSize;
         this.bos = bos;
         this.eos = eos;
         this.pieces = pieces;
+        this.specials = specials;
     }
 
     /**
@@ -63,19 +69,52 @@ public final class HfTokenizer implements Tokenizer, AutoCloseable {
         }
         root.add("truncation", com.google.gson.JsonNull.INSTANCE);
         root.add("padding", com.google.gson.JsonNull.INSTANCE);
+        java.util.List<SpecialTokens.Entry> added = new java.util.ArrayList<>();
+        com.google.gson.JsonArray kept = new com.google.gson.JsonArray();
+        if (root.has("added_tokens") && root.get("added_tokens").isJsonArray()) {
+            for (com.google.gson.JsonElement e : root.getAsJsonArray("added_tokens")) {
+                com.google.gson.JsonObject o = e.getAsJsonObject();
+                boolean special = o.has("special") && o.get("special").getAsBoolean();
+                added.add(new SpecialTokens.Entry(o.get("id").getAsInt(), o.get("content").getAsString(), special,
+                        flag(o, "lstrip"), flag(o, "rstrip")));
+                if (!special) {
+                    kept.add(o);
+                }
+            }
+        }
+        String[] pieces = readVocab(root);
+        SpecialTokens specials = SpecialTokens.of(added).withEndOfGeneration(pieces, eos);
+        HuggingFaceTokenizer t = build(tokenizerJson, root);
+        HuggingFaceTokenizer plain = null;
+        if (kept.size() < added.size()) {
+            com.google.gson.JsonObject copy = root.deepCopy();
+            copy.add("added_tokens", kept);
+            try {
+                plain = build(tokenizerJson, copy);
+            } catch (RuntimeException e) {
+                t.close();
+                throw e;
+            }
+        }
+        return new HfTokenizer(t, plain, pieces.length, bos, eos, pieces, specials);
+    }
+
+    private static boolean flag(com.google.gson.JsonObject o, String key) {
+        return o.has(key) && o.get(key).isJsonPrimitive() && o.get(key).getAsBoolean();
+    }
+
+    private static HuggingFaceTokenizer build(Path tokenizerJson, com.google.gson.JsonObject root) {
         Path tmp = null;
         try {
             tmp = Files.createTempFile("specdec-tokenizer", ".json");
             Files.writeString(tmp, root.toString(), StandardCharsets.UTF_8);
-            HuggingFaceTokenizer t = HuggingFaceTokenizer.builder()
+            return HuggingFaceTokenizer.builder()
                     .optTokenizerPath(tmp)
                     .optAddSpecialTokens(true)
                     .optTruncation(false)
                     .optPadding(false)
                     .optMaxLength(1 << 30)
                     .build();
-            String[] pieces = readVocab(root);
-            return new HfTokenizer(t, pieces.length, bos, eos, pieces);
         } catch (IOException | RuntimeException e) {
             if (e instanceof CheckpointException c) {
                 throw c;
@@ -90,6 +129,11 @@ public final class HfTokenizer implements Tokenizer, AutoCloseable {
                 }
             }
         }
+    }
+
+    @Override
+    public SpecialTokens specialTokens() {
+        return specials;
     }
 
     /** Pieces by id from the validated JSON: model.vocab (object or Unigram list) and added_tokens. */
@@ -124,7 +168,18 @@ public final class HfTokenizer implements Tokenizer, AutoCloseable {
 
     @Override
     public int[] encode(String text, boolean addBos) {
-        Encoding enc = tok.encode(text, addBos, false);
+        return encode(text, addBos, false);
+    }
+
+    /**
+     * Hugging Face always matches added tokens; without {@code parseSpecial} the special ones are left out (a second
+     * native tokenizer without them, as {@code encode_special_tokens} does in Python), so user text that spells
+     * {@code <|im_end|>} is tokenized as text.
+     */
+    @Override
+    public int[] encode(String text, boolean addBos, boolean parseSpecial) {
+        HuggingFaceTokenizer t = parseSpecial || plain == null ? tok : plain;
+        Encoding enc = t.encode(text, addBos, false);
         long[] ids = enc.getIds();
         boolean prepend = addBos && bos >= 0 && (ids.length == 0 || ids[0] != bos);
         int[] r = new int[ids.length + (prepend ? 1 : 0)];
@@ -189,5 +244,8 @@ public final class HfTokenizer implements Tokenizer, AutoCloseable {
     @Override
     public void close() {
         tok.close();
+        if (plain != null) {
+            plain.close();
+        }
     }
 }

@@ -35,6 +35,9 @@ public final class SentencePieceBpeTokenizer implements Tokenizer {
     private final int unk;
     private final boolean addSpacePrefix;
     private final int maxPieceChars;
+    private final SpecialTokens specials;
+    /** Whether a multi-character piece contains a newline; if none does, no merge crosses one. */
+    private final boolean newlineInPieces;
 
     /**
      * @param pieces vocabulary entries with "▁" for spaces and {@code <0xXX>} byte pieces
@@ -43,6 +46,16 @@ public final class SentencePieceBpeTokenizer implements Tokenizer {
      */
     public SentencePieceBpeTokenizer(String[] pieces, float[] scores, int[] types, int bos, int eos, int unk,
             boolean addSpacePrefix) {
+        this(pieces, scores, types, bos, eos, unk, addSpacePrefix, null);
+    }
+
+    /**
+     * As above, with the vocabulary's special tokens matched before merging ({@code null}: none). After a matched
+     * special token the next text fragment gets the dummy-prefix space again, as llama.cpp does.
+     */
+    public SentencePieceBpeTokenizer(String[] pieces, float[] scores, int[] types, int bos, int eos, int unk,
+            boolean addSpacePrefix, SpecialTokens specials) {
+        this.specials = specials == null ? SpecialTokens.none() : specials;
         if (scores.length != pieces.length || (types != null && types.length != pieces.length)) {
             throw new IllegalArgumentException("tokenizer arrays differ in length: " + pieces.length + " pieces, "
                     + scores.length + " scores" + (types == null ? "" : ", " + types.length + " types"));
@@ -78,6 +91,11 @@ public final class SentencePieceBpeTokenizer implements Tokenizer {
             longest = Math.max(longest, p.length());
         }
         this.maxPieceChars = longest;
+        boolean nl = false;
+        for (String p : pieces) {
+            nl |= p.length() > 1 && p.indexOf('\n') >= 0;
+        }
+        this.newlineInPieces = nl;
     }
 
     /** {@code <0xAB>} → 0xAB, else -1. */
@@ -136,30 +154,70 @@ public final class SentencePieceBpeTokenizer implements Tokenizer {
     }
 
     @Override
+    public SpecialTokens specialTokens() {
+        return specials;
+    }
+
+    @Override
     public int[] encode(String text, boolean addBos) {
-        List<Integer> out = new ArrayList<>();
+        return encode(text, addBos, false);
+    }
+
+    @Override
+    public int[] encode(String text, boolean addBos, boolean parseSpecial) {
+        IntList out = new IntList();
         if (addBos && bos >= 0) {
             out.add(bos);
         }
-        if (!text.isEmpty()) {
-            String s = (addSpacePrefix ? " " + text : text).replace(" ", SPACE);
-            for (String x : merge(s)) {
-                Integer id = ids.get(x);
-                if (id != null) {
-                    out.add(id);
-                } else {
-                    for (byte b : x.getBytes(StandardCharsets.UTF_8)) {
-                        int bid = byteIds[b & 0xFF];
-                        out.add(bid >= 0 ? bid : unk);
+        boolean[] prevSpecial = {true};
+        specials.partition(text, parseSpecial, new SpecialTokens.Sink() {
+            @Override
+            public void text(String fragment) {
+                String s = (addSpacePrefix && prevSpecial[0] ? " " + fragment : fragment).replace(" ", SPACE);
+                for (String x : mergeLines(s)) {
+                    Integer id = ids.get(x);
+                    if (id != null) {
+                        out.add(id);
+                    } else {
+                        for (byte b : x.getBytes(StandardCharsets.UTF_8)) {
+                            int bid = byteIds[b & 0xFF];
+                            out.add(bid >= 0 ? bid : unk);
+                        }
                     }
                 }
+                prevSpecial[0] = false;
             }
+
+            @Override
+            public void token(int id) {
+                out.add(id);
+                prevSpecial[0] = true;
+            }
+        });
+        return out.toArray();
+    }
+
+    /**
+     * {@link #merge} of each line on its own when no multi-character piece holds a newline: a newline symbol then
+     * never merges, so no merge crosses it and the result is the same as merging the whole text, with a smaller queue.
+     */
+    private List<String> mergeLines(String s) {
+        if (newlineInPieces || s.indexOf('\n') < 0) {
+            return merge(s);
         }
-        int[] r = new int[out.size()];
-        for (int i = 0; i < r.length; i++) {
-            r[i] = out.get(i);
+        List<String> out = new ArrayList<>();
+        int from = 0;
+        for (int nl = s.indexOf('\n'); nl >= 0; nl = s.indexOf('\n', from)) {
+            if (nl > from) {
+                out.addAll(merge(s.substring(from, nl)));
+            }
+            out.add("\n");
+            from = nl + 1;
         }
-        return r;
+        if (from < s.length()) {
+            out.addAll(merge(s.substring(from)));
+        }
+        return out;
     }
 
     /**
@@ -183,20 +241,22 @@ public final class SentencePieceBpeTokenizer implements Tokenizer {
             next[i] = i + 1 < n ? i + 1 : -1;
             at += c;
         }
-        java.util.PriorityQueue<long[]> queue = new java.util.PriorityQueue<>((a, b) -> {
-            int c = Float.compare(Float.intBitsToFloat((int) b[1]), Float.intBitsToFloat((int) a[1]));
-            return c != 0 ? c : Long.compare(a[0], b[0]);
-        });
-        // a queued pair: {left symbol, score bits, combined length in chars, right symbol}
+        LongHeap queue = new LongHeap(Math.max(16, n));
         for (int i = 0; i + 1 < n; i++) {
             queuePair(s, start, len, i, i + 1, queue);
         }
-        while (!queue.isEmpty()) {
-            long[] q = queue.poll();
-            int left = (int) q[0];
-            int right = (int) q[3];
-            if (len[left] == 0 || len[right] == 0 || next[left] != right || len[left] + len[right] != q[2]) {
-                continue; // stale: a symbol of the pair was merged into another one since it was queued
+        while (queue.size() > 0) {
+            long q = queue.poll();
+            int left = (int) (q & 0x7FFFFFFFL);
+            int right = len[left] == 0 ? -1 : next[left];
+            if (right < 0) {
+                continue;
+            }
+            // stale unless the pair now at this position is a piece of the queued score: an entry with the same
+            // (score, position) key was queued for the current pair, so merging now keeps llama.cpp's order
+            Integer id = ids.get(s.substring(start[left], start[left] + len[left] + len[right]));
+            if (id == null || key(scores[id], left) != q) {
+                continue;
             }
             len[left] += len[right];
             len[right] = 0;
@@ -218,14 +278,74 @@ public final class SentencePieceBpeTokenizer implements Tokenizer {
         return out;
     }
 
-    private void queuePair(String s, int[] start, int[] len, int left, int right, java.util.PriorityQueue<long[]> q) {
+    private void queuePair(String s, int[] start, int[] len, int left, int right, LongHeap q) {
         int total = len[left] + len[right];
         if (total > maxPieceChars) {
             return;
         }
         Integer id = ids.get(s.substring(start[left], start[left] + total));
         if (id != null) {
-            q.add(new long[] {left, Float.floatToRawIntBits(scores[id]), total, right});
+            q.add(key(scores[id], left));
+        }
+    }
+
+    /** Heap key: higher score first, then leftmost (score order in bits 31-62, position in bits 0-30). */
+    private static long key(float score, int left) {
+        int bits = Float.floatToIntBits(score);
+        int sortable = bits ^ ((bits >> 31) & 0x7FFFFFFF); // ordered like the float
+        long descending = (~sortable ^ 0x80000000) & 0xFFFFFFFFL; // higher score → smaller, as unsigned
+        return (descending << 31) | left;
+    }
+
+    /** A binary min-heap of longs. */
+    private static final class LongHeap {
+        private long[] a;
+        private int n;
+
+        LongHeap(int capacity) {
+            a = new long[capacity];
+        }
+
+        int size() {
+            return n;
+        }
+
+        void add(long v) {
+            if (n == a.length) {
+                a = Arrays.copyOf(a, n * 2);
+            }
+            int i = n++;
+            while (i > 0) {
+                int p = (i - 1) >>> 1;
+                if (a[p] <= v) {
+                    break;
+                }
+                a[i] = a[p];
+                i = p;
+            }
+            a[i] = v;
+        }
+
+        long poll() {
+            long top = a[0];
+            long v = a[--n];
+            int i = 0;
+            while (true) {
+                int c = 2 * i + 1;
+                if (c >= n) {
+                    break;
+                }
+                if (c + 1 < n && a[c + 1] < a[c]) {
+                    c++;
+                }
+                if (a[c] >= v) {
+                    break;
+                }
+                a[i] = a[c];
+                i = c;
+            }
+            a[i] = v;
+            return top;
         }
     }
 

@@ -3,8 +3,10 @@ package io.specdec.tokenizer;
 /**
  * Text ↔ token ids for one vocabulary. Implementations: {@link SentencePieceBpeTokenizer} (GGUF {@code llama},
  * llama2.c {@code tokenizer.bin}), {@link Gpt2BpeTokenizer} (GGUF {@code gpt2}), {@link HfTokenizer}
- * ({@code tokenizer.json} through DJL's Rust tokenizers). Special tokens in input text are treated as plain text;
- * BOS is added explicitly with {@code addBos}. Implementations are immutable and thread-safe.
+ * ({@code tokenizer.json} through DJL's Rust tokenizers). Control tokens written in input text ({@code <|eot_id|>},
+ * {@code <|im_start|>}) are plain text unless {@code parseSpecial} is asked for (llama.cpp's {@code parse_special});
+ * user-defined added tokens are always matched. BOS is added explicitly with {@code addBos}. Implementations are
+ * immutable and thread-safe.
  */
 public interface Tokenizer {
     /** Number of token ids this tokenizer can produce (ids are {@code 0..vocabSize-1}). */
@@ -12,6 +14,37 @@ public interface Tokenizer {
 
     /** Encodes {@code text}; prepends {@link #bosId()} when {@code addBos} and the vocabulary has one. */
     int[] encode(String text, boolean addBos);
+
+    /**
+     * Encodes {@code text}, matching the vocabulary's control tokens written in it as single tokens when
+     * {@code parseSpecial} (chat templates need this; user text must not get it). The default is for tokenizers
+     * without special tokens.
+     */
+    default int[] encode(String text, boolean addBos, boolean parseSpecial) {
+        return encode(text, addBos);
+    }
+
+    /** The special and added tokens this tokenizer matches in text ({@link SpecialTokens#none()} if none). */
+    default SpecialTokens specialTokens() {
+        return SpecialTokens.none();
+    }
+
+    /**
+     * The ids that end a turn or a generation: EOS, and the vocabulary's end-of-turn / end-of-message tokens
+     * ({@code <|eot_id|>}, {@code <|im_end|>}, {@code <end_of_turn>}…) where it has them. Never empty when the
+     * vocabulary has an EOS.
+     */
+    default int[] endOfGenerationIds() {
+        int[] listed = specialTokens().endOfGeneration();
+        int eos = eosId();
+        if (eos < 0 || java.util.Arrays.binarySearch(listed, eos) >= 0) {
+            return listed;
+        }
+        int[] all = java.util.Arrays.copyOf(listed, listed.length + 1);
+        all[listed.length] = eos;
+        java.util.Arrays.sort(all);
+        return all;
+    }
 
     /** Decodes ids to text, dropping control tokens (BOS/EOS/padding). */
     String decode(int[] ids);
