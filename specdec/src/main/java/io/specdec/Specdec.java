@@ -1,6 +1,13 @@
 package io.specdec;
 
+import io.specdec.chat.ChatMessage;
+import io.specdec.chat.ChatPrompt;
+import io.specdec.chat.ChatTemplate;
+import io.specdec.chat.ChatTemplates;
+import io.specdec.chat.Conversation;
 import io.specdec.generate.AutoregressiveGenerator;
+import io.specdec.generate.GeneratedToken;
+import io.specdec.generate.GenerationResult;
 import io.specdec.generate.Generation;
 import io.specdec.generate.GenerationConfig;
 import io.specdec.generate.TextGenerator;
@@ -47,12 +54,67 @@ public final class Specdec implements TextGenerator, AutoCloseable {
     private final LlamaModel model;
     private final DrafterSetup setup;
     private final TextGenerator generator;
+    private final java.util.function.Function<io.specdec.model.CausalLM, TextGenerator> generatorOn;
+    private final ChatTemplate chatTemplate;
 
-    private Specdec(LoadedModel loaded, LlamaModel model, DrafterSetup setup, TextGenerator generator) {
+    private Specdec(LoadedModel loaded, LlamaModel model, DrafterSetup setup,
+            java.util.function.Function<io.specdec.model.CausalLM, TextGenerator> generatorOn, ChatTemplate chat) {
         this.loaded = loaded;
         this.model = model;
         this.setup = setup;
-        this.generator = generator;
+        this.generatorOn = generatorOn;
+        this.generator = generatorOn.apply(model);
+        this.chatTemplate = chat;
+    }
+
+    /**
+     * The chat template used by {@link #chat} and {@link #conversation()}: the one chosen with
+     * {@link Builder#optChatTemplate(String)}, else the checkpoint's own.
+     *
+     * @throws IllegalStateException (one line) if neither exists
+     */
+    public ChatTemplate chatTemplate() {
+        if (chatTemplate == null) {
+            throw new IllegalStateException(loaded.path() + " has no chat template; choose one with optChatTemplate"
+                    + " (built-in: " + String.join(", ", ChatTemplate.builtinNames()) + ", or a .jinja file) or"
+                    + " --chat-template");
+        }
+        return chatTemplate;
+    }
+
+    /**
+     * Starts a streaming chat reply to {@code messages} (no history kept; see {@link #conversation()}): the template
+     * lays them out, and generation ends at the model's end-of-turn token. Every drafter and controller works as with
+     * {@link #start(String)}.
+     */
+    public Generation startChat(List<ChatMessage> messages) {
+        return start(ChatPrompt.encode(chatTemplate(), tokenizer(), messages, config().addBos()));
+    }
+
+    /** Replies to {@code messages} to the end. */
+    public GenerationResult chat(List<ChatMessage> messages) {
+        try (Generation g = startChat(messages)) {
+            return g.result();
+        }
+    }
+
+    /** Replies to {@code messages}, calling {@code onToken} for each token as it comes. */
+    public GenerationResult chat(List<ChatMessage> messages, java.util.function.Consumer<GeneratedToken> onToken) {
+        try (Generation g = startChat(messages)) {
+            while (g.hasNext()) {
+                onToken.accept(g.next());
+            }
+            return g.result();
+        }
+    }
+
+    /**
+     * A multi-turn conversation that keeps its history and the KV cache of what it has already run, so each turn
+     * prefills only its new tokens. Close it to free that cache (before closing this).
+     */
+    public Conversation conversation() {
+        int ctx = model.config().contextLength();
+        return new Conversation(chatTemplate(), model, generatorOn, config().addBos(), ctx);
     }
 
     /** A builder: {@code set*} required, {@code opt*} optional. */
@@ -122,6 +184,16 @@ public final class Specdec implements TextGenerator, AutoCloseable {
         private final Map<String, String> controllerOptions = new LinkedHashMap<>();
         private List<String> calibration = List.of("Once upon a time");
         private Path cacheDir = Path.of(System.getProperty("java.io.tmpdir"), "specdec-cache");
+        private String chatTemplate;
+
+        /**
+         * The chat template: a built-in name ({@link ChatTemplate#builtinNames()}) or a {@code .jinja} file; default
+         * the checkpoint's own ({@code tokenizer.chat_template}, {@code tokenizer_config.json}).
+         */
+        public Builder optChatTemplate(String nameOrFile) {
+            this.chatTemplate = nameOrFile;
+            return this;
+        }
 
         /** The target checkpoint: a GGUF file, a Hugging Face directory or a llama2.c {@code .bin} (required). */
         public Builder setModel(Path path) {
@@ -236,19 +308,21 @@ public final class Specdec implements TextGenerator, AutoCloseable {
             LlamaModel m = lm.newModel();
             DrafterSetup s = null;
             try {
+                ChatTemplate chat = chatTemplate(lm);
                 if (drafter == null) {
-                    return new Specdec(lm, m, null, AutoregressiveGenerator.builder().setModel(m)
-                            .setTokenizer(lm.tokenizer()).optConfig(cfg).build());
+                    return new Specdec(lm, m, null, t -> AutoregressiveGenerator.builder().setModel(t)
+                            .setTokenizer(lm.tokenizer()).optConfig(cfg).build(), chat);
                 }
                 DrafterEnvironment env = new DrafterEnvironment(m, lm.tokenizer(), calibration, cacheDir, null);
                 s = Drafters.create(drafter, env, options);
                 DrafterSetup setup = s;
-                SpeculativeDecoder d = Speculation.decoder(m, lm.tokenizer(), s.factory(), cfg)
-                        .optControllerFactory(controller == null ? s.controller()
+                java.util.function.Supplier<io.specdec.speculation.CandidateLengthController> controllers =
+                        controller == null ? s.controller()
                                 : io.specdec.speculation.Controllers.create(controller, controllerOptions,
-                                        new io.specdec.speculation.ControllerContext(s, m, cacheDir)))
-                        .optMaxDraft(Math.max(16, s.budget())).build();
-                return new Specdec(lm, m, setup, d);
+                                        new io.specdec.speculation.ControllerContext(s, m, cacheDir));
+                int maxDraft = Math.max(16, s.budget());
+                return new Specdec(lm, m, setup, t -> Speculation.decoder(t, lm.tokenizer(), setup.factory(), cfg)
+                        .optControllerFactory(controllers).optMaxDraft(maxDraft).build(), chat);
             } catch (IOException e) {
                 close(s, m);
                 throw new UncheckedIOException(e.getMessage(), e);
@@ -256,6 +330,24 @@ public final class Specdec implements TextGenerator, AutoCloseable {
                 close(s, m);
                 throw e;
             }
+        }
+
+        private ChatTemplate chatTemplate(LoadedModel lm) {
+            io.specdec.tokenizer.Tokenizer t = lm.tokenizer();
+            String bos = t.bosId() >= 0 ? t.piece(t.bosId()) : "";
+            String eos = t.eosId() >= 0 ? t.piece(t.eosId()) : "";
+            if (chatTemplate == null) {
+                return ChatTemplates.of(lm).orElse(null);
+            }
+            if (chatTemplate.endsWith(".jinja")) {
+                Path f = Path.of(chatTemplate);
+                try {
+                    return ChatTemplate.of(f.toString(), java.nio.file.Files.readString(f), bos, eos);
+                } catch (IOException e) {
+                    throw new IllegalArgumentException(f + ": cannot read the chat template: " + e.getMessage());
+                }
+            }
+            return ChatTemplate.builtin(chatTemplate, bos, eos);
         }
 
         private static void close(DrafterSetup s, LlamaModel m) {

@@ -27,6 +27,8 @@ public final class Generation implements Iterator<GeneratedToken>, AutoCloseable
     private final int[] promptIds;
     private final DecodeStep step;
     private final StreamingDecoder decoder;
+    /** Ids that end the generation when {@code stopAtEos}: EOS and the vocabulary's end-of-turn tokens, sorted. */
+    private final int[] endIds;
     private final ArrayDeque<GeneratedToken> ready = new ArrayDeque<>();
     private final StringBuilder text = new StringBuilder();
     private final double prefillSeconds;
@@ -72,6 +74,7 @@ public final class Generation implements Iterator<GeneratedToken>, AutoCloseable
         this.closer = new StepCloser(step);
         this.cleanable = CLEANER.register(this, closer);
         this.prefillSeconds = (System.nanoTime() - t0) / 1e9;
+        this.endIds = tokenizer.endOfGenerationIds();
         this.decoder = new StreamingDecoder(tokenizer, promptIds.length == 0 ? -1 : promptIds[promptIds.length - 1]);
     }
 
@@ -161,7 +164,7 @@ public final class Generation implements Iterator<GeneratedToken>, AutoCloseable
             return;
         }
         for (int id : toks) {
-            if (config.stopAtEos() && id == tokenizer.eosId()) {
+            if (config.stopAtEos() && Arrays.binarySearch(endIds, id) >= 0) {
                 finish(FinishReason.EOS);
                 return;
             }

@@ -8,7 +8,8 @@ import java.util.List;
  *
  * @param maxNewTokens stop after this many generated tokens (default 256)
  * @param stopStrings stop when the generated text contains any of these (the text is cut before it); default none
- * @param stopAtEos stop at the tokenizer's EOS token (default true)
+ * @param stopAtEos stop at the tokenizer's end-of-generation ids: EOS and end-of-turn tokens such as {@code <|eot_id|>}
+ *     ({@link io.specdec.tokenizer.Tokenizer#endOfGenerationIds()}; default true)
  * @param addBos prepend BOS to the prompt (default true)
  * @param sampling token selection (default greedy)
  */

@@ -117,6 +117,24 @@ public final class KvCache implements AutoCloseable {
         length = n;
     }
 
+    /**
+     * Sets the length back to {@code n} positions whose keys and values the caller knows are still in the slots
+     * (a conversation's retained prefix, after {@link #truncate} hid them).
+     */
+    void restore(int n) {
+        if (n < 0 || n > capacity) {
+            throw new IllegalArgumentException("restore(" + n + ") outside 0.." + capacity);
+        }
+        length = n;
+    }
+
+    private boolean pinned;
+
+    /** While pinned, {@link #close()} keeps the memory (an owner that outlives one generation frees it later). */
+    void pin(boolean on) {
+        pinned = on;
+    }
+
     /** Empties the cache (keeps the allocation). */
     public void clear() {
         length = 0;
@@ -218,7 +236,7 @@ public final class KvCache implements AutoCloseable {
 
     @Override
     public void close() {
-        if (manager != null) {
+        if (manager != null && !pinned) {
             manager.close();
         }
     }
