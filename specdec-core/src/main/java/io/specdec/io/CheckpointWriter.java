@@ -43,6 +43,10 @@ public final class CheckpointWriter {
         cfg.put("max_position_embeddings", c.contextLength());
         cfg.put("rms_norm_eps", c.rmsEps());
         cfg.put("rope_theta", c.ropeTheta());
+        io.specdec.model.RopeScaling rs = c.ropeScaling();
+        if (!rs.type().equals("none")) {
+            cfg.put("rope_scaling", hfRopeScaling(rs));
+        }
         cfg.put("tie_word_embeddings", w.output() == null);
         cfg.put("bos_token_id", c.bosId());
         cfg.put("eos_token_id", c.eosId());
@@ -128,6 +132,7 @@ public final class CheckpointWriter {
         g.putMetadata("llama.rope.dimension_count", c.headDim());
         g.putMetadata("llama.attention.layer_norm_rms_epsilon", c.rmsEps());
         g.putMetadata("llama.rope.freq_base", c.ropeTheta());
+        putRopeScaling(g, c);
         if (tokenizer != null) {
             int v = tokenizer.vocabSize();
             String[] pieces = new String[v];
@@ -220,5 +225,76 @@ public final class CheckpointWriter {
             }
             out.flush();
         });
+    }
+
+    /** config.json's {@code rope_scaling} for a scaling (transformers' names). */
+    private static Map<String, Object> hfRopeScaling(io.specdec.model.RopeScaling rs) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        switch (rs.type()) {
+            case "linear":
+                m.put("rope_type", "linear");
+                m.put("factor", rs.factor());
+                break;
+            case "llama3":
+                m.put("rope_type", "llama3");
+                m.put("factor", rs.factor());
+                m.put("original_max_position_embeddings", rs.originalContext());
+                m.put("low_freq_factor", rs.lowFreqFactor());
+                m.put("high_freq_factor", rs.highFreqFactor());
+                break;
+            case "yarn":
+                m.put("rope_type", "yarn");
+                m.put("factor", rs.factor());
+                m.put("original_max_position_embeddings", rs.originalContext());
+                m.put("beta_fast", rs.betaFast());
+                m.put("beta_slow", rs.betaSlow());
+                if (rs.attention() > 0) {
+                    m.put("attention_factor", rs.attention());
+                }
+                break;
+            default:
+                throw new IllegalArgumentException("RoPE frequency factors (GGUF rope_freqs) have no config.json form;"
+                        + " write GGUF instead");
+        }
+        return m;
+    }
+
+    /**
+     * GGUF's form of the scaling: llama.cpp's keys for linear and yarn; Llama-3's scaling as the per-frequency
+     * divisors tensor {@code rope_freqs.weight} that llama.cpp's converter writes.
+     */
+    private static void putRopeScaling(GgufWriter g, LlamaConfig c) {
+        io.specdec.model.RopeScaling rs = c.ropeScaling();
+        switch (rs.type()) {
+            case "none":
+                return;
+            case "linear":
+                g.putMetadata("llama.rope.scaling.type", "linear");
+                g.putMetadata("llama.rope.scaling.factor", (float) rs.factor());
+                return;
+            case "yarn":
+                g.putMetadata("llama.rope.scaling.type", "yarn");
+                g.putMetadata("llama.rope.scaling.factor", (float) rs.factor());
+                g.putMetadata("llama.rope.scaling.original_context_length", rs.originalContext());
+                g.putMetadata("llama.rope.scaling.yarn_beta_fast", (float) rs.betaFast());
+                g.putMetadata("llama.rope.scaling.yarn_beta_slow", (float) rs.betaSlow());
+                if (rs.attention() > 0) {
+                    g.putMetadata("llama.rope.scaling.attn_factor", (float) rs.attention());
+                }
+                return;
+            default: {
+                int half = c.headDim() / 2;
+                double[] base = new double[half];
+                for (int j = 0; j < half; j++) {
+                    base[j] = (float) (1.0 / Math.pow(c.ropeTheta(), (2 * j) / (double) c.headDim()));
+                }
+                double[] inv = rs.apply(c.ropeTheta(), c.headDim(), base);
+                float[] div = new float[half];
+                for (int j = 0; j < half; j++) {
+                    div[j] = (float) (base[j] / inv[j]);
+                }
+                g.putTensor("rope_freqs.weight", new long[] {half}, div);
+            }
+        }
     }
 }

@@ -66,9 +66,47 @@ public final class GgufLoader {
                     heads, kvHeads, headDim, vocab, intKey(g, arch + ".context_length"),
                     (float) g.getDouble(arch + ".attention.layer_norm_rms_epsilon", 1e-5),
                     (float) g.getDouble(arch + ".rope.freq_base", 10000.0), g.find("output.weight") == null,
-                    arch.equals("qwen2"), bos, eos);
+                    arch.equals("qwen2"), bos, eos, ropeScaling(g, arch));
         } catch (IllegalArgumentException e) {
             throw new CheckpointException(g.path() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * RoPE scaling from GGUF: {@code <arch>.rope.scaling.type} ({@code none}, {@code linear}, {@code yarn}) with
+     * {@code .factor} (or the older {@code <arch>.rope.scale_linear}), {@code .original_context_length},
+     * {@code .yarn_beta_fast}/{@code .yarn_beta_slow} and {@code .attn_factor}; Llama-3.1 files carry the llama3
+     * scaling as per-frequency divisors in the {@code rope_freqs.weight} tensor (as llama.cpp's converter writes them).
+     */
+    static io.specdec.model.RopeScaling ropeScaling(GgufFile g, String arch) {
+        String p = arch + ".rope.scaling.";
+        String type = g.getString(p + "type", g.has(arch + ".rope.scale_linear") ? "linear" : "none");
+        try {
+            TensorInfo freqs = g.find("rope_freqs.weight");
+            if (freqs != null) {
+                if (!type.equals("none")) {
+                    throw new CheckpointException(g.path() + ": both rope_freqs.weight and " + p + "type = '" + type
+                            + "'; expected one of them");
+                }
+                return io.specdec.model.RopeScaling.factors(g.readFloats(freqs));
+            }
+            switch (type) {
+                case "none":
+                    return io.specdec.model.RopeScaling.NONE;
+                case "linear": // the factor (e.g. 4), under its newer key or the older scale_linear
+                    return io.specdec.model.RopeScaling.linear(g.getDouble(p + "factor",
+                            g.getDouble(arch + ".rope.scale_linear", 1)));
+                case "yarn":
+                    return io.specdec.model.RopeScaling.yarn(g.getDouble(p + "factor", 1),
+                            (int) g.getLong(p + "original_context_length", 0), g.getDouble(p + "yarn_beta_fast", 32),
+                            g.getDouble(p + "yarn_beta_slow", 1), g.has(p + "attn_factor")
+                                    ? g.getDouble(p + "attn_factor", 1) : 0);
+                default:
+                    throw new CheckpointException(g.path() + ": " + p + "type = '" + type + "' is not supported"
+                            + " (supported: none, linear, yarn, and rope_freqs.weight)");
+            }
+        } catch (IllegalArgumentException e) {
+            throw new CheckpointException(g.path() + ": rope scaling: " + e.getMessage(), e);
         }
     }
 

@@ -117,10 +117,6 @@ public final class HfLoader {
             throw new CheckpointException(configJson + ": unsupported model_type '" + type
                     + "' (supported: llama, mistral, qwen2)");
         }
-        if (o.has("rope_scaling") && !o.get("rope_scaling").isJsonNull()) {
-            throw new CheckpointException(configJson + ": rope_scaling " + o.get("rope_scaling")
-                    + " is not supported yet");
-        }
         int dim = r.integer("hidden_size", null, 1, 1 << 16);
         int heads = r.integer("num_attention_heads", null, 1, 1 << 10);
         int kv = r.integer("num_key_value_heads", heads, 1, heads);
@@ -135,13 +131,72 @@ public final class HfLoader {
                     r.integer("num_hidden_layers", null, 1, 1 << 10), heads, kv, headDim,
                     r.integer("vocab_size", null, 1, 1 << 22), r.integer("max_position_embeddings", 2048, 1, 1 << 24),
                     r.number("rms_norm_eps", 1e-6f, 0f, 1f), r.number("rope_theta", 10000f, 1f, 1e12f), tied,
-                    type.equals("qwen2"), r.tokenId("bos_token_id"), r.tokenId("eos_token_id"));
+                    type.equals("qwen2"), r.tokenId("bos_token_id"), r.tokenId("eos_token_id"),
+                    ropeScaling(configJson, o, r.integer("max_position_embeddings", 2048, 1, 1 << 24)));
         } catch (IllegalArgumentException e) {
             throw new CheckpointException(configJson + ": " + e.getMessage(), e);
         }
     }
 
     /** Typed, range-checked reads of one JSON object; errors name the file and key. */
+    /**
+     * {@code rope_scaling} of config.json: {@code null}/absent or type {@code default} → none; {@code linear},
+     * {@code llama3} and {@code yarn} with their parameters (transformers' names and defaults); anything else is an
+     * error naming the key and the supported types.
+     */
+    static io.specdec.model.RopeScaling ropeScaling(Path configJson, JsonObject o, int maxPositions) {
+        if (!o.has("rope_scaling") || o.get("rope_scaling").isJsonNull()) {
+            return io.specdec.model.RopeScaling.NONE;
+        }
+        if (!o.get("rope_scaling").isJsonObject()) {
+            throw new CheckpointException(configJson + ": rope_scaling: expected an object, found "
+                    + o.get("rope_scaling"));
+        }
+        JsonObject rs = o.getAsJsonObject("rope_scaling");
+        ConfigReader r = new ConfigReader(configJson, rs);
+        String type = rs.has("rope_type") ? r.string("rope_type", null) : r.string("type", "default");
+        if (!type.equals("default") && !rs.has("factor")) {
+            throw new CheckpointException(configJson + ": rope_scaling of type '" + type + "' has no 'factor'");
+        }
+        try {
+            switch (type) {
+                case "default":
+                    return io.specdec.model.RopeScaling.NONE;
+                case "linear":
+                    return io.specdec.model.RopeScaling.linear(r.number("factor", Float.NaN, 1f, 1e6f));
+                case "llama3":
+                    return io.specdec.model.RopeScaling.llama3(r.number("factor", Float.NaN, 1f, 1e6f),
+                            r.integer("original_max_position_embeddings", null, 1, 1 << 24),
+                            r.number("low_freq_factor", 1f, 1e-6f, 1e6f), r.number("high_freq_factor", 4f, 1e-6f,
+                                    1e6f));
+                case "yarn": {
+                    float factor = r.number("factor", Float.NaN, 1f, 1e6f);
+                    double attention = 0;
+                    if (rs.has("attention_factor") && !rs.get("attention_factor").isJsonNull()) {
+                        attention = r.number("attention_factor", Float.NaN, 1e-6f, 1e6f);
+                    } else if (rs.has("mscale") && rs.has("mscale_all_dim")) {
+                        float ms = r.number("mscale", 1f, 0f, 1e6f);
+                        float all = r.number("mscale_all_dim", 0f, 0f, 1e6f);
+                        attention = yarnMscale(factor, ms) / yarnMscale(factor, all);
+                    }
+                    return io.specdec.model.RopeScaling.yarn(factor,
+                            r.integer("original_max_position_embeddings", maxPositions, 1, 1 << 24),
+                            r.number("beta_fast", 32f, 1e-6f, 1e6f), r.number("beta_slow", 1f, 1e-6f, 1e6f),
+                            attention);
+                }
+                default:
+                    throw new CheckpointException(configJson + ": rope_scaling type '" + type + "' is not supported"
+                            + " (supported: default, linear, llama3, yarn)");
+            }
+        } catch (IllegalArgumentException e) {
+            throw new CheckpointException(configJson + ": rope_scaling: " + e.getMessage(), e);
+        }
+    }
+
+    private static double yarnMscale(double scale, double mscale) {
+        return scale <= 1 ? 1 : 0.1 * mscale * Math.log(scale) + 1;
+    }
+
     private record ConfigReader(Path file, JsonObject o) {
         private CheckpointException bad(String key, String expected) {
             String found = o.has(key) ? String.valueOf(o.get(key)) : "nothing";

@@ -17,6 +17,7 @@ package io.specdec.model;
  * @param qkvBias true when q/k/v projections carry a bias (Qwen2)
  * @param bosId beginning-of-sequence token id (-1 if none)
  * @param eosId end-of-sequence token id (-1 if none)
+ * @param ropeScaling how RoPE is stretched beyond the training context ({@link RopeScaling#NONE} if not)
  */
 public record LlamaConfig(
         int dim,
@@ -32,7 +33,16 @@ public record LlamaConfig(
         boolean tiedEmbeddings,
         boolean qkvBias,
         int bosId,
-        int eosId) {
+        int eosId,
+        RopeScaling ropeScaling) {
+
+    /** A config without RoPE scaling. */
+    public LlamaConfig(int dim, int hiddenDim, int layers, int heads, int kvHeads, int headDim, int vocabSize,
+            int contextLength, float rmsEps, float ropeTheta, boolean tiedEmbeddings, boolean qkvBias, int bosId,
+            int eosId) {
+        this(dim, hiddenDim, layers, heads, kvHeads, headDim, vocabSize, contextLength, rmsEps, ropeTheta,
+                tiedEmbeddings, qkvBias, bosId, eosId, RopeScaling.NONE);
+    }
 
     /** Checks that the numbers describe a buildable model; throws naming the offending field. */
     public LlamaConfig {
@@ -47,6 +57,9 @@ public record LlamaConfig(
         require(contextLength > 0 && contextLength <= 1 << 22, "contextLength", contextLength);
         require(rmsEps > 0 && rmsEps < 1, "rmsEps", rmsEps);
         require(ropeTheta > 0, "ropeTheta", ropeTheta);
+        if (ropeScaling == null) {
+            ropeScaling = RopeScaling.NONE;
+        }
     }
 
     private static void require(boolean ok, String field, Object value) {
@@ -75,6 +88,12 @@ public record LlamaConfig(
     /** A copy with another context length (e.g. to cap a 128K-context model's cache). */
     public LlamaConfig withContextLength(int n) {
         return new LlamaConfig(dim, hiddenDim, layers, heads, kvHeads, headDim, vocabSize, n, rmsEps, ropeTheta,
-                tiedEmbeddings, qkvBias, bosId, eosId);
+                tiedEmbeddings, qkvBias, bosId, eosId, ropeScaling);
+    }
+
+    /** A copy with another RoPE scaling. */
+    public LlamaConfig withRopeScaling(RopeScaling r) {
+        return new LlamaConfig(dim, hiddenDim, layers, heads, kvHeads, headDim, vocabSize, contextLength, rmsEps,
+                ropeTheta, tiedEmbeddings, qkvBias, bosId, eosId, r);
     }
 }

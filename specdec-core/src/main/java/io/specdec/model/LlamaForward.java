@@ -50,18 +50,26 @@ public final class LlamaForward {
     /**
      * The RoPE angles of every position: {@code {cos, sin}}, each {@code [context, headDim/2]} row-major; pair i of a
      * head turns by {@code position · theta^(-2i/headDim)}, in llama2.c's float math ({@code 1.0f / powf(theta, 2i /
-     * (float) hd)}), which the golden outputs were made with.
+     * (float) hd)}), which the golden outputs were made with; then stretched by the config's {@link RopeScaling}
+     * (inverse frequencies rescaled; yarn also multiplies cos and sin by its attention factor).
      */
     static float[][] ropeTables(LlamaConfig c) {
         int half = c.headDim() / 2;
         float[] cos = new float[c.contextLength() * half];
         float[] sin = new float[cos.length];
+        double[] base = new double[half];
         for (int j = 0; j < half; j++) {
-            float inv = (float) (1.0 / Math.pow(c.ropeTheta(), (2 * j) / (double) c.headDim()));
+            base[j] = (float) (1.0 / Math.pow(c.ropeTheta(), (2 * j) / (double) c.headDim()));
+        }
+        RopeScaling rs = c.ropeScaling();
+        double[] inv = rs.apply(c.ropeTheta(), c.headDim(), base);
+        double m = rs.attentionFactor();
+        for (int j = 0; j < half; j++) {
+            float f = (float) inv[j];
             for (int p = 0; p < c.contextLength(); p++) {
-                float a = p * inv;
-                cos[p * half + j] = (float) Math.cos(a);
-                sin[p * half + j] = (float) Math.sin(a);
+                float a = p * f;
+                cos[p * half + j] = (float) (Math.cos(a) * m);
+                sin[p * half + j] = (float) (Math.sin(a) * m);
             }
         }
         return new float[][] {cos, sin};

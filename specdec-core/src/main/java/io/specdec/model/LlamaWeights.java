@@ -124,6 +124,11 @@ public record LlamaWeights(
         return new LlamaWeights(config.withContextLength(n), layout, embedding, layers, finalNorm, output);
     }
 
+    /** The same weights with another RoPE scaling. */
+    public LlamaWeights withRopeScaling(RopeScaling r) {
+        return new LlamaWeights(config.withRopeScaling(r), layout, embedding, layers, finalNorm, output);
+    }
+
     /** The LM head: {@link #output} or, when tied, the embedding. */
     public float[] lmHead() {
         return output != null ? output : embedding;
