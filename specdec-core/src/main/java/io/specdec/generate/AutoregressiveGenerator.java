@@ -79,6 +79,8 @@ public final class AutoregressiveGenerator implements TextGenerator {
         private int length;
         private float[] logits;
         private int pending = -1;
+        private final boolean keepLogits;
+        private float[] lastRow;
 
         ArStep(CausalLM model, int[] prompt, GenerationConfig cfg) {
             this.model = model;
@@ -86,6 +88,7 @@ public final class AutoregressiveGenerator implements TextGenerator {
             this.sampler = new TokenSampler(cfg.sampling());
             this.history = Arrays.copyOf(prompt, prompt.length + 64);
             this.length = prompt.length;
+            this.keepLogits = cfg.logprobs() > 0;
             try {
                 ForwardResult r = model.forward(cache, prompt, ForwardOptions.LAST_ROW);
                 logits = r.row(r.rows() - 1);
@@ -104,6 +107,9 @@ public final class AutoregressiveGenerator implements TextGenerator {
                 ForwardResult r = model.forward(cache, new int[] {pending}, ForwardOptions.LAST_ROW);
                 logits = r.logits();
             }
+            if (keepLogits) {
+                lastRow = logits.clone();
+            }
             int id = sampler.next(logits, history, length);
             if (length == history.length) {
                 history = Arrays.copyOf(history, length * 2);
@@ -111,6 +117,11 @@ public final class AutoregressiveGenerator implements TextGenerator {
             history[length++] = id;
             pending = id;
             return new int[] {id};
+        }
+
+        @Override
+        public float[][] lastLogits() {
+            return lastRow == null ? null : new float[][] {lastRow};
         }
 
         @Override

@@ -13,6 +13,14 @@ public interface DecodeStep extends AutoCloseable {
      */
     int[] next(int max);
 
+    /**
+     * The target's logits row each token of the last {@link #next} call was chosen from (one row per token, in
+     * order), or null when the step does not keep them; kept only when the config asks for log-probabilities.
+     */
+    default float[][] lastLogits() {
+        return null;
+    }
+
     /** Speculation metrics so far, or {@code null} for autoregressive decoding. */
     default io.specdec.generate.SpeculationStats speculationStats() {
         return null;

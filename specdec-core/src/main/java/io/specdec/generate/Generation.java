@@ -27,6 +27,8 @@ public final class Generation implements Iterator<GeneratedToken>, AutoCloseable
     private final int[] promptIds;
     private final DecodeStep step;
     private final StreamingDecoder decoder;
+    private TokenLogprobs pendingLogprobs;
+    private final java.util.List<TokenLogprobs> logprobs = new java.util.ArrayList<>();
     /** Ids that end the generation when {@code stopAtEos}: EOS and the vocabulary's end-of-turn tokens, sorted. */
     private final int[] endIds;
     private final ArrayDeque<GeneratedToken> ready = new ArrayDeque<>();
@@ -163,7 +165,10 @@ public final class Generation implements Iterator<GeneratedToken>, AutoCloseable
             finish(FinishReason.CONTEXT_FULL);
             return;
         }
-        for (int id : toks) {
+        float[][] rows = config.logprobs() > 0 ? step.lastLogits() : null;
+        for (int k = 0; k < toks.length; k++) {
+            int id = toks[k];
+            pendingLogprobs = rows != null && k < rows.length ? TokenLogprobs.of(rows[k], id, config.logprobs()) : null;
             if (config.stopAtEos() && Arrays.binarySearch(endIds, id) >= 0) {
                 finish(FinishReason.EOS);
                 return;
@@ -219,7 +224,10 @@ public final class Generation implements Iterator<GeneratedToken>, AutoCloseable
         int end = Math.max(upTo, emittedChars);
         String piece = text.substring(emittedChars, end);
         emittedChars = end;
-        ready.add(new GeneratedToken(id, piece, count - 1));
+        ready.add(new GeneratedToken(id, piece, count - 1, pendingLogprobs));
+        if (pendingLogprobs != null) {
+            logprobs.add(pendingLogprobs);
+        }
     }
 
     private void finish(FinishReason reason) {
@@ -231,7 +239,8 @@ public final class Generation implements Iterator<GeneratedToken>, AutoCloseable
             text.append(decoder.flush());
             if (text.length() > emittedChars && !ready.isEmpty()) {
                 GeneratedToken last = ready.pollLast();
-                ready.add(new GeneratedToken(last.id(), last.text() + text.substring(emittedChars), last.index()));
+                ready.add(new GeneratedToken(last.id(), last.text() + text.substring(emittedChars), last.index(),
+                        last.logprobs()));
                 emittedChars = text.length();
             }
         }
@@ -245,7 +254,7 @@ public final class Generation implements Iterator<GeneratedToken>, AutoCloseable
         }
         return new GenerationResult(promptIds.clone(), Arrays.copyOf(ids, count), text.toString(), finish,
                 new GenerationStats(promptIds.length, count, prefillSeconds, decodeNanos / 1e9),
-                step.speculationStats());
+                step.speculationStats(), java.util.List.copyOf(logprobs));
     }
 
     /** The finish reason, or null while running. */

@@ -12,9 +12,17 @@ import java.util.List;
  *     ({@link io.specdec.tokenizer.Tokenizer#endOfGenerationIds()}; default true)
  * @param addBos prepend BOS to the prompt (default true)
  * @param sampling token selection (default greedy)
+ * @param logprobs how many top log-probabilities to report per generated token (0, the default: none; at most 20)
  */
 public record GenerationConfig(
-        int maxNewTokens, List<String> stopStrings, boolean stopAtEos, boolean addBos, SamplingConfig sampling) {
+        int maxNewTokens, List<String> stopStrings, boolean stopAtEos, boolean addBos, SamplingConfig sampling,
+        int logprobs) {
+
+    /** A config without log-probabilities. */
+    public GenerationConfig(int maxNewTokens, List<String> stopStrings, boolean stopAtEos, boolean addBos,
+            SamplingConfig sampling) {
+        this(maxNewTokens, stopStrings, stopAtEos, addBos, sampling, 0);
+    }
 
     public GenerationConfig {
         if (maxNewTokens < 1) {
@@ -28,6 +36,9 @@ public record GenerationConfig(
         }
         if (sampling == null) {
             throw new IllegalArgumentException("sampling config is required");
+        }
+        if (logprobs < 0 || logprobs > 20) {
+            throw new IllegalArgumentException("logprobs must be in 0..20, found " + logprobs);
         }
     }
 
@@ -43,11 +54,12 @@ public record GenerationConfig(
     /** A builder starting from this config's values. */
     public Builder toBuilder() {
         return builder().optMaxNewTokens(maxNewTokens).optStopStrings(stopStrings).optStopAtEos(stopAtEos)
-                .optAddBos(addBos).optSampling(sampling);
+                .optAddBos(addBos).optSampling(sampling).optLogprobs(logprobs);
     }
 
     /** Builder; every field optional. */
     public static final class Builder {
+        private int logprobs;
         private int maxNewTokens = 256;
         private List<String> stopStrings = List.of();
         private boolean stopAtEos = true;
@@ -79,8 +91,14 @@ public record GenerationConfig(
             return this;
         }
 
+        /** Top log-probabilities per generated token (0..20; default 0 = none). */
+        public Builder optLogprobs(int n) {
+            this.logprobs = n;
+            return this;
+        }
+
         public GenerationConfig build() {
-            return new GenerationConfig(maxNewTokens, stopStrings, stopAtEos, addBos, sampling);
+            return new GenerationConfig(maxNewTokens, stopStrings, stopAtEos, addBos, sampling, logprobs);
         }
     }
 }

@@ -121,6 +121,7 @@ public final class SpeculativeDecoder implements io.specdec.generate.TextGenerat
         private final TokenSampler sampler;
         private final SpeculationStats.Recorder recorder = new SpeculationStats.Recorder();
         private OutputRequest outputs;
+        private float[][] lastRows;
         private int[] history;
         private int length;
 
@@ -233,6 +234,16 @@ public final class SpeculativeDecoder implements io.specdec.generate.TextGenerat
                     emitted[i] = tree.token(acc.acceptedNodes()[i]);
                 }
                 emitted[emitted.length - 1] = acc.nextToken();
+                if (config.logprobs() > 0) {
+                    float[] all = verified.logits();
+                    int vocab = verifier.vocabSize();
+                    lastRows = new float[emitted.length][];
+                    for (int i = 0; i < emitted.length; i++) {
+                        int parent = i == 0 ? -1 : acc.acceptedNodes()[i - 1];
+                        int off = layout.logitsOffset(parent, vocab);
+                        lastRows[i] = Arrays.copyOfRange(all, off, off + vocab);
+                    }
+                }
                 for (int id : emitted) {
                     if (length == history.length) {
                         history = Arrays.copyOf(history, length * 2);
@@ -267,6 +278,11 @@ public final class SpeculativeDecoder implements io.specdec.generate.TextGenerat
         @Override
         public SpeculationStats speculationStats() {
             return recorder.snapshot();
+        }
+
+        @Override
+        public float[][] lastLogits() {
+            return lastRows;
         }
 
         @Override
