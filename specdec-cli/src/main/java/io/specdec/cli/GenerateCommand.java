@@ -47,11 +47,34 @@ final class GenerateCommand extends Subcommand {
     @Option(names = "--prompt", paramLabel = "TEXT", description = "default: empty (BOS only)")
     String prompt = "";
 
+    @Option(names = {"--prompt-file", "-f"}, paramLabel = "FILE", description = "read the prompt from a UTF-8 file"
+            + " (- for standard input) instead of --prompt")
+    Path promptFile;
+
+    @Option(names = "--chat", description = "treat the prompt as a user message and answer it with the model's chat"
+            + " template (stops at the end of the assistant's turn)")
+    boolean chat;
+
+    @Option(names = "--system", paramLabel = "TEXT", description = "with --chat: a system message first")
+    String system;
+
+    @Option(names = "--chat-template", paramLabel = "NAME|FILE", description = "the chat template: a built-in"
+            + " (chatml, llama3, llama2, mistral, gemma, phi3) or a .jinja file; default the model's own")
+    String chatTemplate;
+
+    @Option(names = {"--ctx-size", "-c"}, paramLabel = "N", description = "context positions (KV cache limit);"
+            + " default the model's context length")
+    Integer ctxSize;
+
+    @Option(names = "--logprobs", paramLabel = "N", description = "with --json: the target's top-N log-probabilities"
+            + " for every generated token (0..20; default 0)")
+    int logprobs;
+
     @Option(names = "--max-tokens", paramLabel = "N", description = "new tokens at most; default 256")
     int maxTokens = 256;
 
-    @Option(names = "--stop", paramLabel = "TEXT", description = "stop when the output contains this")
-    String stop;
+    @Option(names = "--stop", paramLabel = "TEXT", description = "stop when the output contains this (repeatable)")
+    List<String> stop = new java.util.ArrayList<>();
 
     @Option(names = "--no-bos", description = "do not prepend BOS")
     boolean noBos;
@@ -78,6 +101,29 @@ final class GenerateCommand extends Subcommand {
         }
         if (warmup < 0) {
             throw new CommandLine.ParameterException(cl, "--warmup must be >= 0, found " + warmup);
+        }
+        if (logprobs < 0 || logprobs > 20) {
+            throw new CommandLine.ParameterException(cl, "--logprobs must be in 0..20, found " + logprobs);
+        }
+        if (ctxSize != null && ctxSize < 1) {
+            throw new CommandLine.ParameterException(cl, "--ctx-size must be >= 1, found " + ctxSize);
+        }
+        if (promptFile != null) {
+            if (cl.getParseResult().hasMatchedOption("--prompt")) {
+                throw new CommandLine.ParameterException(cl, "give the prompt with one of --prompt and --prompt-file");
+            }
+            prompt = promptFile.toString().equals("-")
+                    ? new String(main.in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8)
+                    : String.join("\n", Subcommand.textLines(promptFile));
+        }
+        if (!chat && (system != null || chatTemplate != null)) {
+            throw new CommandLine.ParameterException(cl, (system != null ? "--system" : "--chat-template")
+                    + " needs --chat");
+        }
+        for (String s : stop) {
+            if (s.isEmpty()) {
+                throw new CommandLine.ParameterException(cl, "--stop must not be empty");
+            }
         }
         if (model == null) {
             model = DemoModels.target();
@@ -107,7 +153,7 @@ final class GenerateCommand extends Subcommand {
         }
         SamplingConfig sampling = samplingOptions.build(cl);
         GenerationConfig cfg = GenerationConfig.builder().optMaxNewTokens(maxTokens)
-                .optStopStrings(stop == null ? List.of() : List.of(stop)).optAddBos(!noBos).optSampling(sampling)
+                .optStopStrings(stop).optAddBos(!noBos).optSampling(sampling).optLogprobs(logprobs)
                 .build();
         PrintStream out = main.out;
         PrintStream err = main.err;
@@ -115,7 +161,13 @@ final class GenerateCommand extends Subcommand {
         if (lm.tokenizer() == null) {
             throw new IllegalArgumentException(model + ": the checkpoint has no tokenizer");
         }
-        try (LlamaModel m = lm.newModel()) {
+        if (ctxSize != null && ctxSize > lm.config().contextLength()) {
+            err.println("note: --ctx-size " + ctxSize + " exceeds the model's trained context of "
+                    + lm.config().contextLength() + " positions: RoPE runs past its trained range");
+        }
+        try (LlamaModel m = ctxSize == null ? lm.newModel() : lm.newModel(io.specdec.model.Kernels.requested(),
+                ctxSize)) {
+            int[] promptIds = chat ? chatPrompt(lm, cfg) : lm.tokenizer().encode(prompt, cfg.addBos());
             AutoregressiveGenerator plain = AutoregressiveGenerator.builder().setModel(m).setTokenizer(lm.tokenizer())
                     .optConfig(cfg).build();
             List<DrafterSetup> setups = drafting.setups(cl, drafters, m, lm.tokenizer(), List.of(prompt),
@@ -138,15 +190,18 @@ final class GenerateCommand extends Subcommand {
                     gen = b.build();
                 }
                 for (int i = 0; i < warmup; i++) {
-                    gen.generate(prompt);
+                    gen.start(promptIds).result();
                     if (compare) {
-                        plain.generate(prompt);
+                        plain.start(promptIds).result();
                     }
                 }
-                GenerationResult r = stream(gen, out);
-                GenerationResult base = compare ? plain.generate(prompt) : null;
+                GenerationResult r = stream(gen, promptIds, out);
+                GenerationResult base = compare ? plain.start(promptIds).result() : null;
                 if (json) {
                     Map<String, Object> o = toJson(prompt, r);
+                    if (logprobs > 0) {
+                        o.put("logprobs", logprobsJson(r, lm.tokenizer()));
+                    }
                     if (base != null) {
                         o.put("plain", toJson(prompt, base).get("stats"));
                         o.put("speedup", r.stats().tokensPerSecond() / base.stats().tokensPerSecond());
@@ -179,9 +234,61 @@ final class GenerateCommand extends Subcommand {
         return 0;
     }
 
-    private GenerationResult stream(TextGenerator gen, PrintStream out) {
-        try (Generation g = gen.start(prompt)) {
-            if (!json) {
+    /** The chat prompt: the system and user messages through the chosen (or the model's own) template. */
+    private int[] chatPrompt(LoadedModel lm, GenerationConfig cfg) throws java.io.IOException {
+        io.specdec.chat.ChatTemplate t = chatTemplate(lm, chatTemplate);
+        List<io.specdec.chat.ChatMessage> msgs = new java.util.ArrayList<>();
+        if (system != null) {
+            msgs.add(io.specdec.chat.ChatMessage.system(system));
+        }
+        msgs.add(io.specdec.chat.ChatMessage.user(prompt));
+        return io.specdec.chat.ChatPrompt.encode(t, lm.tokenizer(), msgs, cfg.addBos());
+    }
+
+    /** The template named by {@code choice} (built-in or .jinja file), else the checkpoint's own; one-line errors. */
+    static io.specdec.chat.ChatTemplate chatTemplate(LoadedModel lm, String choice) throws java.io.IOException {
+        io.specdec.tokenizer.Tokenizer tok = lm.tokenizer();
+        String bos = tok.bosId() >= 0 ? tok.piece(tok.bosId()) : "";
+        String eos = tok.eosId() >= 0 ? tok.piece(tok.eosId()) : "";
+        if (choice == null) {
+            return io.specdec.chat.ChatTemplates.of(lm).orElseThrow(() -> new IllegalArgumentException(lm.path()
+                    + " has no chat template; choose one with --chat-template (built-in: "
+                    + String.join(", ", io.specdec.chat.ChatTemplate.builtinNames()) + ", or a .jinja file)"));
+        }
+        if (choice.endsWith(".jinja")) {
+            Path f = Path.of(choice);
+            return io.specdec.chat.ChatTemplate.of(f.toString(), String.join("\n", Subcommand.textLines(f)), bos,
+                    eos);
+        }
+        return io.specdec.chat.ChatTemplate.builtin(choice, bos, eos);
+    }
+
+    /** Per generated token: id, piece, logprob and the top alternatives (OpenAI's {@code logprobs.content}). */
+    static List<Map<String, Object>> logprobsJson(GenerationResult r, io.specdec.tokenizer.Tokenizer tok) {
+        List<Map<String, Object>> out = new java.util.ArrayList<>();
+        for (int i = 0; i < r.logprobs().size(); i++) {
+            io.specdec.generate.TokenLogprobs lp = r.logprobs().get(i);
+            Map<String, Object> t = new LinkedHashMap<>();
+            t.put("id", r.ids()[i]);
+            t.put("token", tok.piece(r.ids()[i]));
+            t.put("logprob", lp.logprob());
+            List<Map<String, Object>> top = new java.util.ArrayList<>();
+            for (int k = 0; k < lp.topIds().length; k++) {
+                Map<String, Object> a = new LinkedHashMap<>();
+                a.put("id", lp.topIds()[k]);
+                a.put("token", tok.piece(lp.topIds()[k]));
+                a.put("logprob", lp.topLogprobs()[k]);
+                top.add(a);
+            }
+            t.put("top_logprobs", top);
+            out.add(t);
+        }
+        return out;
+    }
+
+    private GenerationResult stream(TextGenerator gen, int[] promptIds, PrintStream out) {
+        try (Generation g = gen.start(promptIds)) {
+            if (!json && !chat) {
                 out.print(prompt);
                 out.flush();
             }

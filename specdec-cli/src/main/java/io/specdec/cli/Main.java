@@ -21,8 +21,9 @@ import picocli.CommandLine.Command;
         subcommands = {GenerateCommand.class, BenchCommand.class, ConvertCommand.class, InspectCommand.class,
             SoakCommand.class, FuzzCommand.class, SampleCommand.class, TrainDraftCommand.class,
             ExportTextCommand.class, TrainTokenizerCommand.class, TrainLmCommand.class, TrainHeadsCommand.class,
-            TrainAcceptanceHeadCommand.class, TokenizeCommand.class})
+            TrainAcceptanceHeadCommand.class, TokenizeCommand.class, ChatCommand.class})
 public final class Main implements Runnable {
+    java.io.InputStream in = System.in;
     PrintStream out;
     PrintStream err;
     private CommandLine.Model.CommandSpec root;
@@ -44,6 +45,11 @@ public final class Main implements Runnable {
 
     /** Runs a command; returns the exit code (0 ok, 1 error, 2 usage). */
     public static int run(String[] argv, PrintStream out, PrintStream err) {
+        return run(argv, System.in, out, err);
+    }
+
+    /** As {@link #run(String[], PrintStream, PrintStream)} reading standard input from {@code in}. */
+    public static int run(String[] argv, java.io.InputStream in, PrintStream out, PrintStream err) {
         boolean verbose = Arrays.asList(argv).contains("--verbose");
         if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
             System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", verbose ? "info" : "warn");
@@ -53,6 +59,7 @@ public final class Main implements Runnable {
             System.setProperty("org.slf4j.simpleLogger.log.ai.djl.util.cuda.CudaUtils", verbose ? "warn" : "error");
         }
         Main main = new Main();
+        main.in = in;
         main.out = out;
         main.err = err;
         System.setProperty("specdec.cli.drafters", String.join(", ", io.specdec.speculation.Drafters.names()));
@@ -65,6 +72,8 @@ public final class Main implements Runnable {
         TrainHeadsCommand.registerFamilies(cl);
         DrafterCli.register(cl.getSubcommands().get("generate").getCommandSpec(),
                 ((GenerateCommand) cl.getSubcommands().get("generate").getCommand()).drafting);
+        DrafterCli.register(cl.getSubcommands().get("chat").getCommandSpec(),
+                ((ChatCommand) cl.getSubcommands().get("chat").getCommand()).drafting);
         DrafterCli.register(cl.getSubcommands().get("bench").getCommandSpec(),
                 ((BenchCommand) cl.getSubcommands().get("bench").getCommand()).drafting);
         DrafterCli.register(cl.getSubcommands().get("train-acceptance-head").getCommandSpec(),

@@ -54,7 +54,7 @@ final class TokenizeCommand extends Subcommand {
             throw new CommandLine.ParameterException(cl, "--ids and --json are alternatives; give one");
         }
         String text = prompt != null ? prompt : promptFile.toString().equals("-")
-                ? new String(System.in.readAllBytes(), StandardCharsets.UTF_8)
+                ? new String(main.in.readAllBytes(), StandardCharsets.UTF_8)
                 : String.join("\n", Subcommand.textLines(promptFile));
         configure();
         if (model == null) {

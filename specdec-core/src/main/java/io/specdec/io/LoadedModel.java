@@ -117,6 +117,18 @@ public final class LoadedModel implements AutoCloseable {
         return new LlamaModel(tensors(), retain(), kernel);
     }
 
+    /**
+     * As {@link #newModel(String)} with the context set to {@code contextLength} positions (llama.cpp's
+     * {@code --ctx-size}): smaller saves cache memory and RoPE tables; larger than the checkpoint's context runs RoPE
+     * past its trained range (quality may drop; correctness of speculation does not).
+     */
+    public LlamaModel newModel(String kernel, int contextLength) {
+        LlamaTensors t = tensors();
+        LlamaTensors c = new LlamaTensors(t.config().withContextLength(contextLength), t.layout(), t.embedding(),
+                t.layers(), t.finalNorm(), t.output());
+        return new LlamaModel(c, retain(), kernel);
+    }
+
     /** Releases this object's reference to the mapping. */
     @Override
     public void close() {

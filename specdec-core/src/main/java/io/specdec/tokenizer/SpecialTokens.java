@@ -65,7 +65,7 @@ public final class SpecialTokens {
             }
         }
         for (int id = 0; id < tokens.length; id++) {
-            if (END_OF_GENERATION_TEXTS.contains(tokens[id])) {
+            if (tokens[id] != null && END_OF_GENERATION_TEXTS.contains(tokens[id])) {
                 set.add(id);
             }
         }
