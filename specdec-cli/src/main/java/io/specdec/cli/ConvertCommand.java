@@ -43,6 +43,9 @@ final class ConvertCommand extends Subcommand {
     @Option(names = "--type", paramLabel = "TYPE", description = "quantize: q8_0, q4_0, q4_k, q6_k, f16, bf16 or f32; inflate: the"
             + " twin's matrix type (default f32)")
     String type;
+    @Option(names = "--chat-template", paramLabel = "NAME|FILE", description = "quantize: embed this chat template"
+            + " (a built-in name or a .jinja file) as tokenizer.chat_template")
+    String chatTemplate;
 
     @Override
     public Integer call() throws IOException {
@@ -100,7 +103,15 @@ final class ConvertCommand extends Subcommand {
             throw new CommandLine.ParameterException(cl, "convert quantize writes a .gguf file; found '" + out + "'");
         }
         long t0 = System.nanoTime();
-        GgufQuantizer.Result r = GgufQuantizer.quantize(model, out, t, s -> { });
+        java.util.Map<String, String> set = new java.util.LinkedHashMap<>();
+        if (chatTemplate != null) {
+            io.specdec.chat.ChatTemplate ct = chatTemplate.endsWith(".jinja")
+                    ? io.specdec.chat.ChatTemplate.of(chatTemplate, String.join("\n",
+                            Subcommand.textLines(java.nio.file.Path.of(chatTemplate))), "", "")
+                    : io.specdec.chat.ChatTemplate.builtin(chatTemplate, "", "");
+            set.put("tokenizer.chat_template", ct.source());
+        }
+        GgufQuantizer.Result r = GgufQuantizer.quantize(model, out, t, set, s -> { });
         main.out.printf("wrote %s: %d tensors %s, %,d bytes in %.1f s%n", out, r.tensors(), r.types(), r.bytes(),
                 (System.nanoTime() - t0) / 1e9);
         return 0;

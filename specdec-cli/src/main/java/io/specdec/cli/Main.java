@@ -21,7 +21,8 @@ import picocli.CommandLine.Command;
         subcommands = {GenerateCommand.class, BenchCommand.class, ConvertCommand.class, InspectCommand.class,
             SoakCommand.class, FuzzCommand.class, SampleCommand.class, TrainDraftCommand.class,
             ExportTextCommand.class, TrainTokenizerCommand.class, TrainLmCommand.class, TrainHeadsCommand.class,
-            TrainAcceptanceHeadCommand.class, TokenizeCommand.class, ChatCommand.class})
+            TrainAcceptanceHeadCommand.class, TokenizeCommand.class, ChatCommand.class,
+            MakeChatDataCommand.class})
 public final class Main implements Runnable {
     java.io.InputStream in = System.in;
     PrintStream out;

@@ -84,7 +84,13 @@ public final class Conversation implements AutoCloseable {
         List<ChatMessage> all = new ArrayList<>(history);
         all.add(message);
         int[] ids = ChatPrompt.encode(template, tokenizer, all, addBos);
-        Generation g = generator.start(ids);
+        Generation g;
+        try {
+            g = generator.start(ids);
+        } catch (RuntimeException e) {
+            target.remember(new int[0]); // the request never started: nothing retained is trusted any more
+            throw e;
+        }
         history.add(message);
         lastReused = target.lastReused();
         lastComputed = target.lastComputed();

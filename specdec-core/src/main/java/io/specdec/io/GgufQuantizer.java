@@ -28,18 +28,29 @@ public final class GgufQuantizer {
      * @throws CheckpointException for a file that is not GGUF or cannot be read
      */
     public static Result quantize(Path in, Path out, GgmlType type, Consumer<String> progress) throws IOException {
+        return quantize(in, out, type, Map.of(), progress);
+    }
+
+    /**
+     * As {@link #quantize(Path, Path, GgmlType, Consumer)}, also setting string metadata (e.g.
+     * {@code tokenizer.chat_template}); a key already in the file is replaced.
+     */
+    public static Result quantize(Path in, Path out, GgmlType type, Map<String, String> set, Consumer<String> progress)
+            throws IOException {
         Consumer<String> p = progress == null ? s -> { } : progress;
         Map<GgmlType, Integer> counts = new java.util.EnumMap<>(GgmlType.class);
         try (GgufFile g = GgufFile.open(in)) {
             GgufWriter w = new GgufWriter();
             for (Map.Entry<String, Object> e : g.metadata().entrySet()) {
-                if (e.getKey().equals("general.file_type") || e.getKey().equals("general.alignment")) {
+                if (e.getKey().equals("general.file_type") || e.getKey().equals("general.alignment")
+                        || set.containsKey(e.getKey())) {
                     continue;
                 }
                 int[] t = g.metadataType(e.getKey());
                 w.putMetadataTyped(e.getKey(), t[0], t[1], e.getValue());
             }
             w.putMetadataTyped("general.file_type", 4, -1, (long) fileType(type));
+            set.forEach(w::putMetadata);
             int i = 0;
             int n = g.tensors().size();
             for (TensorInfo t : g.tensors()) {

@@ -107,9 +107,18 @@ public final class TextCorpus {
 
     /** Each document as {@code BOS + encode(doc) + EOS}, cut to {@code maxLength} tokens (prompt length 0). */
     public static List<SampleFile.Sample> encode(List<String> docs, Tokenizer tokenizer, int maxLength) {
+        return encode(docs, tokenizer, maxLength, false);
+    }
+
+    /**
+     * As {@link #encode(List, Tokenizer, int)}; with {@code parseSpecial} the vocabulary's control tokens written in
+     * the text (a chat template's {@code <|im_start|>}) become single tokens.
+     */
+    public static List<SampleFile.Sample> encode(List<String> docs, Tokenizer tokenizer, int maxLength,
+            boolean parseSpecial) {
         List<SampleFile.Sample> out = new ArrayList<>();
         for (String d : docs) {
-            int[] ids = tokenizer.encode(d, true);
+            int[] ids = tokenizer.encode(d, true, parseSpecial);
             int[] withEos = java.util.Arrays.copyOf(ids, Math.min(ids.length + 1, maxLength));
             if (ids.length + 1 <= maxLength) {
                 withEos[ids.length] = tokenizer.eosId();
