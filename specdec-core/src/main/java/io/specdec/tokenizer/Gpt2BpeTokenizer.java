@@ -40,6 +40,7 @@ public final class Gpt2BpeTokenizer implements Tokenizer {
     private final int eos;
     private final PreTokenizer pre;
     private final SpecialTokens specials;
+    private final String[] mergeRules;
 
     /** GPT-2's own pre-tokenizer and no special tokens (as a tokenizer trained by this library has). */
     public Gpt2BpeTokenizer(String[] tokens, String[] merges, int[] types, int bos, int eos) {
@@ -57,6 +58,7 @@ public final class Gpt2BpeTokenizer implements Tokenizer {
             SpecialTokens specials) {
         this.tokens = tokens.clone();
         this.types = types == null ? new int[tokens.length] : types.clone();
+        this.mergeRules = merges.clone();
         this.pre = pre;
         this.specials = specials;
         for (int i = 0; i < tokens.length; i++) {
@@ -85,6 +87,84 @@ public final class Gpt2BpeTokenizer implements Tokenizer {
 
     private static long pairKey(int left, int right) {
         return ((long) left << 32) | (right & 0xFFFFFFFFL);
+    }
+
+    /**
+     * The same tokenizer as a Hugging Face {@code tokenizer.json}: the vocabulary and merges, the pre-tokenizer's
+     * expressions as a sequence of isolating {@code Split}s followed by {@code ByteLevel} (no regex of its own), byte
+     * level decoding, {@code ignore_merges} as the pre-tokenizer says, and the special tokens as added tokens
+     * (control ones {@code special}, user-defined ones not). {@link HfTokenizer} runs it on DJL's Rust tokenizers.
+     */
+    public com.google.gson.JsonObject toTokenizerJson() {
+        com.google.gson.JsonObject root = new com.google.gson.JsonObject();
+        root.addProperty("version", "1.0");
+        root.add("truncation", com.google.gson.JsonNull.INSTANCE);
+        root.add("padding", com.google.gson.JsonNull.INSTANCE);
+        com.google.gson.JsonArray added = new com.google.gson.JsonArray();
+        for (SpecialTokens.Entry e : specials.entries()) {
+            com.google.gson.JsonObject a = new com.google.gson.JsonObject();
+            a.addProperty("id", e.id());
+            a.addProperty("content", e.text());
+            a.addProperty("single_word", false);
+            a.addProperty("lstrip", e.lstrip());
+            a.addProperty("rstrip", e.rstrip());
+            a.addProperty("normalized", false);
+            a.addProperty("special", e.needsParseSpecial());
+            added.add(a);
+        }
+        root.add("added_tokens", added);
+        root.add("normalizer", com.google.gson.JsonNull.INSTANCE);
+        com.google.gson.JsonArray seq = new com.google.gson.JsonArray();
+        for (String rx : pre.expressions()) {
+            com.google.gson.JsonObject split = new com.google.gson.JsonObject();
+            split.addProperty("type", "Split");
+            com.google.gson.JsonObject pattern = new com.google.gson.JsonObject();
+            pattern.addProperty("Regex", rx);
+            split.add("pattern", pattern);
+            split.addProperty("behavior", "Isolated");
+            split.addProperty("invert", false);
+            seq.add(split);
+        }
+        com.google.gson.JsonObject byteLevel = new com.google.gson.JsonObject();
+        byteLevel.addProperty("type", "ByteLevel");
+        byteLevel.addProperty("add_prefix_space", false);
+        byteLevel.addProperty("trim_offsets", false);
+        byteLevel.addProperty("use_regex", false);
+        seq.add(byteLevel);
+        com.google.gson.JsonObject preTok = new com.google.gson.JsonObject();
+        preTok.addProperty("type", "Sequence");
+        preTok.add("pretokenizers", seq);
+        root.add("pre_tokenizer", preTok);
+        root.add("post_processor", com.google.gson.JsonNull.INSTANCE);
+        com.google.gson.JsonObject dec = new com.google.gson.JsonObject();
+        dec.addProperty("type", "ByteLevel");
+        dec.addProperty("add_prefix_space", false);
+        dec.addProperty("trim_offsets", false);
+        dec.addProperty("use_regex", false);
+        root.add("decoder", dec);
+        com.google.gson.JsonObject model = new com.google.gson.JsonObject();
+        model.addProperty("type", "BPE");
+        model.add("dropout", com.google.gson.JsonNull.INSTANCE);
+        model.add("unk_token", com.google.gson.JsonNull.INSTANCE);
+        model.add("continuing_subword_prefix", com.google.gson.JsonNull.INSTANCE);
+        model.add("end_of_word_suffix", com.google.gson.JsonNull.INSTANCE);
+        model.addProperty("fuse_unk", false);
+        model.addProperty("byte_fallback", false);
+        model.addProperty("ignore_merges", pre.ignoreMerges());
+        com.google.gson.JsonObject vocab = new com.google.gson.JsonObject();
+        for (int i = 0; i < tokens.length; i++) {
+            if (!vocab.has(tokens[i])) {
+                vocab.addProperty(tokens[i], i);
+            }
+        }
+        model.add("vocab", vocab);
+        com.google.gson.JsonArray m = new com.google.gson.JsonArray();
+        for (String rule : mergeRules) {
+            m.add(rule);
+        }
+        model.add("merges", m);
+        root.add("model", model);
+        return root;
     }
 
     /** The pre-tokenizer. */

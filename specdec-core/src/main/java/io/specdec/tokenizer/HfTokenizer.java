@@ -67,6 +67,22 @@ public final class HfTokenizer implements Tokenizer, AutoCloseable {
         } catch (IOException e) {
             throw new CheckpointException(tokenizerJson + ": cannot read: " + e.getMessage(), e);
         }
+        return of(tokenizerJson, root, bos, eos);
+    }
+
+    /**
+     * A tokenizer from an in-memory {@code tokenizer.json} (e.g. {@link Gpt2BpeTokenizer#toTokenizerJson()}), checked
+     * like a file.
+     *
+     * @param name the file or source named in errors
+     */
+    public static HfTokenizer fromJson(Path name, com.google.gson.JsonObject root, int bos, int eos) {
+        SpecdecEngine.configure();
+        TokenizerJsonValidator.validate(name, root);
+        return of(name, root.deepCopy(), bos, eos);
+    }
+
+    private static HfTokenizer of(Path tokenizerJson, com.google.gson.JsonObject root, int bos, int eos) {
         root.add("truncation", com.google.gson.JsonNull.INSTANCE);
         root.add("padding", com.google.gson.JsonNull.INSTANCE);
         java.util.List<SpecialTokens.Entry> added = new java.util.ArrayList<>();

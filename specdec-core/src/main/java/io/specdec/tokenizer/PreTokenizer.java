@@ -150,6 +150,15 @@ public final class PreTokenizer {
         return List.copyOf(NAMES.keySet());
     }
 
+    /** The expressions, in order (Java regex syntax, which Oniguruma in Hugging Face's tokenizers also reads). */
+    public List<String> expressions() {
+        List<String> out = new ArrayList<>();
+        for (Pattern p : patterns) {
+            out.add(p.pattern());
+        }
+        return out;
+    }
+
     /** The name this pre-tokenizer was made from. */
     public String name() {
         return name;

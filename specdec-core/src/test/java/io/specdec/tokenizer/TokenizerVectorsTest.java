@@ -64,6 +64,32 @@ class TokenizerVectorsTest {
         return checked;
     }
 
+    /** The same vectors through DJL's Rust tokenizers, given the GGUF vocabulary as an equivalent tokenizer.json. */
+    @ParameterizedTest
+    @ValueSource(strings = {"ggml-vocab-gpt-2.gguf", "ggml-vocab-deepseek-coder.gguf", "ggml-vocab-mpt.gguf",
+        "ggml-vocab-refact.gguf"})
+    void ggufVocabulariesAsTokenizerJsonMatchLlamaCppVectors(String vocab) throws IOException {
+        Path gguf = SharedAssets.require("models/vocab/" + vocab);
+        List<String> in = inputs(Path.of(gguf + ".inp"));
+        List<String> out = Files.readAllLines(Path.of(gguf + ".out"), StandardCharsets.UTF_8);
+        if (in.size() == out.size() + 1 && in.get(in.size() - 1).isEmpty()) {
+            in.remove(in.size() - 1);
+        }
+        Gpt2BpeTokenizer java;
+        try (GgufFile g = GgufFile.open(gguf)) {
+            java = (Gpt2BpeTokenizer) GgufLoader.tokenizer(g);
+        }
+        try (HfTokenizer hf = HfTokenizer.fromJson(gguf, java.toTokenizerJson(), java.bosId(), java.eosId())) {
+            for (int i = 0; i < in.size(); i++) {
+                String line = out.get(i).trim();
+                int[] expected = line.isEmpty() ? new int[0]
+                        : Arrays.stream(line.split("\\s+")).mapToInt(Integer::parseInt).toArray();
+                assertArrayEquals(expected, hf.encode(in.get(i), false), vocab + " vector #" + i);
+            }
+            assertEquals(46, in.size());
+        }
+    }
+
     @Test
     void llama2cTokenizerReproducesGoldenPromptIdsAndRoundTrips() {
         Path tokBin = SharedAssets.require("models/tok512.bin");

@@ -25,8 +25,9 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * Encoding time of each tokenizer kind on 1 KB, 32 KB and 1 MB of English text (the MT-Bench questions of the shared
  * prompt sets, repeated): SentencePiece BPE (llama.cpp's {@code ggml-vocab-llama-spm.gguf}), byte-level BPE with the
- * GPT-2 and the DeepSeek-Coder pre-tokenizers (llama.cpp's vocabulary files), and a Hugging Face
- * {@code tokenizer.json} through DJL's Rust tokenizers (stories260K's). Linear time means the 1 MB figure is about
+ * GPT-2 and the DeepSeek-Coder pre-tokenizers (llama.cpp's vocabulary files) in Java and, as {@code -hf}, the same
+ * vocabularies as an equivalent tokenizer.json on DJL's Rust tokenizers, and stories260K's own {@code tokenizer.json}
+ * (a SentencePiece-style BPE) on them. Linear time means the 1 MB figure is about
  * 1,000 times the 1 KB one. One thread.
  *
  * <pre>{@code
@@ -41,7 +42,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
 public class TokenizerBenchmark {
-    @Param({"spm", "bpe-gpt2", "bpe-deepseek-coder", "tokenizer.json"})
+    @Param({"spm", "bpe-gpt2", "bpe-gpt2-hf", "bpe-deepseek-coder", "bpe-deepseek-coder-hf", "tokenizer.json"})
     public String kind;
 
     @Param({"1000", "32000", "1000000"})
@@ -57,6 +58,8 @@ public class TokenizerBenchmark {
             case "spm" -> gguf(shared.resolve("models/vocab/ggml-vocab-llama-spm.gguf"));
             case "bpe-gpt2" -> gguf(shared.resolve("models/vocab/ggml-vocab-gpt-2.gguf"));
             case "bpe-deepseek-coder" -> gguf(shared.resolve("models/vocab/ggml-vocab-deepseek-coder.gguf"));
+            case "bpe-gpt2-hf" -> hf(shared.resolve("models/vocab/ggml-vocab-gpt-2.gguf"));
+            case "bpe-deepseek-coder-hf" -> hf(shared.resolve("models/vocab/ggml-vocab-deepseek-coder.gguf"));
             default -> HfTokenizer.load(shared.resolve("models/stories260K-hf/tokenizer.json"), 1, 2);
         };
         String source = Files.readString(shared.resolve("data/mtbench_question.jsonl"), StandardCharsets.UTF_8);
@@ -71,6 +74,12 @@ public class TokenizerBenchmark {
         try (GgufFile g = GgufFile.open(p)) {
             return GgufLoader.tokenizer(g);
         }
+    }
+
+    /** The GGUF vocabulary as an equivalent tokenizer.json on DJL's Rust tokenizers. */
+    private static Tokenizer hf(Path p) {
+        io.specdec.tokenizer.Gpt2BpeTokenizer j = (io.specdec.tokenizer.Gpt2BpeTokenizer) gguf(p);
+        return HfTokenizer.fromJson(p, j.toTokenizerJson(), j.bosId(), j.eosId());
     }
 
     @TearDown(Level.Trial)
