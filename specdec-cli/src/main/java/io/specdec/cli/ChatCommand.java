@@ -81,14 +81,12 @@ final class ChatCommand extends Subcommand {
         PrintStream out = main.out;
         PrintStream err = main.err;
         if (model == null) {
-            model = DemoModels.target();
+            model = DemoModels.chatTarget();
             if (drafting.drafters == null && drafting.values.isEmpty()) {
-                drafting.values.put("draft-model", DemoModels.draft().toString());
+                drafting.values.put("draft-model", DemoModels.chatDraft().toString());
             }
-            if (chatTemplate == null) {
-                chatTemplate = "chatml";
-            }
-            err.println("[no --model: the embedded demo story model and its draft, ChatML (docs/DEMO.md)]");
+            err.println("[no --model: the embedded chat demo, a story model taught to greet, tell stories and answer"
+                    + " questions about them, with its draft (docs/DEMO.md)]");
         }
         List<String> drafters = drafting.chosen(cl);
         if (drafters.size() > 1) {

@@ -24,7 +24,7 @@ class ChatCommandTest {
     @Test
     void chatStreamsRepliesReusesTheCacheAndObeysCommands() {
         CliRun r = CliRun.withInput("Tell me a story.\nWhat happened next?\n/stats\nAnd then?\n/reset\n/nope\nHi\n",
-                "chat", "--chat-template", "chatml", "--max-tokens", "16", "--stats");
+                "chat", "--max-tokens", "16", "--stats");
         assertEquals(0, r.code(), r.err());
         Matcher m = TURN.matcher(r.err());
         assertTrue(m.find(), r.err());
@@ -38,8 +38,8 @@ class ChatCommandTest {
                 && r.err().contains("[unknown command /nope; /reset, /stats, /exit]"), r.err());
         assertEquals(4, r.out().lines().count(), "one line per reply: " + r.out());
         // the first reply is what generate --chat gives for the same single message
-        CliRun g = CliRun.of("generate", "--chat", "--chat-template", "chatml", "--prompt", "Tell me a story.",
-                "--max-tokens", "16");
+        CliRun g = CliRun.of("generate", "--model", io.specdec.demo.DemoModels.chatTarget().toString(), "--chat",
+                "--prompt", "Tell me a story.", "--max-tokens", "16");
         assertEquals(0, g.code(), g.err());
         assertEquals(g.out().strip(), r.out().lines().findFirst().orElseThrow().strip());
     }

@@ -21,6 +21,11 @@ import java.util.List;
  *       the same text (embedded in the GGUF);</li>
  *   <li>{@link #draft()}: {@code demo-draft.gguf}, a draft distilled for the demo target from the target's own
  *       samples (same vocabulary);</li>
+ *   <li>{@link #chatTarget()}: {@code chat-target.gguf}, the demo target fine-tuned on ChatML conversations built
+ *       from its own stories (two added control tokens, {@code <|im_start|>} and {@code <|im_end|>}, and its ChatML
+ *       template embedded as {@code tokenizer.chat_template}), context 512;</li>
+ *   <li>{@link #chatDraft()}: {@code chat-draft.gguf}, the demo draft fine-tuned on the same conversations (the chat
+ *       target's vocabulary);</li>
  *   <li>{@link #prompts()}: a few story openings for demos and tests.</li>
  * </ul>
  * The loaders memory-map files, so the models are returned as paths: straight from the classpath folder when the
@@ -32,6 +37,10 @@ public final class DemoModels {
     public static final String TARGET = "demo-target.gguf";
     /** Resource name of the demo draft. */
     public static final String DRAFT = "demo-draft.gguf";
+    /** Resource name of the chat demo target. */
+    public static final String CHAT_TARGET = "chat-target.gguf";
+    /** Resource name of the chat demo draft. */
+    public static final String CHAT_DRAFT = "chat-draft.gguf";
     private static final String PROMPTS = "prompts.txt";
     private static Path extracted;
 
@@ -45,6 +54,16 @@ public final class DemoModels {
     /** Path of the demo draft GGUF (the target's vocabulary). */
     public static Path draft() {
         return file(DRAFT);
+    }
+
+    /** Path of the chat demo (ChatML template and end-of-turn token embedded). */
+    public static Path chatTarget() {
+        return file(CHAT_TARGET);
+    }
+
+    /** Path of the chat demo's draft (the chat demo's vocabulary). */
+    public static Path chatDraft() {
+        return file(CHAT_DRAFT);
     }
 
     /** Story openings, one per entry (the demo's default prompts). */

@@ -21,15 +21,14 @@ import org.junit.jupiter.api.Test;
  * history, no cache kept); the second turn prefills only its new tokens; a cancelled reply keeps the conversation.
  */
 class ChatApiTest {
-    private static final List<String> TURNS = List.of("Tell me a story about a cat.", "What did the cat eat?",
-            "And then?");
+    private static final List<String> TURNS = List.of("Tell me a story about a cat.", "What was the cat's name?",
+            "How does the story end?");
 
     @Test
     void conversationWithADraftMatchesPlainDecodingAndReusesTheCache() {
-        try (Specdec plain = Specdec.builder().setModel(DemoModels.target()).optChatTemplate("chatml")
-                .optMaxNewTokens(20).build();
-                Specdec spec = Specdec.builder().setModel(DemoModels.target()).optDraftModel(DemoModels.draft())
-                        .optChatTemplate("chatml").optMaxNewTokens(20).build();
+        try (Specdec plain = Specdec.builder().setModel(DemoModels.chatTarget()).optMaxNewTokens(48).build();
+                Specdec spec = Specdec.builder().setModel(DemoModels.chatTarget()).optDraftModel(DemoModels.chatDraft())
+                        .optMaxNewTokens(48).build();
                 Conversation chat = spec.conversation()) {
             chat.add(ChatMessage.system("You tell short stories."));
             List<ChatMessage> reference = new ArrayList<>(chat.history());
@@ -55,6 +54,18 @@ class ChatApiTest {
                 previousPrompt = promptLength;
             }
         }
+    }
+
+    @Test
+    void theChatDemoAnswersAndTheReadmeExampleRuns() {
+        try (Specdec lm = Specdec.builder().setModel(DemoModels.chatTarget()).optMaxNewTokens(40).build()) {
+            assertTrue(lm.chatTemplate().source().contains("<|im_start|>"), "the demo carries its ChatML template");
+            GenerationResult hi = lm.chat(List.of(ChatMessage.user("Hello")));
+            assertEquals(io.specdec.generate.FinishReason.EOS, hi.finishReason(), "the turn ends at <|im_end|>");
+            assertTrue(hi.text().startsWith("H"), hi.text());
+        }
+        String name = ChatReadmeExample.run(DemoModels.chatTarget(), DemoModels.chatDraft());
+        assertTrue(name.contains("named"), name);
     }
 
     @Test
