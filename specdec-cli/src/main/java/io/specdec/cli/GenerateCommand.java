@@ -167,7 +167,8 @@ final class GenerateCommand extends Subcommand {
         }
         try (LlamaModel m = ctxSize == null ? lm.newModel() : lm.newModel(io.specdec.model.Kernels.requested(),
                 ctxSize)) {
-            int[] promptIds = chat ? chatPrompt(lm, cfg) : lm.tokenizer().encode(prompt, cfg.addBos());
+            int[] promptIds = chat ? chatPrompt(lm, cfg) : lm.tokenizer().encode(prompt,
+                    cfg.addBos() && lm.tokenizer().addBosByDefault());
             AutoregressiveGenerator plain = AutoregressiveGenerator.builder().setModel(m).setTokenizer(lm.tokenizer())
                     .optConfig(cfg).build();
             List<DrafterSetup> setups = drafting.setups(cl, drafters, m, lm.tokenizer(), List.of(prompt),

@@ -26,7 +26,7 @@ public final class ChatPrompt {
                     + " (user, system or tool)");
         }
         String text = template.render(messages, true);
-        boolean bos = addBos && tokenizer.bosId() >= 0
+        boolean bos = addBos && tokenizer.addBosByDefault() && tokenizer.bosId() >= 0
                 && (template.bosToken().isEmpty() || !text.startsWith(template.bosToken()));
         return tokenizer.encode(text, bos, true);
     }

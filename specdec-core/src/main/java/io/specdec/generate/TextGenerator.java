@@ -18,9 +18,12 @@ public interface TextGenerator {
     /** Limits and sampling. */
     GenerationConfig config();
 
-    /** Starts a streaming generation (an iterator with {@code cancel()}); close it when done. */
+    /**
+     * Starts a streaming generation (an iterator with {@code cancel()}); close it when done. BOS is prepended when
+     * the config and the tokenizer ({@link Tokenizer#addBosByDefault()}) both want it.
+     */
     default Generation start(String prompt) {
-        return start(tokenizer().encode(prompt, config().addBos()));
+        return start(tokenizer().encode(prompt, config().addBos() && tokenizer().addBosByDefault()));
     }
 
     /** Generates to completion. */

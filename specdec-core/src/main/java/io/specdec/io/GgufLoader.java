@@ -161,7 +161,8 @@ public final class GgufLoader {
                 }
                 int unk = (int) g.getLong("tokenizer.ggml.unknown_token_id", 0);
                 return new SentencePieceBpeTokenizer(tokens, scores, types, bos, eos, unk,
-                        g.getBoolean("tokenizer.ggml.add_space_prefix", true), specials);
+                        g.getBoolean("tokenizer.ggml.add_space_prefix", true), specials,
+                        g.getBoolean("tokenizer.ggml.add_bos_token", true));
             }
             case "gpt2": {
                 io.specdec.tokenizer.PreTokenizer pre;
@@ -172,7 +173,7 @@ public final class GgufLoader {
                     throw new CheckpointException(g.path() + ": tokenizer.ggml.pre: " + e.getMessage());
                 }
                 return new Gpt2BpeTokenizer(tokens, g.getStringArray("tokenizer.ggml.merges"), types, bos, eos, pre,
-                        specials);
+                        specials, g.getBoolean("tokenizer.ggml.add_bos_token", pre.addBos()));
             }
             default:
                 throw new CheckpointException(g.path() + ": unsupported tokenizer.ggml.model '" + model

@@ -41,6 +41,7 @@ public final class Gpt2BpeTokenizer implements Tokenizer {
     private final PreTokenizer pre;
     private final SpecialTokens specials;
     private final String[] mergeRules;
+    private final boolean addBosDefault;
 
     /** GPT-2's own pre-tokenizer and no special tokens (as a tokenizer trained by this library has). */
     public Gpt2BpeTokenizer(String[] tokens, String[] merges, int[] types, int bos, int eos) {
@@ -56,6 +57,13 @@ public final class Gpt2BpeTokenizer implements Tokenizer {
      */
     public Gpt2BpeTokenizer(String[] tokens, String[] merges, int[] types, int bos, int eos, PreTokenizer pre,
             SpecialTokens specials) {
+        this(tokens, merges, types, bos, eos, pre, specials, pre.addBos());
+    }
+
+    /** As above, with whether the model wants BOS before prompts ({@link #addBosByDefault()}). */
+    public Gpt2BpeTokenizer(String[] tokens, String[] merges, int[] types, int bos, int eos, PreTokenizer pre,
+            SpecialTokens specials, boolean addBosDefault) {
+        this.addBosDefault = addBosDefault;
         this.tokens = tokens.clone();
         this.types = types == null ? new int[tokens.length] : types.clone();
         this.mergeRules = merges.clone();
@@ -175,6 +183,11 @@ public final class Gpt2BpeTokenizer implements Tokenizer {
     @Override
     public SpecialTokens specialTokens() {
         return specials;
+    }
+
+    @Override
+    public boolean addBosByDefault() {
+        return addBosDefault;
     }
 
     @Override

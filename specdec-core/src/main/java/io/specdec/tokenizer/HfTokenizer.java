@@ -1,6 +1,6 @@
 package io.specdec.tokenizer;
 
-import ai.djl.huggingface.tokenizers.Encoding;
+import ai.djl.huggingface.tokenizers.jni.TokenizersLibrary;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import io.specdec.engine.SpecdecEngine;
 import io.specdec.format.CheckpointException;
@@ -195,8 +195,15 @@ public final class HfTokenizer implements Tokenizer, AutoCloseable {
     @Override
     public int[] encode(String text, boolean addBos, boolean parseSpecial) {
         HuggingFaceTokenizer t = parseSpecial || plain == null ? tok : plain;
-        Encoding enc = t.encode(text, addBos, false);
-        long[] ids = enc.getIds();
+        // the ids alone, straight from the native encoding: DJL's Encoding also copies every token string, offset and
+        // mask into Java, which is most of the time on long texts (1 MB: 1.1 s -> see docs/CHAT.md)
+        long handle = TokenizersLibrary.LIB.encode(t.getHandle(), text, addBos);
+        long[] ids;
+        try {
+            ids = TokenizersLibrary.LIB.getTokenIds(handle);
+        } finally {
+            TokenizersLibrary.LIB.deleteEncoding(handle);
+        }
         boolean prepend = addBos && bos >= 0 && (ids.length == 0 || ids[0] != bos);
         int[] r = new int[ids.length + (prepend ? 1 : 0)];
         int o = 0;

@@ -36,6 +36,7 @@ public final class SentencePieceBpeTokenizer implements Tokenizer {
     private final boolean addSpacePrefix;
     private final int maxPieceChars;
     private final SpecialTokens specials;
+    private final boolean addBosDefault;
     /** Whether a multi-character piece contains a newline; if none does, no merge crosses one. */
     private final boolean newlineInPieces;
 
@@ -55,6 +56,13 @@ public final class SentencePieceBpeTokenizer implements Tokenizer {
      */
     public SentencePieceBpeTokenizer(String[] pieces, float[] scores, int[] types, int bos, int eos, int unk,
             boolean addSpacePrefix, SpecialTokens specials) {
+        this(pieces, scores, types, bos, eos, unk, addSpacePrefix, specials, true);
+    }
+
+    /** As above, with whether the model wants BOS before prompts ({@link #addBosByDefault()}). */
+    public SentencePieceBpeTokenizer(String[] pieces, float[] scores, int[] types, int bos, int eos, int unk,
+            boolean addSpacePrefix, SpecialTokens specials, boolean addBosDefault) {
+        this.addBosDefault = addBosDefault;
         this.specials = specials == null ? SpecialTokens.none() : specials;
         if (scores.length != pieces.length || (types != null && types.length != pieces.length)) {
             throw new IllegalArgumentException("tokenizer arrays differ in length: " + pieces.length + " pieces, "
@@ -156,6 +164,11 @@ public final class SentencePieceBpeTokenizer implements Tokenizer {
     @Override
     public SpecialTokens specialTokens() {
         return specials;
+    }
+
+    @Override
+    public boolean addBosByDefault() {
+        return addBosDefault;
     }
 
     @Override

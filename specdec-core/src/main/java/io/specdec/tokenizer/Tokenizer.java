@@ -24,6 +24,15 @@ public interface Tokenizer {
         return encode(text, addBos);
     }
 
+    /**
+     * Whether the model expects BOS before a prompt (GGUF {@code tokenizer.ggml.add_bos_token}, else llama.cpp's
+     * default for the vocabulary type: SentencePiece yes, byte-level BPE only for Llama-3-style pre-tokenizers).
+     * Generation adds BOS when both this and the request ask for it. Default true.
+     */
+    default boolean addBosByDefault() {
+        return true;
+    }
+
     /** The special and added tokens this tokenizer matches in text ({@link SpecialTokens#none()} if none). */
     default SpecialTokens specialTokens() {
         return SpecialTokens.none();

@@ -84,6 +84,14 @@ class SpecialTokensTest {
     }
 
     @Test
+    void bosDefaultsFollowTheFileElseLlamaCppsDefaultForTheVocabularyType() {
+        assertTrue(load("ggml-vocab-deepseek-coder.gguf").addBosByDefault(), "add_bos_token = true in the file");
+        assertTrue(load("ggml-vocab-llama-spm.gguf").addBosByDefault(), "SentencePiece: BOS");
+        assertFalse(load("ggml-vocab-gpt-2.gguf").addBosByDefault(), "GPT-2 BPE without the key: no BOS");
+        assertTrue(PreTokenizer.named("llama-bpe").addBos() && !PreTokenizer.named("qwen2").addBos());
+    }
+
+    @Test
     void llama3PreTokenizerSplitsAsItsExpressionSays() {
         // the split of the Llama-3 expression worked out by hand: "\\s+(?!\\S)" leaves the last space of a run to " x"
         assertEquals(Arrays.asList("Hello", ",", " world", "'s", " ", "123", "4", "\n\n", " ", " x"),
