@@ -532,6 +532,12 @@ public final class ChatTemplate {
                 "raiseException", Object.class));
         j.getGlobalContext().registerFunction(new ELFunctionDefinition("", "strftime_now", ChatTemplate.class,
                 "strftimeNow", String.class));
+        // a template comes from a model file: {% include %}, {% import %} and {% from %} read nothing (Jinjava's default
+        // would read class-path resources); HF renders templates in a sandbox without a loader either
+        j.setResourceLocator((name, charset, interpreter) -> {
+            throw new com.hubspot.jinjava.loader.ResourceNotFoundException("templates cannot include or import '"
+                    + name + "' (a chat template is one self-contained file)");
+        });
         j.getGlobalContext().registerFilter(new ToJson());
         j.getGlobalContext().registerTag(new GenerationTag());
         j.getGlobalContext().registerTag(new FilterBlockTag());

@@ -60,6 +60,10 @@ class ChatTemplateTest {
         assertEquals("unknown chat template 'vicuna' (built-in: chatml, llama3, llama2, mistral, gemma, phi3)",
                 unknown.getMessage());
         assertThrows(IllegalArgumentException.class, () -> new ChatMessage(" ", "x"));
+        ChatTemplateException include = assertThrows(ChatTemplateException.class,
+                () -> ChatTemplate.of("inc.jinja", "{% include 'META-INF/MANIFEST.MF' %}", "", ""));
+        assertTrue(include.getMessage().startsWith("inc.jinja: ") && include.getMessage().contains("cannot include"),
+                include.getMessage());
     }
 
     @Test
