@@ -57,14 +57,67 @@ public final class Specdec implements TextGenerator, AutoCloseable {
     private final java.util.function.Function<io.specdec.model.CausalLM, TextGenerator> generatorOn;
     private final ChatTemplate chatTemplate;
 
+    private final java.util.Set<Generation> active = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final java.util.Set<Conversation> conversations = java.util.Collections.newSetFromMap(
+            new java.util.WeakHashMap<>());
+    private int starting; // guarded by this
+    private boolean closed; // guarded by this
+    /** How long {@link #close()} waits for running generations to stop. */
+    static final long CLOSE_WAIT_MILLIS = 30_000;
+
     private Specdec(LoadedModel loaded, LlamaModel model, DrafterSetup setup,
             java.util.function.Function<io.specdec.model.CausalLM, TextGenerator> generatorOn, ChatTemplate chat) {
         this.loaded = loaded;
         this.model = model;
         this.setup = setup;
-        this.generatorOn = generatorOn;
-        this.generator = generatorOn.apply(model);
+        this.generatorOn = t -> tracked(generatorOn.apply(t));
+        this.generator = this.generatorOn.apply(model);
         this.chatTemplate = chat;
+    }
+
+    /** {@code inner} with every generation it starts registered, so {@link #close()} can stop them first. */
+    private TextGenerator tracked(TextGenerator inner) {
+        return new TextGenerator() {
+            @Override
+            public Generation start(int[] promptIds) {
+                return startTracked(inner, promptIds);
+            }
+
+            @Override
+            public Tokenizer tokenizer() {
+                return inner.tokenizer();
+            }
+
+            @Override
+            public GenerationConfig config() {
+                return inner.config();
+            }
+        };
+    }
+
+    private Generation startTracked(TextGenerator inner, int[] promptIds) {
+        synchronized (this) {
+            if (closed) {
+                throw new IllegalStateException(loaded.path() + ": the model is closed; build a new Specdec");
+            }
+            starting++;
+        }
+        try {
+            Generation g = inner.start(promptIds);
+            active.add(g);
+            g.onRelease(() -> {
+                active.remove(g);
+                synchronized (Specdec.this) {
+                    Specdec.this.notifyAll();
+                }
+            });
+            return g;
+        } finally {
+            synchronized (this) {
+                starting--;
+                notifyAll();
+            }
+        }
     }
 
     /**
@@ -114,7 +167,15 @@ public final class Specdec implements TextGenerator, AutoCloseable {
      */
     public Conversation conversation() {
         int ctx = model.config().contextLength();
-        return new Conversation(chatTemplate(), model, generatorOn, config().addBos(), ctx);
+        Conversation c = new Conversation(chatTemplate(), model, generatorOn, config().addBos(), ctx);
+        synchronized (this) {
+            if (closed) {
+                c.close();
+                throw new IllegalStateException(loaded.path() + ": the model is closed; build a new Specdec");
+            }
+            conversations.add(c);
+        }
+        return c;
     }
 
     /** A builder: {@code set*} required, {@code opt*} optional. */
@@ -160,8 +221,40 @@ public final class Specdec implements TextGenerator, AutoCloseable {
         return setup;
     }
 
+    /**
+     * Stops every generation first — each is cancelled, and one running a forward stops when that forward returns —
+     * waiting up to 30 s, then closes open conversations and frees the drafter and the model. Generations started
+     * after this get a one-line {@link IllegalStateException}. If a generation is still running after the wait, the
+     * native memory is left to the garbage collector rather than freed under a running forward (which aborted the
+     * JVM in libtorch), and this throws. Idempotent; any thread.
+     */
     @Override
     public void close() {
+        long deadline = System.currentTimeMillis() + CLOSE_WAIT_MILLIS;
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            waitUntil(() -> starting == 0, deadline);
+        }
+        for (Generation g : active) {
+            g.cancel();
+        }
+        boolean stopped;
+        synchronized (this) {
+            stopped = waitUntil(() -> active.isEmpty() && starting == 0, deadline);
+        }
+        if (!stopped) {
+            throw new IllegalStateException(loaded.path() + ": " + active.size() + " generation(s) still running "
+                    + CLOSE_WAIT_MILLIS / 1000 + " s after close(); the model was not freed");
+        }
+        java.util.List<Conversation> open;
+        synchronized (this) {
+            open = new java.util.ArrayList<>(conversations);
+            conversations.clear();
+        }
+        open.forEach(Conversation::close);
         try {
             if (setup != null) {
                 setup.close();
@@ -170,6 +263,23 @@ public final class Specdec implements TextGenerator, AutoCloseable {
             model.close();
             loaded.close();
         }
+    }
+
+    /** Waits on this object's monitor (held by the caller) until {@code done} or the deadline; true if done. */
+    private boolean waitUntil(java.util.function.BooleanSupplier done, long deadline) {
+        while (!done.getAsBoolean()) {
+            long left = deadline - System.currentTimeMillis();
+            if (left <= 0) {
+                return false;
+            }
+            try {
+                wait(Math.min(left, 50));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return done.getAsBoolean();
+            }
+        }
+        return true;
     }
 
     /** Builder. Not thread-safe. */

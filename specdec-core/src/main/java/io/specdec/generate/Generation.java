@@ -28,6 +28,8 @@ public final class Generation implements Iterator<GeneratedToken>, AutoCloseable
     private final DecodeStep step;
     private final StreamingDecoder decoder;
     private TokenLogprobs pendingLogprobs;
+    /** The token the last {@link #hasNext()} returned true for, until {@link #next()} takes it. */
+    private GeneratedToken promised;
     private final java.util.List<TokenLogprobs> logprobs = new java.util.ArrayList<>();
     /** Ids that end the generation when {@code stopAtEos}: EOS and the vocabulary's end-of-turn tokens, sorted. */
     private final int[] endIds;
@@ -51,17 +53,46 @@ public final class Generation implements Iterator<GeneratedToken>, AutoCloseable
     private static final class StepCloser implements Runnable {
         private final DecodeStep step;
         private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+        private final java.util.List<Runnable> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
         StepCloser(DecodeStep step) {
             this.step = step;
         }
 
+        private volatile boolean released;
+
         @Override
         public void run() {
             if (closed.compareAndSet(false, true)) {
-                step.close();
+                try {
+                    step.close();
+                } finally {
+                    released = true;
+                    listeners.forEach(Runnable::run);
+                }
             }
         }
+
+        void listen(Runnable r) {
+            java.util.concurrent.atomic.AtomicBoolean once = new java.util.concurrent.atomic.AtomicBoolean();
+            Runnable w = () -> {
+                if (once.compareAndSet(false, true)) {
+                    r.run();
+                }
+            };
+            listeners.add(w);
+            if (released) {
+                w.run();
+            }
+        }
+    }
+
+    /**
+     * Runs {@code r} once this generation's native memory has been freed (at once if it already has): the owner of
+     * the model uses it to know when no generation uses the model any more. Thread-safe.
+     */
+    public void onRelease(Runnable r) {
+        closer.listen(r);
     }
 
     /**
@@ -104,7 +135,8 @@ public final class Generation implements Iterator<GeneratedToken>, AutoCloseable
         while (ready.isEmpty() && finish == null) {
             advance();
         }
-        return !ready.isEmpty();
+        promised = ready.peek();
+        return promised != null;
     }
 
     @Override
@@ -113,6 +145,7 @@ public final class Generation implements Iterator<GeneratedToken>, AutoCloseable
             throw new NoSuchElementException();
         }
         GeneratedToken t = ready.poll();
+        promised = null;
         deliveredCount = t.index() + 1;
         deliveredChars += t.text().length();
         return t;
@@ -124,10 +157,18 @@ public final class Generation implements Iterator<GeneratedToken>, AutoCloseable
             finish(FinishReason.CANCELLED);
             return;
         }
+        // a token hasNext() already promised is still delivered (a cancel from another thread may land between
+        // hasNext() and next()); everything after it is dropped
+        GeneratedToken keep = promised != null && ready.peek() == promised ? promised : null;
         ready.clear();
-        count = deliveredCount;
-        text.setLength(deliveredChars);
-        emittedChars = deliveredChars;
+        int keptChars = 0;
+        if (keep != null) {
+            ready.add(keep);
+            keptChars = keep.text().length();
+        }
+        count = keep != null ? keep.index() + 1 : deliveredCount;
+        text.setLength(deliveredChars + keptChars);
+        emittedChars = deliveredChars + keptChars;
         finish = FinishReason.CANCELLED;
         closer.run();
     }
@@ -153,6 +194,10 @@ public final class Generation implements Iterator<GeneratedToken>, AutoCloseable
                 return;
             }
             toks = step.next(budget);
+            if (cancelled) {
+                finish(FinishReason.CANCELLED); // cancelled while the step ran: free its memory now, on this thread
+                return;
+            }
         } catch (RuntimeException | Error e) {
             closer.run(); // a failed step frees its caches; the generation cannot continue
             finish = FinishReason.CANCELLED;
