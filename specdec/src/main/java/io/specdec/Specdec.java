@@ -55,6 +55,7 @@ public final class Specdec implements TextGenerator, AutoCloseable {
     private final DrafterSetup setup;
     private final TextGenerator generator;
     private final java.util.function.Function<io.specdec.model.CausalLM, TextGenerator> generatorOn;
+    private final java.util.function.BiFunction<io.specdec.model.CausalLM, GenerationConfig, TextGenerator> factory;
     private final ChatTemplate chatTemplate;
 
     private final java.util.Set<Generation> active = java.util.concurrent.ConcurrentHashMap.newKeySet();
@@ -66,11 +67,13 @@ public final class Specdec implements TextGenerator, AutoCloseable {
     static final long CLOSE_WAIT_MILLIS = 30_000;
 
     private Specdec(LoadedModel loaded, LlamaModel model, DrafterSetup setup,
-            java.util.function.Function<io.specdec.model.CausalLM, TextGenerator> generatorOn, ChatTemplate chat) {
+            java.util.function.BiFunction<io.specdec.model.CausalLM, GenerationConfig, TextGenerator> factory,
+            GenerationConfig cfg, ChatTemplate chat) {
         this.loaded = loaded;
         this.model = model;
         this.setup = setup;
-        this.generatorOn = t -> tracked(generatorOn.apply(t));
+        this.factory = factory;
+        this.generatorOn = t -> tracked(factory.apply(t, cfg));
         this.generator = this.generatorOn.apply(model);
         this.chatTemplate = chat;
     }
@@ -133,6 +136,21 @@ public final class Specdec implements TextGenerator, AutoCloseable {
                     + " --chat-template");
         }
         return chatTemplate;
+    }
+
+    /**
+     * A generator with another config (limits, stop strings, sampling, log-probabilities) on the same model and
+     * drafter — what a server does per request. Its generations are tracked like this object's own (see
+     * {@link #close()}). Cheap: nothing is loaded.
+     */
+    public TextGenerator withConfig(GenerationConfig config) {
+        return tracked(factory.apply(model, config));
+    }
+
+    /** As {@link #startChat(List)} with a per-request config. */
+    public Generation startChat(List<ChatMessage> messages, GenerationConfig config) {
+        TextGenerator g = withConfig(config);
+        return g.start(ChatPrompt.encode(chatTemplate(), g.tokenizer(), messages, config.addBos()));
     }
 
     /**
@@ -420,8 +438,8 @@ public final class Specdec implements TextGenerator, AutoCloseable {
             try {
                 ChatTemplate chat = chatTemplate(lm);
                 if (drafter == null) {
-                    return new Specdec(lm, m, null, t -> AutoregressiveGenerator.builder().setModel(t)
-                            .setTokenizer(lm.tokenizer()).optConfig(cfg).build(), chat);
+                    return new Specdec(lm, m, null, (t, c) -> AutoregressiveGenerator.builder().setModel(t)
+                            .setTokenizer(lm.tokenizer()).optConfig(c).build(), cfg, chat);
                 }
                 DrafterEnvironment env = new DrafterEnvironment(m, lm.tokenizer(), calibration, cacheDir, null);
                 s = Drafters.create(drafter, env, options);
@@ -431,8 +449,8 @@ public final class Specdec implements TextGenerator, AutoCloseable {
                                 : io.specdec.speculation.Controllers.create(controller, controllerOptions,
                                         new io.specdec.speculation.ControllerContext(s, m, cacheDir));
                 int maxDraft = Math.max(16, s.budget());
-                return new Specdec(lm, m, setup, t -> Speculation.decoder(t, lm.tokenizer(), setup.factory(), cfg)
-                        .optControllerFactory(controllers).optMaxDraft(maxDraft).build(), chat);
+                return new Specdec(lm, m, setup, (t, c) -> Speculation.decoder(t, lm.tokenizer(), setup.factory(), c)
+                        .optControllerFactory(controllers).optMaxDraft(maxDraft).build(), cfg, chat);
             } catch (IOException e) {
                 close(s, m);
                 throw new UncheckedIOException(e.getMessage(), e);
