@@ -22,7 +22,7 @@ import picocli.CommandLine.Command;
             SoakCommand.class, FuzzCommand.class, SampleCommand.class, TrainDraftCommand.class,
             ExportTextCommand.class, TrainTokenizerCommand.class, TrainLmCommand.class, TrainHeadsCommand.class,
             TrainAcceptanceHeadCommand.class, TokenizeCommand.class, ChatCommand.class,
-            MakeChatDataCommand.class})
+            MakeChatDataCommand.class, ServeCommand.class})
 public final class Main implements Runnable {
     java.io.InputStream in = System.in;
     PrintStream out;
@@ -73,6 +73,8 @@ public final class Main implements Runnable {
         TrainHeadsCommand.registerFamilies(cl);
         DrafterCli.register(cl.getSubcommands().get("generate").getCommandSpec(),
                 ((GenerateCommand) cl.getSubcommands().get("generate").getCommand()).drafting);
+        DrafterCli.register(cl.getSubcommands().get("serve").getCommandSpec(),
+                ((ServeCommand) cl.getSubcommands().get("serve").getCommand()).drafting);
         DrafterCli.register(cl.getSubcommands().get("chat").getCommandSpec(),
                 ((ChatCommand) cl.getSubcommands().get("chat").getCommand()).drafting);
         DrafterCli.register(cl.getSubcommands().get("bench").getCommandSpec(),
