@@ -54,6 +54,8 @@ public final class Specdec implements TextGenerator, AutoCloseable {
     private final LlamaModel model;
     private final DrafterSetup setup;
     private final TextGenerator generator;
+    /** The decoder itself (for its controller's name); {@link #generator} is it, tracked. */
+    private final TextGenerator untracked;
     private final java.util.function.Function<io.specdec.model.CausalLM, TextGenerator> generatorOn;
     private final java.util.function.BiFunction<io.specdec.model.CausalLM, GenerationConfig, TextGenerator> factory;
     private final ChatTemplate chatTemplate;
@@ -74,7 +76,8 @@ public final class Specdec implements TextGenerator, AutoCloseable {
         this.setup = setup;
         this.factory = factory;
         this.generatorOn = t -> tracked(factory.apply(t, cfg));
-        this.generator = this.generatorOn.apply(model);
+        this.untracked = factory.apply(model, cfg);
+        this.generator = tracked(untracked);
         this.chatTemplate = chat;
     }
 
@@ -231,7 +234,7 @@ public final class Specdec implements TextGenerator, AutoCloseable {
      * or null for plain decoding.
      */
     public String controllerName() {
-        return generator instanceof SpeculativeDecoder d ? d.controllerName() : null;
+        return untracked instanceof SpeculativeDecoder d ? d.controllerName() : null;
     }
 
     /** The drafter as its provider built it (shape, budget, memory), or null for plain decoding. */

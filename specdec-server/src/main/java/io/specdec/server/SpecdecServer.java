@@ -63,7 +63,7 @@ public final class SpecdecServer implements AutoCloseable {
     private final int queue;
     private final Duration timeout;
     private final long maxBodyBytes;
-    private final Semaphore permits;
+    final Semaphore permits; // package-private: tests hold slots to exercise back-pressure
     private final AtomicInteger waiting = new AtomicInteger();
     private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
