@@ -81,6 +81,8 @@ public final class SpecdecServer implements AutoCloseable {
     private final Counter disconnects;
     private Javalin app;
     private volatile boolean ready;
+    private volatile boolean closing;
+    private final java.util.Set<Generation> running = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private SpecdecServer(Builder b) {
         this.specdec = Objects.requireNonNull(b.specdec, "the model is required (setSpecdec)");
@@ -126,6 +128,11 @@ public final class SpecdecServer implements AutoCloseable {
             cfg.showJavalinBanner = false;
             cfg.http.maxRequestSize = maxBodyBytes;
             cfg.jetty.defaultHost = host;
+            // graceful stop: the connector stops accepting, requests already read are answered, for up to 10 s
+            cfg.jetty.modifyServer(server -> {
+                server.setStopTimeout(10_000);
+                server.setStopAtShutdown(false);
+            });
         });
         app.get("/health", ctx -> ctx.status(ready ? 200 : 503).json(GSON.toJson(health())));
         app.get("/v1/models", ctx -> send(ctx, 200, models()));
@@ -191,6 +198,10 @@ public final class SpecdecServer implements AutoCloseable {
         admit();
         try {
             Generation g = startGeneration(req, chat);
+            running.add(g);
+            if (closing) {
+                g.cancel(); // close() may have swept the running set just before this one joined it
+            }
             ScheduledFuture<?> deadline = timer.schedule(g::cancel, timeout.toMillis(), TimeUnit.MILLISECONDS);
             try (g) {
                 if (req.stream()) {
@@ -202,6 +213,7 @@ public final class SpecdecServer implements AutoCloseable {
                 }
             } finally {
                 deadline.cancel(false);
+                running.remove(g);
             }
             count(endpoint, 200);
         } finally {
@@ -240,7 +252,14 @@ public final class SpecdecServer implements AutoCloseable {
 
     /** Waits for a sequence slot (bounded queue, bounded wait) or refuses with 429 / 503. */
     private void admit() {
+        if (closing) {
+            throw new ApiError(503, "server_error", null, "shutting_down", "the server is shutting down");
+        }
         if (permits.tryAcquire()) {
+            if (closing) {
+                permits.release();
+                throw new ApiError(503, "server_error", null, "shutting_down", "the server is shutting down");
+            }
             return;
         }
         if (waiting.incrementAndGet() > queue) {
@@ -251,6 +270,10 @@ public final class SpecdecServer implements AutoCloseable {
             if (!permits.tryAcquire(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 throw new ApiError(503, "server_error", null, "timeout", "no generation slot within "
                         + timeout.toSeconds() + " s");
+            }
+            if (closing) {
+                permits.release();
+                throw new ApiError(503, "server_error", null, "shutting_down", "the server is shutting down");
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -462,10 +485,28 @@ public final class SpecdecServer implements AutoCloseable {
         return nl < 0 ? m : m.substring(0, nl);
     }
 
-    /** Stops accepting requests, cancels running generations and, if this server owns it, closes the model. */
+    /**
+     * Shuts down: new requests and those waiting for a slot get 503; running generations are cancelled, so their
+     * clients get a complete (cut short) response or stream; after they end (at most 10 s) the HTTP server stops and,
+     * if this server owns it, the model is closed. Idempotent.
+     */
     @Override
     public synchronized void close() {
+        if (closing) {
+            return;
+        }
         ready = false;
+        closing = true;
+        permits.release(1 << 20); // wake every waiter: each sees closing and answers 503
+        long deadline = System.currentTimeMillis() + 10_000;
+        try {
+            while (!running.isEmpty() && System.currentTimeMillis() < deadline) {
+                running.forEach(Generation::cancel);
+                Thread.sleep(10);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         try {
             if (app != null) {
                 app.stop();
