@@ -236,8 +236,22 @@ public final class KvCache implements AutoCloseable {
 
     @Override
     public void close() {
-        if (manager != null && !pinned) {
+        if (pinned || !released.compareAndSet(false, true)) {
+            return;
+        }
+        if (manager != null) {
             manager.close();
         }
+        if (onRelease != null) {
+            onRelease.run();
+        }
+    }
+
+    private final java.util.concurrent.atomic.AtomicBoolean released = new java.util.concurrent.atomic.AtomicBoolean();
+    private Runnable onRelease;
+
+    /** Runs {@code r} once when this cache is closed (the model's count of live cache memory). */
+    void onRelease(Runnable r) {
+        this.onRelease = r;
     }
 }

@@ -190,7 +190,18 @@ public final class LlamaModel implements CausalLM {
 
     @Override
     public KvCache newCache(int capacity) {
-        return new KvCache(manager, c, capacity, vector != null);
+        KvCache k = new KvCache(manager, c, capacity, vector != null);
+        long b = k.bytes();
+        liveCacheBytes.addAndGet(b);
+        k.onRelease(() -> liveCacheBytes.addAndGet(-b));
+        return k;
+    }
+
+    private final java.util.concurrent.atomic.AtomicLong liveCacheBytes = new java.util.concurrent.atomic.AtomicLong();
+
+    /** Bytes of this model's KV caches not yet closed (what its running generations hold; a server's gauge). */
+    public long liveCacheBytes() {
+        return liveCacheBytes.get();
     }
 
     @Override

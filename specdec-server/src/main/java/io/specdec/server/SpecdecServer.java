@@ -107,6 +107,9 @@ public final class SpecdecServer implements AutoCloseable {
         this.accepted = Counter.builder("specdec_accepted_tokens").register(metrics);
         this.disconnects = Counter.builder("specdec_client_disconnects").register(metrics);
         Gauge.builder("specdec_queue_depth", waiting, AtomicInteger::get).register(metrics);
+        Gauge.builder("specdec_kv_cache_bytes", specdec.model(), io.specdec.model.LlamaModel::liveCacheBytes)
+                .description("target KV caches held by running generations and kept conversations")
+                .baseUnit("bytes").register(metrics);
         Gauge.builder("specdec_sequences_in_flight", permits, p -> parallel - p.availablePermits()).register(metrics);
         Gauge.builder("specdec_acceptance_rate", this, s -> {
             double d = s.drafted.count();

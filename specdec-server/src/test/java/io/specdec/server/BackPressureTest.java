@@ -57,6 +57,8 @@ class BackPressureTest {
                     .POST(HttpRequest.BodyPublishers.ofString("{\"prompt\": \"Once\", \"max_tokens\": 4}")).build(),
                     HttpResponse.BodyHandlers.ofString());
             assertEquals(200, after.statusCode(), after.body());
+            assertEquals(0.0, server.metrics().get("specdec_kv_cache_bytes").gauge().value(),
+                    "every KV cache was freed");
         }
     }
 }
