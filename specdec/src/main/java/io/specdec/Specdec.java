@@ -464,21 +464,7 @@ public final class Specdec implements TextGenerator, AutoCloseable {
         }
 
         private ChatTemplate chatTemplate(LoadedModel lm) {
-            io.specdec.tokenizer.Tokenizer t = lm.tokenizer();
-            String bos = t.bosId() >= 0 ? t.piece(t.bosId()) : "";
-            String eos = t.eosId() >= 0 ? t.piece(t.eosId()) : "";
-            if (chatTemplate == null) {
-                return ChatTemplates.of(lm).orElse(null);
-            }
-            if (chatTemplate.endsWith(".jinja")) {
-                Path f = Path.of(chatTemplate);
-                try {
-                    return ChatTemplate.of(f.toString(), java.nio.file.Files.readString(f), bos, eos);
-                } catch (IOException e) {
-                    throw new IllegalArgumentException(f + ": cannot read the chat template: " + e.getMessage());
-                }
-            }
-            return ChatTemplate.builtin(chatTemplate, bos, eos);
+            return ChatTemplates.resolve(lm, chatTemplate).orElse(null);
         }
 
         private static void close(DrafterSetup s, LlamaModel m) {

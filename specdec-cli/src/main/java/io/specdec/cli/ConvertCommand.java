@@ -105,11 +105,7 @@ final class ConvertCommand extends Subcommand {
         long t0 = System.nanoTime();
         java.util.Map<String, String> set = new java.util.LinkedHashMap<>();
         if (chatTemplate != null) {
-            io.specdec.chat.ChatTemplate ct = chatTemplate.endsWith(".jinja")
-                    ? io.specdec.chat.ChatTemplate.of(chatTemplate, String.join("\n",
-                            Subcommand.textLines(java.nio.file.Path.of(chatTemplate))), "", "")
-                    : io.specdec.chat.ChatTemplate.builtin(chatTemplate, "", "");
-            set.put("tokenizer.chat_template", ct.source());
+            set.put("tokenizer.chat_template", io.specdec.chat.ChatTemplates.named(chatTemplate, "", "").source());
         }
         GgufQuantizer.Result r = GgufQuantizer.quantize(model, out, t, set, s -> { });
         main.out.printf("wrote %s: %d tensors %s, %,d bytes in %.1f s%n", out, r.tensors(), r.types(), r.bytes(),

@@ -247,21 +247,10 @@ final class GenerateCommand extends Subcommand {
     }
 
     /** The template named by {@code choice} (built-in or .jinja file), else the checkpoint's own; one-line errors. */
-    static io.specdec.chat.ChatTemplate chatTemplate(LoadedModel lm, String choice) throws java.io.IOException {
-        io.specdec.tokenizer.Tokenizer tok = lm.tokenizer();
-        String bos = tok.bosId() >= 0 ? tok.piece(tok.bosId()) : "";
-        String eos = tok.eosId() >= 0 ? tok.piece(tok.eosId()) : "";
-        if (choice == null) {
-            return io.specdec.chat.ChatTemplates.of(lm).orElseThrow(() -> new IllegalArgumentException(lm.path()
-                    + " has no chat template; choose one with --chat-template (built-in: "
-                    + String.join(", ", io.specdec.chat.ChatTemplate.builtinNames()) + ", or a .jinja file)"));
-        }
-        if (choice.endsWith(".jinja")) {
-            Path f = Path.of(choice);
-            return io.specdec.chat.ChatTemplate.of(f.toString(), String.join("\n", Subcommand.textLines(f)), bos,
-                    eos);
-        }
-        return io.specdec.chat.ChatTemplate.builtin(choice, bos, eos);
+    static io.specdec.chat.ChatTemplate chatTemplate(LoadedModel lm, String choice) {
+        return io.specdec.chat.ChatTemplates.resolve(lm, choice).orElseThrow(() -> new IllegalArgumentException(
+                lm.path() + " has no chat template; choose one with --chat-template (built-in: "
+                        + String.join(", ", io.specdec.chat.ChatTemplate.builtinNames()) + ", or a .jinja file)"));
     }
 
     /** Per generated token: id, piece, logprob and the top alternatives (OpenAI's {@code logprobs.content}). */

@@ -37,9 +37,7 @@ final class MakeChatDataCommand extends Subcommand {
         if (maxStoryChars < 20) {
             throw new CommandLine.ParameterException(cl, "--max-story-chars must be >= 20, found " + maxStoryChars);
         }
-        ChatTemplate t = template.endsWith(".jinja")
-                ? ChatTemplate.of(template, String.join("\n", Subcommand.textLines(Path.of(template))), "", "")
-                : ChatTemplate.builtin(template, "", "");
+        ChatTemplate t = io.specdec.chat.ChatTemplates.named(template, "", "");
         List<String> docs = TextCorpus.read(stories);
         List<String> conv = ChatCorpus.conversations(docs, t, maxStoryChars, seed);
         TextCorpus.write(out, conv);

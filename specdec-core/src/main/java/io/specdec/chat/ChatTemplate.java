@@ -458,57 +458,50 @@ public final class ChatTemplate {
 
     /** Index of the bracket closing the one at {@code open}, skipping quoted strings; -1 if none. */
     private static int matching(String s, int open) {
-        int depth = 0;
-        char quote = 0;
-        for (int i = open; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (quote != 0) {
-                if (c == '\\') {
-                    i++;
-                } else if (c == quote) {
-                    quote = 0;
-                }
-            } else if (c == '\'' || c == '"') {
-                quote = c;
-            } else if (c == '(' || c == '[' || c == '{') {
-                depth++;
-            } else if (c == ')' || c == ']' || c == '}') {
-                if (--depth == 0) {
-                    return i;
-                }
-            }
-        }
-        return -1;
+        return scan(s, open + 1, false);
     }
 
     private static List<String> topLevelSplit(String s) {
         List<String> out = new ArrayList<>();
-        int depth = 0;
-        char quote = 0;
         int start = 0;
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (quote != 0) {
-                if (c == '\\') {
-                    i++;
-                } else if (c == quote) {
-                    quote = 0;
-                }
-            } else if (c == '\'' || c == '"') {
-                quote = c;
-            } else if (c == '(' || c == '[' || c == '{') {
-                depth++;
-            } else if (c == ')' || c == ']' || c == '}') {
-                depth--;
-            } else if (c == ',' && depth == 0) {
-                out.add(s.substring(start, i));
-                start = i + 1;
-            }
+        for (int comma = scan(s, 0, true); comma >= 0; comma = scan(s, start, true)) {
+            out.add(s.substring(start, comma));
+            start = comma + 1;
         }
         if (start < s.length() || !out.isEmpty()) {
             out.add(s.substring(start));
         }
         return out;
+    }
+
+    /**
+     * From {@code from} at bracket depth 0, skipping quoted strings: the index of the first top-level comma (if
+     * {@code commas}) or of the bracket that closes the enclosing one; -1 if the text ends first.
+     */
+    private static int scan(String s, int from, boolean commas) {
+        int depth = 0;
+        char quote = 0;
+        for (int i = from; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (quote != 0) {
+                if (c == '\\') {
+                    i++;
+                } else if (c == quote) {
+                    quote = 0;
+                }
+            } else if (c == '\'' || c == '"') {
+                quote = c;
+            } else if (c == '(' || c == '[' || c == '{') {
+                depth++;
+            } else if (c == ')' || c == ']' || c == '}') {
+                if (--depth < 0) {
+                    return i;
+                }
+            } else if (c == ',' && depth == 0 && commas) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     private static Jinjava newEngine() {

@@ -52,6 +52,38 @@ public final class ChatTemplates {
         }
     }
 
+    /**
+     * The template a user named: a built-in ({@link ChatTemplate#builtinNames()}) or a {@code .jinja} file.
+     *
+     * @throws ChatTemplateException one line, for an unknown name or an unreadable or unparsable file
+     */
+    public static ChatTemplate named(String nameOrFile, String bos, String eos) {
+        if (!nameOrFile.endsWith(".jinja")) {
+            return ChatTemplate.builtin(nameOrFile, bos, eos);
+        }
+        Path f = Path.of(nameOrFile);
+        String src;
+        try {
+            src = Files.readString(f, StandardCharsets.UTF_8);
+        } catch (IOException | RuntimeException e) {
+            throw new ChatTemplateException(f + ": cannot read the chat template: " + e.getMessage());
+        }
+        return ChatTemplate.of(f.toString(), src, bos, eos);
+    }
+
+    /**
+     * The template {@code choice} names for {@code model} (its BOS/EOS texts given to the template), else — for a null
+     * choice — the checkpoint's own, if any.
+     */
+    public static Optional<ChatTemplate> resolve(LoadedModel model, String choice) {
+        if (choice == null) {
+            return of(model);
+        }
+        Tokenizer t = model.tokenizer();
+        return Optional.of(named(choice, t != null && t.bosId() >= 0 ? t.piece(t.bosId()) : "",
+                t != null && t.eosId() >= 0 ? t.piece(t.eosId()) : ""));
+    }
+
     /** The template of a Hugging Face model directory, or empty. */
     public static Optional<ChatTemplate> fromHfDirectory(Path dir, String bos, String eos) {
         try {

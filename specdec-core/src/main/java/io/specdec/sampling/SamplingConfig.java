@@ -54,6 +54,12 @@ public record SamplingConfig(float temperature, int topK, float topP, float minP
     }
 
     /** Builder with DJL-style {@code opt*} setters (every field is optional). */
+    /** A builder starting from this config's values. */
+    public Builder toBuilder() {
+        return builder().optTemperature(temperature).optTopK(topK).optTopP(topP).optMinP(minP)
+                .optRepetitionPenalty(repetitionPenalty).optSeed(seed);
+    }
+
     public static final class Builder {
         private float temperature;
         private int topK;

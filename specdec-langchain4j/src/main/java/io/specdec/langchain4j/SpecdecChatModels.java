@@ -54,9 +54,7 @@ final class SpecdecChatModels {
         if (p.toolSpecifications() != null && !p.toolSpecifications().isEmpty()) {
             throw new IllegalArgumentException("tool specifications are not supported");
         }
-        SamplingConfig d = defaults.sampling();
-        SamplingConfig.Builder s = SamplingConfig.builder().optTemperature(d.temperature()).optTopK(d.topK())
-                .optTopP(d.topP()).optMinP(d.minP()).optRepetitionPenalty(d.repetitionPenalty()).optSeed(d.seed());
+        SamplingConfig.Builder s = defaults.sampling().toBuilder();
         if (p.temperature() != null) {
             double t = p.temperature();
             s.optTemperature(t < SamplingConfig.MIN_TEMPERATURE ? 0f : (float) t);

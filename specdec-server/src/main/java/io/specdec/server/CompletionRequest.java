@@ -88,10 +88,7 @@ record CompletionRequest(String model, List<ChatMessage> messages, String prompt
             throw ApiError.invalid(maxName, maxName + ": " + max + " is more than the model's context of "
                     + contextLength + " tokens");
         }
-        SamplingConfig base = defaults.sampling();
-        SamplingConfig.Builder s = SamplingConfig.builder().optTemperature(base.temperature()).optTopK(base.topK())
-                .optTopP(base.topP()).optMinP(base.minP()).optRepetitionPenalty(base.repetitionPenalty())
-                .optSeed(base.seed());
+        SamplingConfig.Builder s = defaults.sampling().toBuilder();
         Double t = optNumber(o, "temperature", 0, 2);
         if (t != null) {
             s.optTemperature(t < SamplingConfig.MIN_TEMPERATURE ? 0f : t.floatValue());
