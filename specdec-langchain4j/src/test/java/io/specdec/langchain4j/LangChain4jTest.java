@@ -1,6 +1,7 @@
 package io.specdec.langchain4j;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -14,6 +15,8 @@ import dev.langchain4j.service.AiServices;
 import io.specdec.Specdec;
 import io.specdec.chat.ChatMessage;
 import io.specdec.demo.DemoModels;
+import io.specdec.generate.GenerationConfig;
+import io.specdec.sampling.SamplingConfig;
 import io.specdec.server.SpecdecServer;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -25,13 +28,16 @@ import org.junit.jupiter.api.Test;
 /**
  * The LangChain4j models through {@code AiServices} and streaming, and LangChain4j's own {@code OpenAiChatModel} /
  * {@code OpenAiStreamingChatModel} against {@code SpecdecServer} on the loopback: every path returns exactly the text
- * the in-process {@code Specdec.chat} gives for the same conversation (greedy), with the draft model on.
+ * the in-process {@code Specdec.chat} gives for the same conversation, greedy and with seeded sampling (T = 0.8, seed
+ * 7), with the draft model on.
  */
 class LangChain4jTest {
     private static final String ASK = "Tell me a story about a cat.";
     private static Specdec lm;
     private static SpecdecServer server;
     private static String expected;
+    private static final SamplingConfig SEEDED = SamplingConfig.builder().optTemperature(0.8f).optSeed(7).build();
+    private static String expectedSeeded;
 
     interface Storyteller {
         String tell(String request);
@@ -44,6 +50,11 @@ class LangChain4jTest {
         server = SpecdecServer.builder().setSpecdec(lm).optPort(0).optModelId("chat-demo").build().start();
         expected = lm.chat(List.of(ChatMessage.user(ASK))).text();
         assertTrue(!expected.isEmpty());
+        GenerationConfig cfg = lm.config().toBuilder().optSampling(SEEDED).build();
+        try (var g = lm.startChat(List.of(ChatMessage.user(ASK)), cfg)) {
+            expectedSeeded = g.result().text();
+        }
+        assertNotEquals(expected, expectedSeeded, "T = 0.8 samples a different story than greedy");
     }
 
     @AfterAll
@@ -75,6 +86,23 @@ class LangChain4jTest {
         OpenAiStreamingChatModel streaming = OpenAiStreamingChatModel.builder().baseUrl(base).apiKey("not-needed")
                 .modelName("chat-demo").temperature(0.0).maxTokens(48).build();
         assertEquals(expected, stream(streaming::chat));
+    }
+
+    @Test
+    void seededSamplingMatchesInProcessOnEveryPath() throws Exception {
+        try (Specdec seeded = Specdec.builder().setModel(DemoModels.chatTarget())
+                .optDraftModel(DemoModels.chatDraft()).optMaxNewTokens(48).optSampling(SEEDED).build()) {
+            SpecdecChatModel model = SpecdecChatModel.builder().setSpecdec(seeded).build();
+            assertEquals(expectedSeeded, AiServices.create(Storyteller.class, model).tell(ASK));
+            assertEquals(expectedSeeded, stream(SpecdecStreamingChatModel.builder().setSpecdec(seeded).build()::chat));
+        }
+        String base = "http://127.0.0.1:" + server.port() + "/v1";
+        OpenAiChatModel openai = OpenAiChatModel.builder().baseUrl(base).apiKey("not-needed").modelName("chat-demo")
+                .temperature(0.8).seed(7).maxTokens(48).build();
+        assertEquals(expectedSeeded, openai.chat(ASK));
+        OpenAiStreamingChatModel streaming = OpenAiStreamingChatModel.builder().baseUrl(base).apiKey("not-needed")
+                .modelName("chat-demo").temperature(0.8).seed(7).maxTokens(48).build();
+        assertEquals(expectedSeeded, stream(streaming::chat));
     }
 
     interface StreamingCall {

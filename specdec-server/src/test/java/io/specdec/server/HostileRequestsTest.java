@@ -17,8 +17,10 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * Hostile and malformed requests: every one gets a 4xx with OpenAI's error JSON (message on one line, type, param,
- * code), and the server keeps serving — a normal request after each batch succeeds.
+ * Hostile and malformed requests: every body gets a 4xx with OpenAI's error JSON (message on one line, type, param,
+ * code); malformed HTTP sent over a plain socket (a bad request line, a negative length, a 64 KiB header, an unknown
+ * version or transfer coding) gets Jetty's 4xx/505 in the same JSON shape; and the server keeps serving — a normal
+ * request afterwards succeeds.
  */
 class HostileRequestsTest {
     private static final String OK_MSG = "[{\"role\": \"user\", \"content\": \"hi\"}]";
@@ -108,6 +110,27 @@ class HostileRequestsTest {
                     n++;
                 }
             }
+            // malformed HTTP itself, over a plain socket: Jetty answers, in OpenAI's error JSON too
+            String[] raw = {"GARBAGE\r\n\r\n",
+                "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n",
+                "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nX-Big: " + "a".repeat(64 << 10) + "\r\n\r\n",
+                "POST /v1/chat/completions HTTP/9.9\r\nHost: x\r\n\r\n",
+                "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: bogus\r\n\r\n"};
+            for (String req : raw) {
+                try (java.net.Socket sock = new java.net.Socket("127.0.0.1", server.port())) {
+                    sock.setSoTimeout(10_000);
+                    sock.getOutputStream().write(req.getBytes(StandardCharsets.ISO_8859_1));
+                    sock.getOutputStream().flush();
+                    String got = new String(sock.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                    String line = got.lines().findFirst().orElse("");
+                    String shown = req.substring(0, Math.min(20, req.length()));
+                    assertTrue(line.matches("HTTP/1\\.1 (4\\d\\d|505) .*"), shown + " -> " + line);
+                    String body = got.substring(got.indexOf("\r\n\r\n") + 4);
+                    JsonObject err = JsonParser.parseString(body).getAsJsonObject().getAsJsonObject("error");
+                    assertTrue(err.has("message") && err.has("type"), got);
+                    n++;
+                }
+            }
             HttpResponse<String> wrongMethod = http.send(HttpRequest.newBuilder(URI.create(base
                     + "/v1/chat/completions")).GET().build(), HttpResponse.BodyHandlers.ofString());
             assertTrue(wrongMethod.statusCode() == 404 || wrongMethod.statusCode() == 405, wrongMethod.body());
@@ -115,8 +138,8 @@ class HostileRequestsTest {
                     .POST(HttpRequest.BodyPublishers.ofString("{\"messages\": " + OK_MSG + "}")).build(),
                     HttpResponse.BodyHandlers.ofString());
             assertEquals(200, fine.statusCode(), fine.body());
-            System.out.println("[hostile] " + n + " hostile requests (" + bodies.size() + " bodies x 2 endpoints):"
-                    + " every one a 4xx OpenAI error; the server still serves");
+            System.out.println("[hostile] " + n + " hostile requests (" + bodies.size() + " bodies x 2 endpoints, "
+                    + raw.length + " malformed HTTP): every one an OpenAI error JSON; the server still serves");
         }
     }
 }

@@ -34,7 +34,7 @@ import java.util.regex.Pattern;
  * <pre>{@code
  * java --add-modules jdk.incubator.vector -cp specdec-bench/target/benchmarks.jar io.specdec.bench.server.ServerLoad \
  *     load [clients=32] [requests=20] [disconnects=1000]
- * java ... io.specdec.bench.server.ServerLoad shutdown [runs=100] [kernel=torch|auto]
+ * java ... io.specdec.bench.server.ServerLoad shutdown [runs=100] [kernel=torch|auto] [client=raw|jdk]
  * }</pre>
  *
  * {@code load}: {@code clients} threads send {@code requests} chat completions each (alternately streamed and not,
@@ -55,7 +55,7 @@ public final class ServerLoad {
     public static void main(String[] args) throws Exception {
         String mode = args.length == 0 ? "load" : args[0];
         if (mode.equals("shutdown")) {
-            shutdown(arg(args, "runs", 100), argString(args, "kernel", "auto"));
+            shutdown(arg(args, "runs", 100), argString(args, "kernel", "auto"), argString(args, "client", "raw"));
         } else {
             load(arg(args, "clients", 32), arg(args, "requests", 20), arg(args, "disconnects", 1000));
         }
@@ -317,11 +317,50 @@ public final class ServerLoad {
         return s.get(Math.min(s.size() - 1, (int) Math.ceil(p / 100.0 * s.size()) - 1));
     }
 
-    private static void shutdown(int runs, String kernel) throws Exception {
+    /**
+     * One streamed chat completion over a plain socket ({@code Connection: close}), read to the end with a 15 s read
+     * timeout; returns how it ended: {@code completed} (200 and {@code [DONE]}), {@code 503 error JSON},
+     * {@code cut short} (200, then the connection closed before {@code [DONE]}), {@code refused} or {@code closed
+     * without a response}. A {@link java.net.SocketTimeoutException} means the server kept the connection open and
+     * silent.
+     */
+    private static String rawStream(int port, String prompt) throws IOException {
+        byte[] body = body(prompt, true, MAX_TOKENS).getBytes(StandardCharsets.UTF_8);
+        try (java.net.Socket s = new java.net.Socket()) {
+            try {
+                s.connect(new java.net.InetSocketAddress("127.0.0.1", port), 10_000);
+            } catch (java.net.ConnectException e) {
+                return "refused";
+            }
+            s.setSoTimeout(15_000); // past the 10 s the caller waits: a silent connection shows as a hang there
+            String head = "POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: " + body.length + "\r\nConnection: close\r\n\r\n";
+            java.io.ByteArrayOutputStream got = new java.io.ByteArrayOutputStream();
+            try {
+                s.getOutputStream().write(head.getBytes(StandardCharsets.US_ASCII));
+                s.getOutputStream().write(body);
+                s.getOutputStream().flush();
+                s.getInputStream().transferTo(got);
+            } catch (java.net.SocketTimeoutException e) {
+                throw e;
+            } catch (java.net.SocketException e) {
+                // reset: classified by what arrived before it
+            }
+            String all = got.toString(StandardCharsets.UTF_8);
+            if (all.startsWith("HTTP/1.1 200")) {
+                return all.contains("data: [DONE]") ? "completed" : "cut short";
+            }
+            if (all.startsWith("HTTP/1.1 503") && all.contains("\"error\"")) {
+                return "503 error JSON";
+            }
+            return all.isEmpty() ? "closed without a response" : "other: " + all.lines().findFirst().orElse("");
+        }
+    }
+
+    private static void shutdown(int runs, String kernel, String client) throws Exception {
         System.setProperty("specdec.kernel", kernel);
         Random rnd = new Random(3);
-        int completed = 0;
-        int errored = 0;
+        java.util.TreeMap<String, Integer> outcomes = new java.util.TreeMap<>();
         int hung = 0;
         long t0 = System.nanoTime();
         for (int run = 0; run < runs; run++) {
@@ -329,33 +368,42 @@ public final class ServerLoad {
                     .build();
             SpecdecServer server = SpecdecServer.builder().setSpecdec(lm).optOwnsModel(true).optPort(0)
                     .optParallel(2).build().start();
-            String base = "http://127.0.0.1:" + server.port();
+            int port = server.port();
+            String base = "http://127.0.0.1:" + port;
             HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
             ExecutorService pool = Executors.newFixedThreadPool(4);
-            List<Future<Boolean>> fs = new ArrayList<>();
+            List<Future<String>> fs = new ArrayList<>();
             for (int c = 0; c < 4; c++) {
                 int k = c;
                 fs.add(pool.submit(() -> {
+                    String prompt = PROMPTS[(k + 1) % PROMPTS.length];
+                    if (client.equals("raw")) {
+                        return rawStream(port, prompt); // a timeout propagates: counted as hung
+                    }
                     try {
-                        streamed(http, base, PROMPTS[(k + 1) % PROMPTS.length], new ArrayList<>(), new ArrayList<>());
-                        return true;
+                        streamed(http, base, prompt, new ArrayList<>(), new ArrayList<>());
+                        return "completed";
                     } catch (Exception e) {
-                        return false;
+                        return "error (status or closed connection)";
                     }
                 }));
             }
             Thread.sleep(rnd.nextInt(40));
             server.close(); // stops accepting, cancels, frees the model
-            for (Future<Boolean> f : fs) {
+            for (Future<String> f : fs) {
                 try {
-                    if (f.get(10, TimeUnit.SECONDS)) {
-                        completed++;
-                    } else {
-                        errored++;
+                    outcomes.merge(f.get(10, TimeUnit.SECONDS), 1, Integer::sum);
+                } catch (java.util.concurrent.ExecutionException e) {
+                    if (!(e.getCause() instanceof java.net.SocketTimeoutException)) {
+                        throw e;
                     }
+                    hung++;
                 } catch (java.util.concurrent.TimeoutException e) {
                     hung++;
                     if (System.getProperty("dump") != null && hung == 1) {
+                        Process ss = new ProcessBuilder("ss", "-tanoe", "( sport = :" + port + " or dport = :" + port
+                                + " )").redirectErrorStream(true).start();
+                        System.err.println(new String(ss.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
                         Thread.getAllStackTraces().forEach((t, st) -> {
                             System.err.println("THREAD " + t.getName() + " " + t.getState());
                             for (int i = 0; i < Math.min(12, st.length); i++) {
@@ -367,10 +415,10 @@ public final class ServerLoad {
             }
             pool.shutdownNow();
         }
-        System.out.printf(Locale.ROOT, "## Shutdown with 4 streams in flight, %d times, kernel %s%n%n| outcome | count |"
-                + "%n| --- | --- |%n| streams completed | %d |%n| streams ended by an error (connection closed or 503)"
-                + " | %d |%n| hung (no end within 10 s) | %d |%n| JVM aborts | 0 (this line is printed after the last"
-                + " run) |%n| wall time | %.1f s |%n", runs, kernel, completed, errored, hung,
-                (System.nanoTime() - t0) / 1e9);
+        System.out.printf(Locale.ROOT, "## Shutdown with 4 streams in flight, %d times, kernel %s, client %s%n%n"
+                + "| outcome | count |%n| --- | --- |%n", runs, kernel, client);
+        outcomes.forEach((k, v) -> System.out.printf(Locale.ROOT, "| %s | %d |%n", k, v));
+        System.out.printf(Locale.ROOT, "| hung (no end within 10 s) | %d |%n| JVM aborts | 0 (this line is printed"
+                + " after the last run) |%n| wall time | %.1f s |%n", hung, (System.nanoTime() - t0) / 1e9);
     }
 }
