@@ -14,7 +14,9 @@ import java.util.Set;
  * One {@code /v1/chat/completions} or {@code /v1/completions} request, read field by field with its type and range
  * checked: a wrong field is a 400 naming it ({@code param}) and expected vs found. Fields the server does not act on
  * but clients commonly send ({@code user}, {@code frequency_penalty} at 0, {@code stream_options}, …) are accepted;
- * ones that would change the output and are not supported ({@code n} other than 1, {@code tools}) are refused.
+ * ones that would change the output and are not supported ({@code n} other than 1, {@code tools}, non-zero penalties,
+ * a logit bias, {@code logprobs}, {@code echo}, {@code best_of} over 1, a {@code suffix}, a JSON response format) are
+ * refused rather than silently ignored.
  *
  * @param model the requested model id (null: the served one)
  * @param messages chat messages (chat endpoint) or null
@@ -75,6 +77,7 @@ record CompletionRequest(String model, List<ChatMessage> messages, String prompt
         if (n != null && n != 1) {
             throw ApiError.invalid("n", "n: only 1 is supported, found " + n);
         }
+        refuseUnlessNeutral(o);
         if (o.has("tools") && !o.get("tools").isJsonNull()
                 && !(o.get("tools").isJsonArray() && o.getAsJsonArray("tools").isEmpty())) {
             throw ApiError.invalid("tools", "tools: tool calling is not supported");
@@ -204,6 +207,46 @@ record CompletionRequest(String model, List<ChatMessage> messages, String prompt
             throw ApiError.invalid(k, k + ": expected an array, found " + kind(e));
         }
         return e.getAsJsonArray();
+    }
+
+    /** Fields accepted only at the value that leaves the output unchanged; another value is a 400 naming the field. */
+    private static void refuseUnlessNeutral(JsonObject o) {
+        for (String k : new String[] {"frequency_penalty", "presence_penalty"}) {
+            Double v = optNumber(o, k, -2, 2);
+            if (v != null && v != 0) {
+                throw ApiError.invalid(k, k + ": only 0 is supported, found " + v);
+            }
+        }
+        if (o.has("logit_bias") && !o.get("logit_bias").isJsonNull() && !(o.get("logit_bias").isJsonObject()
+                && o.getAsJsonObject("logit_bias").isEmpty())) {
+            throw ApiError.invalid("logit_bias", "logit_bias: not supported (expected {} or null)");
+        }
+        for (String k : new String[] {"logprobs", "echo"}) {
+            JsonElement e = o.get(k);
+            boolean on = e != null && !e.isJsonNull() && !(e.isJsonPrimitive() && (e.getAsJsonPrimitive().isBoolean()
+                    ? !e.getAsBoolean() : e.getAsJsonPrimitive().isNumber() && e.getAsDouble() == 0));
+            if (on) {
+                throw ApiError.invalid(k, k + ": not supported by this server (expected false or null)");
+            }
+        }
+        Integer top = optInt(o, "top_logprobs", 0, 20);
+        if (top != null && top > 0) {
+            throw ApiError.invalid("top_logprobs", "top_logprobs: not supported by this server (expected 0)");
+        }
+        Integer best = optInt(o, "best_of", 1, 20);
+        if (best != null && best > 1) {
+            throw ApiError.invalid("best_of", "best_of: only 1 is supported, found " + best);
+        }
+        JsonElement suffix = o.get("suffix");
+        if (suffix != null && !suffix.isJsonNull() && !(isString(suffix) && suffix.getAsString().isEmpty())) {
+            throw ApiError.invalid("suffix", "suffix: not supported (expected \"\" or null)");
+        }
+        JsonElement rf = o.get("response_format");
+        if (rf != null && !rf.isJsonNull() && !(rf.isJsonObject() && rf.getAsJsonObject().has("type")
+                && isString(rf.getAsJsonObject().get("type"))
+                && rf.getAsJsonObject().get("type").getAsString().equals("text"))) {
+            throw ApiError.invalid("response_format", "response_format: only {\"type\": \"text\"} is supported");
+        }
     }
 
     private static boolean bool(JsonObject o, String k, boolean dflt) {

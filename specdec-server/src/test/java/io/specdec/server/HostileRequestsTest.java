@@ -71,6 +71,12 @@ class HostileRequestsTest {
         s.add("{\"messages\": " + OK_MSG + ", \"tools\": [{\"type\": \"function\"}]}");
         s.add("{\"messages\": " + OK_MSG + ", \"surprise\": 1}");
         s.add("{\"messages\": " + OK_MSG + ", \"n\": 2}");
+        for (String f : new String[] {"\"frequency_penalty\": 0.5", "\"presence_penalty\": -1",
+            "\"logit_bias\": {\"5\": 100}",
+            "\"logprobs\": true", "\"top_logprobs\": 3", "\"echo\": true", "\"best_of\": 3", "\"suffix\": \"end\"",
+            "\"response_format\": {\"type\": \"json_object\"}", "\"frequency_penalty\": \"high\""}) {
+            s.add("{\"messages\": " + OK_MSG + ", " + f + "}"); // would change the output: refused, not ignored
+        }
         s.add("{\"messages\": [{\"role\": \"user\", \"content\": \"" + "word ".repeat(4000) + "\"}]}");
         s.add("[".repeat(100_000));
         s.add("{\"a\":".repeat(50_000));
