@@ -59,6 +59,10 @@ public final class Specdec implements TextGenerator, AutoCloseable {
     private final java.util.function.Function<io.specdec.model.CausalLM, TextGenerator> generatorOn;
     private final java.util.function.BiFunction<io.specdec.model.CausalLM, GenerationConfig, TextGenerator> factory;
     private final ChatTemplate chatTemplate;
+    /** The continuous-batching view of {@link #model}, or null when batching is off. */
+    private final io.specdec.model.BatchedModel batched;
+    /** What generations run on: {@link #batched} when on, else {@link #model}. */
+    private final io.specdec.model.CausalLM target;
 
     private final java.util.Set<Generation> active = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final java.util.Set<Conversation> conversations = java.util.Collections.newSetFromMap(
@@ -70,13 +74,15 @@ public final class Specdec implements TextGenerator, AutoCloseable {
 
     private Specdec(LoadedModel loaded, LlamaModel model, DrafterSetup setup,
             java.util.function.BiFunction<io.specdec.model.CausalLM, GenerationConfig, TextGenerator> factory,
-            GenerationConfig cfg, ChatTemplate chat) {
+            GenerationConfig cfg, ChatTemplate chat, io.specdec.model.BatchedModel batched) {
         this.loaded = loaded;
         this.model = model;
+        this.batched = batched;
+        this.target = batched != null ? batched : model;
         this.setup = setup;
         this.factory = factory;
         this.generatorOn = t -> tracked(factory.apply(t, cfg));
-        this.untracked = factory.apply(model, cfg);
+        this.untracked = factory.apply(target, cfg);
         this.generator = tracked(untracked);
         this.chatTemplate = chat;
     }
@@ -147,7 +153,7 @@ public final class Specdec implements TextGenerator, AutoCloseable {
      * {@link #close()}). Cheap: nothing is loaded.
      */
     public TextGenerator withConfig(GenerationConfig config) {
-        return tracked(factory.apply(model, config));
+        return tracked(factory.apply(target, config));
     }
 
     /** As {@link #startChat(List)} with a per-request config. */
@@ -217,6 +223,11 @@ public final class Specdec implements TextGenerator, AutoCloseable {
     @Override
     public GenerationConfig config() {
         return generator.config();
+    }
+
+    /** The continuous-batching view generations run on, when {@link Builder#optBatching(boolean)} turned it on. */
+    public java.util.Optional<io.specdec.model.BatchedModel> batching() {
+        return java.util.Optional.ofNullable(batched);
     }
 
     /** The loaded target model. */
@@ -316,6 +327,18 @@ public final class Specdec implements TextGenerator, AutoCloseable {
         private List<String> calibration = List.of("Once upon a time");
         private Path cacheDir = Path.of(System.getProperty("java.io.tmpdir"), "specdec-cache");
         private String chatTemplate;
+        private boolean batching;
+
+        /**
+         * Continuous batching (default off): generations running at the same time on this object — a server's
+         * concurrent requests — share one target forward per round ({@link io.specdec.model.BatchedModel}), each
+         * weight read once for all of them; every generation's output stays exactly its single-sequence output.
+         * Worth it when several requests run at once; a lone generation waits for nobody.
+         */
+        public Builder optBatching(boolean on) {
+            this.batching = on;
+            return this;
+        }
 
         /**
          * The chat template: a built-in name ({@link ChatTemplate#builtinNames()}) or a {@code .jinja} file; default
@@ -442,7 +465,7 @@ public final class Specdec implements TextGenerator, AutoCloseable {
                 ChatTemplate chat = chatTemplate(lm);
                 if (drafter == null) {
                     return new Specdec(lm, m, null, (t, c) -> AutoregressiveGenerator.builder().setModel(t)
-                            .setTokenizer(lm.tokenizer()).optConfig(c).build(), cfg, chat);
+                            .setTokenizer(lm.tokenizer()).optConfig(c).build(), cfg, chat, batchedView(m));
                 }
                 DrafterEnvironment env = new DrafterEnvironment(m, lm.tokenizer(), calibration, cacheDir, null);
                 s = Drafters.create(drafter, env, options);
@@ -453,7 +476,7 @@ public final class Specdec implements TextGenerator, AutoCloseable {
                                         new io.specdec.speculation.ControllerContext(s, m, cacheDir));
                 int maxDraft = Math.max(16, s.budget());
                 return new Specdec(lm, m, setup, (t, c) -> Speculation.decoder(t, lm.tokenizer(), setup.factory(), c)
-                        .optControllerFactory(controllers).optMaxDraft(maxDraft).build(), cfg, chat);
+                        .optControllerFactory(controllers).optMaxDraft(maxDraft).build(), cfg, chat, batchedView(m));
             } catch (IOException e) {
                 close(s, m);
                 throw new UncheckedIOException(e.getMessage(), e);
@@ -461,6 +484,10 @@ public final class Specdec implements TextGenerator, AutoCloseable {
                 close(s, m);
                 throw e;
             }
+        }
+
+        private io.specdec.model.BatchedModel batchedView(LlamaModel m) {
+            return batching ? new io.specdec.model.BatchedModel(m) : null;
         }
 
         private ChatTemplate chatTemplate(LoadedModel lm) {

@@ -118,54 +118,126 @@ final class HostForward {
      */
     ForwardResult forward(NDManager manager, KvCache cache, int[] tokens, float[] inputs, int[] positions,
             AttentionMask mask, ForwardOptions options, int exit) {
-        if (!cache.isHost()) {
-            throw new IllegalArgumentException("the vector kernel needs a host cache (the model's newCache)");
-        }
-        int t = positions.length;
-        int d = c.dim();
-        int[] hiddenLayers = options.hiddenLayers();
-        List<float[]> kept = new ArrayList<>(java.util.Collections.nCopies(hiddenLayers.length, (float[]) null));
-        Step ops = new Step(cache, positions, mask);
-        float[] x = inputs != null ? inputs.clone() : embedRows(tokens);
-        x = LlamaForward.layers(ops, x, exit, hiddenLayers, kept);
-        cache.advance(t);
-        float[] hf = LlamaForward.finalNorm(ops, x);
-        int rows = options.logitRows() == 1 ? 1 : t;
-        float[] headIn = rows == t ? hf : Arrays.copyOfRange(hf, (t - 1) * d, t * d);
-        float[] logits = LlamaForward.lmHead(ops, headIn);
-        return ForwardResult.ofHost(rows, t, c.vocabSize(), d, logits, options.lastHidden() ? hf : null,
-                kept.toArray(new float[0][]), options.deviceOutputs() ? manager.newSubManager() : null);
+        return forwardBatch(manager, List.of(new LlamaModel.BatchItem(cache, tokens, inputs, positions, mask,
+                options)), exit).get(0);
     }
 
     /**
-     * The ops of one host forward ({@link LlamaOps} on {@code float[]} row blocks): the cache, positions and the
-     * visibility of cache slots to each row are fixed at construction; without a cache only the norms and
-     * projections may run.
+     * One forward over the rows of several sequences, each with its own cache, positions and mask: the rows are
+     * stacked ({@code [ΣT, D]}), every projection reads each weight once for all of them, and attention runs per
+     * sequence over its own cache (one parallel job over sequences × heads). Every row's result is bitwise what a
+     * forward of its sequence alone gives (fixed-order kernels, see the class comment). The caller
+     * ({@link LlamaModel}) has validated each item, checked the caches are distinct, holds them, and gives all
+     * items the same exit and hidden layers.
+     */
+    List<ForwardResult> forwardBatch(NDManager manager, List<LlamaModel.BatchItem> items, int exit) {
+        int n = items.size();
+        int d = c.dim();
+        KvCache[] caches = new KvCache[n];
+        int[][] positions = new int[n][];
+        AttentionMask[] masks = new AttentionMask[n];
+        int total = 0;
+        for (int i = 0; i < n; i++) {
+            LlamaModel.BatchItem it = items.get(i);
+            if (!it.cache().isHost()) {
+                throw new IllegalArgumentException("the vector kernel needs a host cache (the model's newCache)");
+            }
+            caches[i] = it.cache();
+            positions[i] = it.positions();
+            masks[i] = it.mask();
+            total += it.positions().length;
+        }
+        int[] hiddenLayers = items.get(0).options().hiddenLayers();
+        List<float[]> kept = new ArrayList<>(java.util.Collections.nCopies(hiddenLayers.length, (float[]) null));
+        Step ops = new Step(caches, positions, masks);
+        float[] x = new float[total * d];
+        for (int i = 0; i < n; i++) {
+            LlamaModel.BatchItem it = items.get(i);
+            int off = ops.offset[i] * d;
+            if (it.inputs() != null) {
+                System.arraycopy(it.inputs(), 0, x, off, it.inputs().length);
+            } else {
+                for (int r = 0; r < it.tokens().length; r++) {
+                    w.embedding().dequantizeRow(it.tokens()[r], x, off + r * d);
+                }
+            }
+        }
+        x = LlamaForward.layers(ops, x, exit, hiddenLayers, kept);
+        for (int i = 0; i < n; i++) {
+            caches[i].advance(positions[i].length);
+        }
+        float[] hf = LlamaForward.finalNorm(ops, x);
+        // the LM head once over every sequence's logit rows (its last row only, or all of them)
+        int[] headFrom = new int[n + 1];
+        for (int i = 0; i < n; i++) {
+            int t = positions[i].length;
+            headFrom[i + 1] = headFrom[i] + (items.get(i).options().logitRows() == 1 ? 1 : t);
+        }
+        float[] headIn = new float[headFrom[n] * d];
+        for (int i = 0; i < n; i++) {
+            int t = positions[i].length;
+            int rows = headFrom[i + 1] - headFrom[i];
+            System.arraycopy(hf, (ops.offset[i] + t - rows) * d, headIn, headFrom[i] * d, rows * d);
+        }
+        float[] logits = LlamaForward.lmHead(ops, headIn);
+        int v = c.vocabSize();
+        List<ForwardResult> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            LlamaModel.BatchItem it = items.get(i);
+            int t = positions[i].length;
+            int rows = headFrom[i + 1] - headFrom[i];
+            int o = ops.offset[i];
+            float[][] layers = new float[kept.size()][];
+            for (int k = 0; k < layers.length; k++) {
+                layers[k] = n == 1 ? kept.get(k) : Arrays.copyOfRange(kept.get(k), o * d, (o + t) * d);
+            }
+            float[] lastHidden = !it.options().lastHidden() ? null : n == 1 ? hf
+                    : Arrays.copyOfRange(hf, o * d, (o + t) * d);
+            float[] lg = n == 1 ? logits : Arrays.copyOfRange(logits, headFrom[i] * v, headFrom[i + 1] * v);
+            out.add(ForwardResult.ofHost(rows, t, v, d, lg, lastHidden, layers,
+                    it.options().deviceOutputs() ? manager.newSubManager() : null));
+        }
+        return out;
+    }
+
+    /**
+     * The ops of one host forward ({@link LlamaOps} on {@code float[]} row blocks) over the stacked rows of one or
+     * more sequences: sequence i owns rows {@code [offset[i], offset[i+1])}, its cache, positions and the visibility
+     * of its cache slots to each of its rows, all fixed at construction; without a cache (no sequences) only the
+     * norms and projections may run.
      */
     private final class Step implements LlamaOps<float[]> {
-        private final KvCache cache;
-        private final int[] positions;
-        private final int prefix;
-        private final boolean[] visible; // [T, S]: which cache slots row r sees
+        private final KvCache[] caches;
+        private final int[] positions;   // [ΣT], stacked
+        private final int[] offset;      // [n + 1]
+        private final int[] prefix;      // [n]: cached slots before this forward
+        private final boolean[][] visible; // per sequence [T, S]: which cache slots row r sees
 
-        Step(KvCache cache, int[] positions, AttentionMask mask) {
-            this.cache = cache;
-            this.positions = positions;
-            if (cache == null) {
-                prefix = 0;
-                visible = null;
-                return;
+        Step(KvCache[] caches, int[][] positions, AttentionMask[] masks) {
+            int n = caches.length;
+            this.caches = caches;
+            this.offset = new int[n + 1];
+            for (int i = 0; i < n; i++) {
+                offset[i + 1] = offset[i] + positions[i].length;
             }
-            int t = positions.length;
-            prefix = cache.length();
-            int s = prefix + t;
-            visible = new boolean[t * s];
-            int from = prefix - (mask == null ? 0 : mask.history()); // first slot the mask decides
-            for (int r = 0; r < t; r++) {
-                for (int j = 0; j < s; j++) {
-                    int nj = j - from;
-                    visible[r * s + j] = nj < 0 || (mask == null ? j - prefix <= r : mask.visibleKey(r, nj));
+            this.positions = new int[offset[n]];
+            this.prefix = new int[n];
+            this.visible = new boolean[n][];
+            for (int i = 0; i < n; i++) {
+                System.arraycopy(positions[i], 0, this.positions, offset[i], positions[i].length);
+                int t = positions[i].length;
+                AttentionMask mask = masks[i];
+                prefix[i] = caches[i].length();
+                int s = prefix[i] + t;
+                boolean[] vis = new boolean[t * s];
+                int from = prefix[i] - (mask == null ? 0 : mask.history()); // first slot the mask decides
+                for (int r = 0; r < t; r++) {
+                    for (int j = 0; j < s; j++) {
+                        int nj = j - from;
+                        vis[r * s + j] = nj < 0 || (mask == null ? j - prefix[i] <= r : mask.visibleKey(r, nj));
+                    }
                 }
+                visible[i] = vis;
             }
         }
 
@@ -211,14 +283,21 @@ final class HostForward {
 
         @Override
         public float[] attention(int layer, float[] q, float[] k, float[] v) {
-            int t = positions.length;
             int kd = c.kvDim();
-            float[] kc = cache.hostKeys(layer);
-            float[] vc = cache.hostValues(layer);
-            System.arraycopy(k, 0, kc, prefix * kd, t * kd);
-            System.arraycopy(v, 0, vc, prefix * kd, t * kd);
-            float[] out = new float[t * c.qDim()];
-            HostForward.this.attention(q, kc, vc, t, prefix + t, visible, out);
+            int n = caches.length;
+            for (int i = 0; i < n; i++) {
+                int t = offset[i + 1] - offset[i];
+                System.arraycopy(k, offset[i] * kd, caches[i].hostKeys(layer), prefix[i] * kd, t * kd);
+                System.arraycopy(v, offset[i] * kd, caches[i].hostValues(layer), prefix[i] * kd, t * kd);
+            }
+            float[] out = new float[positions.length * c.qDim()];
+            int heads = c.heads();
+            pool.run(n * heads, (job, scratch) -> {
+                int i = job / heads;
+                int t = offset[i + 1] - offset[i];
+                attendHead(q, offset[i], caches[i].hostKeys(layer), caches[i].hostValues(layer), t, prefix[i] + t,
+                        visible[i], out, job % heads, scratch);
+            });
             return out;
         }
 
@@ -269,59 +348,58 @@ final class HostForward {
 
     /** The final RMSNorm with its weight over {@code [t, dim]}. */
     float[] finalNorm(float[] x, int t) {
-        return LlamaForward.finalNorm(new Step(null, new int[0], null), x);
+        return LlamaForward.finalNorm(new Step(new KvCache[0], new int[0][], new AttentionMask[0]), x);
     }
 
     /** The LM head over {@code [rows, dim]} normed rows: {@code [rows, vocab]}. */
     float[] lmHead(float[] normed, int rows) {
-        return LlamaForward.lmHead(new Step(null, new int[0], null), normed);
+        return LlamaForward.lmHead(new Step(new KvCache[0], new int[0][], new AttentionMask[0]), normed);
     }
 
     /**
-     * Grouped-query attention of the T new rows over cache slots {@code [0, s)}: {@code visible[r·s + j]} says which
-     * slots row r sees. Scores are {@code q·k} (q carries {@code 1/sqrt(hd)}), softmax over the visible slots, then
-     * the weighted sum of values; {@code out} is {@code [T, H·hd]}. One parallel job over heads.
+     * Grouped-query attention of one head for the T new rows of one sequence, stacked from row {@code row0} of
+     * {@code q} and {@code out}, over its cache slots {@code [0, s)}: {@code visible[r·s + j]} says which slots row r
+     * sees. Scores are {@code q·k} (q carries {@code 1/sqrt(hd)}), softmax over the visible slots, then the weighted
+     * sum of values into {@code out} ({@code [rows, H·hd]}, zero-initialised by the caller).
      */
-    private void attention(float[] q, float[] kc, float[] vc, int t, int s, boolean[] visible, float[] out) {
+    private void attendHead(float[] q, int row0, float[] kc, float[] vc, int t, int s, boolean[] visible,
+            float[] out, int head, HostKernels.Scratch scratch) {
         int hd = c.headDim();
         int kd = c.kvDim();
         int qd = c.qDim();
         int g = c.heads() / c.kvHeads();
-        Arrays.fill(out, 0, t * qd, 0f);
-        pool.run(c.heads(), (head, scratch) -> {
-            float[] sc = scores.get();
-            if (sc.length < s) {
-                sc = new float[s];
-                scores.set(sc);
+        float[] sc = scores.get();
+        if (sc.length < s) {
+            sc = new float[s];
+            scores.set(sc);
+        }
+        int ko = (head / g) * hd;
+        for (int r = 0; r < t; r++) {
+            int vis = r * s;
+            int qo = (row0 + r) * qd + head * hd;
+            float max = Float.NEGATIVE_INFINITY;
+            for (int j = 0; j < s; j++) {
+                if (!visible[vis + j]) {
+                    continue;
+                }
+                float dot = HostKernels.dot(q, qo, kc, j * kd + ko, hd, scratch);
+                sc[j] = dot;
+                max = Math.max(max, dot);
             }
-            int ko = (head / g) * hd;
-            for (int r = 0; r < t; r++) {
-                int vis = r * s;
-                int qo = r * qd + head * hd;
-                float max = Float.NEGATIVE_INFINITY;
-                for (int j = 0; j < s; j++) {
-                    if (!visible[vis + j]) {
-                        continue;
-                    }
-                    float dot = HostKernels.dot(q, qo, kc, j * kd + ko, hd, scratch);
-                    sc[j] = dot;
-                    max = Math.max(max, dot);
-                }
-                float sum = 0f;
-                for (int j = 0; j < s; j++) {
-                    float p = visible[vis + j] ? (float) Math.exp(sc[j] - max) : 0f;
-                    sc[j] = p;
-                    sum += p;
-                }
-                float inv = 1f / sum;
-                for (int j = 0; j < s; j++) {
-                    float p = sc[j] * inv;
-                    if (p != 0f) {
-                        HostKernels.axpy(p, vc, j * kd + ko, out, qo, hd);
-                    }
+            float sum = 0f;
+            for (int j = 0; j < s; j++) {
+                float p = visible[vis + j] ? (float) Math.exp(sc[j] - max) : 0f;
+                sc[j] = p;
+                sum += p;
+            }
+            float inv = 1f / sum;
+            for (int j = 0; j < s; j++) {
+                float p = sc[j] * inv;
+                if (p != 0f) {
+                    HostKernels.axpy(p, vc, j * kd + ko, out, qo, hd);
                 }
             }
-        });
+        }
     }
 
     /** {@code out = x / sqrt(mean(x²) + eps) · weight} per row. */

@@ -250,6 +250,11 @@ public final class KvCache implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicBoolean released = new java.util.concurrent.atomic.AtomicBoolean();
     private Runnable onRelease;
 
+    /** Whether {@link #close()} has freed this cache. */
+    public boolean isClosed() {
+        return released.get();
+    }
+
     /** Runs {@code r} once when this cache is closed (the model's count of live cache memory). */
     void onRelease(Runnable r) {
         this.onRelease = r;

@@ -6,6 +6,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import io.specdec.engine.SpecdecEngine;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import org.slf4j.Logger;
@@ -243,7 +244,90 @@ public final class LlamaModel implements CausalLM {
         }
     }
 
-    private ForwardResult checkedForward(HostForward vf, KvCache cache, int[] tokens, float[] inputs, int[] positions,
+    /**
+     * One sequence's part of a {@link #forwardBatch batched forward}: its cache (distinct from the other items'),
+     * its new rows as token ids or as input rows ({@code inputs} {@code [T, dim]}, then {@code tokens} is null), their
+     * positions, the tree mask (null: causal) and what to return. Arrays are not copied.
+     */
+    public record BatchItem(KvCache cache, int[] tokens, float[] inputs, int[] positions, AttentionMask mask,
+            ForwardOptions options) {
+        /** A token item. */
+        public static BatchItem of(KvCache cache, int[] tokens, int[] positions, AttentionMask mask,
+                ForwardOptions options) {
+            return new BatchItem(cache, tokens, null, positions, mask, options);
+        }
+    }
+
+    /**
+     * One forward over the new rows of several sequences, each with its own KV cache — what continuous batching runs
+     * each round: on the vector kernel every weight is read once for all the rows and attention runs per sequence
+     * over its own cache; each item's result (and cache) is bitwise what {@link #forward} of that item alone gives.
+     * The torch kernel runs the items one after another (same results, no batching yet). Items must share the exit
+     * layer and hidden layers asked for (the forward runs the same layers for all); caches must be distinct.
+     *
+     * @return one result per item, in order; the caller closes each
+     * @throws IllegalArgumentException (one line, naming the item) as {@link #forward} for any item, for a cache
+     *     given twice, or for items asking for different layers
+     */
+    public List<ForwardResult> forwardBatch(List<BatchItem> items) {
+        if (items == null || items.isEmpty()) {
+            throw new IllegalArgumentException("a batched forward needs at least one item");
+        }
+        enter();
+        try {
+            java.util.Set<KvCache> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+            int exit = -1;
+            for (int i = 0; i < items.size(); i++) {
+                BatchItem it = items.get(i);
+                int e;
+                try {
+                    e = validate(vector, it.cache(), it.tokens(), it.inputs(), it.positions(), it.mask(), it.options());
+                } catch (IllegalArgumentException ex) {
+                    throw new IllegalArgumentException("batch item " + i + ": " + ex.getMessage(), ex);
+                }
+                if (!seen.add(it.cache())) {
+                    throw new IllegalArgumentException("batch item " + i + ": its cache is already in the batch");
+                }
+                if (i > 0 && (e != exit || !Arrays.equals(it.options().hiddenLayers(),
+                        items.get(0).options().hiddenLayers()))) {
+                    throw new IllegalArgumentException("batch item " + i + " asks for other layers (exit " + e
+                            + ", hidden " + Arrays.toString(it.options().hiddenLayers()) + ") than item 0 (exit "
+                            + exit + ", hidden " + Arrays.toString(items.get(0).options().hiddenLayers()) + ")");
+                }
+                exit = e;
+            }
+            if (vector == null) {
+                List<ForwardResult> out = new ArrayList<>(items.size());
+                try {
+                    for (BatchItem it : items) {
+                        out.add(checkedForward(null, it.cache(), it.tokens(), it.inputs(), it.positions(), it.mask(),
+                                it.options()));
+                    }
+                } catch (RuntimeException ex) {
+                    out.forEach(ForwardResult::close);
+                    throw ex;
+                }
+                return out;
+            }
+            int held = 0;
+            try {
+                for (BatchItem it : items) {
+                    it.cache().acquire();
+                    held++;
+                }
+                return vector.forwardBatch(manager, items, exit);
+            } finally {
+                for (int i = 0; i < held; i++) {
+                    items.get(i).cache().release();
+                }
+            }
+        } finally {
+            exit();
+        }
+    }
+
+    /** Checks one forward's arguments against the model and the cache; returns the exit layer. */
+    private int validate(HostForward vf, KvCache cache, int[] tokens, float[] inputs, int[] positions,
             AttentionMask mask, ForwardOptions options) {
         int t = inputs != null ? positions.length : tokens.length;
         if (t == 0) {
@@ -263,7 +347,6 @@ public final class LlamaModel implements CausalLM {
             throw new IllegalArgumentException("cache full: " + t + " new tokens, " + cache.remaining() + " of "
                     + cache.capacity() + " slots left");
         }
-        long[] ids = new long[t];
         for (int i = 0; i < t; i++) {
             if (tokens != null && (tokens[i] < 0 || tokens[i] >= c.vocabSize())) {
                 throw new IllegalArgumentException("token id " + tokens[i] + " outside vocabulary 0.."
@@ -273,21 +356,12 @@ public final class LlamaModel implements CausalLM {
                 throw new IllegalArgumentException("position " + positions[i] + " outside the context of "
                         + c.contextLength());
             }
-            ids[i] = tokens == null ? 0 : tokens[i];
         }
         int exit = options.exitLayer() < 0 ? c.layers() : options.exitLayer();
         if (exit < 1 || exit > c.layers()) {
             throw new IllegalArgumentException("exit layer " + exit + " outside 1.." + c.layers());
         }
-        int prefix = cache.length();
-        int s = prefix + t;
-        int kvh = c.kvHeads();
-        int hd = c.headDim();
-        int g = c.heads() / kvh;
-        int qd = c.qDim();
-        int kd = c.kvDim();
-        int[] hiddenLayers = options.hiddenLayers();
-        for (int hl : hiddenLayers) {
+        for (int hl : options.hiddenLayers()) {
             if (hl < 1 || hl > exit) {
                 throw new IllegalArgumentException("hidden layer " + hl + " outside 1.." + exit);
             }
@@ -296,6 +370,18 @@ public final class LlamaModel implements CausalLM {
             throw new IllegalArgumentException("the cache was made for the " + (cache.isHost() ? "vector" : "torch")
                     + " kernel, this forward runs the " + (vf != null ? "vector" : "torch") + " kernel: use the"
                     + " model's own newCache");
+        }
+        return exit;
+    }
+
+    private ForwardResult checkedForward(HostForward vf, KvCache cache, int[] tokens, float[] inputs, int[] positions,
+            AttentionMask mask, ForwardOptions options) {
+        int exit = validate(vf, cache, tokens, inputs, positions, mask, options);
+        int t = inputs != null ? positions.length : tokens.length;
+        int[] hiddenLayers = options.hiddenLayers();
+        long[] ids = new long[t];
+        for (int i = 0; i < t; i++) {
+            ids[i] = tokens == null ? 0 : tokens[i];
         }
         if (vf != null) {
             cache.acquire();

@@ -22,7 +22,7 @@ class KernelsTest {
         return Kernels.vectorAvailable() ? List.of("torch", "vector") : List.of("torch");
     }
 
-    private static final LlamaConfig GQA_BIAS =
+    static final LlamaConfig GQA_BIAS =
             new LlamaConfig(48, 72, 3, 6, 2, 8, 40, 32, 1e-5f, 10000f, false, true, 1, 2);
 
     @Test
