@@ -333,7 +333,10 @@ public final class Specdec implements TextGenerator, AutoCloseable {
          * Continuous batching (default off): generations running at the same time on this object — a server's
          * concurrent requests — share one target forward per round ({@link io.specdec.model.BatchedModel}), each
          * weight read once for all of them; every generation's output stays exactly its single-sequence output.
-         * Worth it when several requests run at once; a lone generation waits for nobody.
+         * Worth it when several requests run at once; a lone generation waits for nobody. With a draft model and no
+         * controller chosen, each request's draft length follows the batch
+         * ({@link io.specdec.speculation.BatchBudget}, from the two models' measured cost curves, cached in
+         * {@link #optCacheDir}): speculation shrinks as the batch grows and stops where it no longer pays.
          */
         public Builder optBatching(boolean on) {
             this.batching = on;
@@ -467,16 +470,27 @@ public final class Specdec implements TextGenerator, AutoCloseable {
                     return new Specdec(lm, m, null, (t, c) -> AutoregressiveGenerator.builder().setModel(t)
                             .setTokenizer(lm.tokenizer()).optConfig(c).build(), cfg, chat, batchedView(m));
                 }
-                DrafterEnvironment env = new DrafterEnvironment(m, lm.tokenizer(), calibration, cacheDir, null);
+                DrafterEnvironment env = new DrafterEnvironment(m, lm.tokenizer(), calibration, cacheDir, null,
+                        batching);
                 s = Drafters.create(drafter, env, options);
                 DrafterSetup setup = s;
+                io.specdec.model.BatchedModel bv = batchedView(m);
                 java.util.function.Supplier<io.specdec.speculation.CandidateLengthController> controllers =
                         controller == null ? s.controller()
                                 : io.specdec.speculation.Controllers.create(controller, controllerOptions,
                                         new io.specdec.speculation.ControllerContext(s, m, cacheDir));
+                if (bv != null && controller == null && s.draftModelIfAny().isPresent()) {
+                    // batched: the draft length follows the batch (speculation shrinks as it grows)
+                    io.specdec.speculation.CostCurve ct = io.specdec.speculation.CostCurve.cached(m, cacheDir, 3);
+                    io.specdec.speculation.CostCurve cd = io.specdec.speculation.CostCurve.cached(
+                            s.draftModelIfAny().get(), cacheDir, 3);
+                    int maxK = s.budget();
+                    controllers = () -> new io.specdec.speculation.BatchBudget(bv::lastRoundSize, ct, cd, maxK);
+                }
                 int maxDraft = Math.max(16, s.budget());
+                java.util.function.Supplier<io.specdec.speculation.CandidateLengthController> chosen = controllers;
                 return new Specdec(lm, m, setup, (t, c) -> Speculation.decoder(t, lm.tokenizer(), setup.factory(), c)
-                        .optControllerFactory(controllers).optMaxDraft(maxDraft).build(), cfg, chat, batchedView(m));
+                        .optControllerFactory(chosen).optMaxDraft(maxDraft).build(), cfg, chat, bv);
             } catch (IOException e) {
                 close(s, m);
                 throw new UncheckedIOException(e.getMessage(), e);

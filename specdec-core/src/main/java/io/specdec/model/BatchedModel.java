@@ -38,6 +38,13 @@ public final class BatchedModel implements CausalLM {
     private final Condition changed = lock.newCondition();
     private final List<Request> waiting = new ArrayList<>(); // guarded by lock
     private final List<KvCache> members = new ArrayList<>(); // guarded by lock
+    /**
+     * Threads now waiting in some batched model (a sequence's thread waits in the draft model's or the target's):
+     * a round does not wait for a sequence whose thread is held by another model.
+     */
+    private static final java.util.Map<Thread, BatchedModel> WAITING = new java.util.concurrent.ConcurrentHashMap<>();
+    /** The thread that last sent each sequence's forward (guarded by lock). */
+    private final java.util.Map<KvCache, Thread> threadOf = new java.util.IdentityHashMap<>();
     /** The sequences of the last round: the ones a round waits for (guarded by lock). */
     private final java.util.Set<KvCache> lastRound = java.util.Collections.newSetFromMap(
             new java.util.IdentityHashMap<>());
@@ -70,6 +77,16 @@ public final class BatchedModel implements CausalLM {
     /** The model underneath. */
     public LlamaModel model() {
         return model;
+    }
+
+    /** Sequences in the last round (0 before the first): the batch size a speculation budget plans for. */
+    public int lastRoundSize() {
+        lock.lock();
+        try {
+            return lastRound.size();
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** Rounds run, rows and sequence forwards in them, so far: {@code {rounds, rows, items}}. */
@@ -123,8 +140,11 @@ public final class BatchedModel implements CausalLM {
         boolean chunk = tokens != null && tokens.length > prefillChunk && mask == null && options.logitRows() == 1
                 && !options.lastHidden() && options.hiddenLayers().length == 0 && !options.deviceOutputs();
         Request r = new Request(cache, tokens, positions, mask, options, chunk);
+        Thread me = Thread.currentThread();
+        WAITING.put(me, this);
         lock.lock();
         try {
+            threadOf.put(cache, me);
             waiting.add(r);
             changed.signalAll();
             while (!r.finished) {
@@ -140,9 +160,12 @@ public final class BatchedModel implements CausalLM {
                 }
                 members.removeIf(KvCache::isClosed);
                 lastRound.removeIf(KvCache::isClosed);
+                threadOf.keySet().removeIf(KvCache::isClosed);
                 boolean all = true;
                 for (KvCache m : lastRound.isEmpty() ? members : lastRound) {
-                    all &= ready.contains(m);
+                    Thread t = threadOf.get(m);
+                    BatchedModel elsewhere = t == null ? null : WAITING.get(t);
+                    all &= ready.contains(m) || (elsewhere != null && elsewhere != this);
                 }
                 // time spent while a round ran does not count: those sequences were busy, not late
                 long waited = System.nanoTime() - Math.max(oldest, lastRoundEnd);
@@ -158,6 +181,7 @@ public final class BatchedModel implements CausalLM {
             throw new IllegalStateException("interrupted while waiting for a batched forward", e);
         } finally {
             lock.unlock();
+            WAITING.remove(me);
         }
         if (r.error != null) {
             throw r.error;

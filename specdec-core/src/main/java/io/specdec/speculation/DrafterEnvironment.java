@@ -14,9 +14,17 @@ import java.util.function.Consumer;
  * @param calibrationPrompts prompts a drafter may run to size itself ({@code auto} options); may be empty
  * @param cacheDir where measured cost curves are cached
  * @param log one-line notes for the user (sizing results, context extension)
+ * @param batching whether generations run under continuous batching: a drafter with a model of its own then runs it
+ *     through an {@link io.specdec.model.BatchedModel}, so the sequences' draft forwards are batched too
  */
 public record DrafterEnvironment(CausalLM target, Tokenizer tokenizer, List<String> calibrationPrompts, Path cacheDir,
-        Consumer<String> log) {
+        Consumer<String> log, boolean batching) {
+    /** Without continuous batching. */
+    public DrafterEnvironment(CausalLM target, Tokenizer tokenizer, List<String> calibrationPrompts, Path cacheDir,
+            Consumer<String> log) {
+        this(target, tokenizer, calibrationPrompts, cacheDir, log, false);
+    }
+
     public DrafterEnvironment {
         calibrationPrompts = List.copyOf(calibrationPrompts);
         java.util.Objects.requireNonNull(target, "target");

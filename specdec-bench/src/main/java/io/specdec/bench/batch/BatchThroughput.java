@@ -17,8 +17,9 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Throughput of concurrent generations under continuous batching ({@code Specdec.optBatching}), plain decoding and
- * speculative decoding with a draft model side by side, at each concurrency B: B threads each generate
+ * Throughput of concurrent generations under continuous batching ({@code Specdec.optBatching}), plain decoding,
+ * speculative decoding with a draft model at a static K, and the same draft under the batch budget
+ * ({@code BatchBudget}: K from the batch size and the measured cost curves) side by side, at each concurrency B: B threads each generate
  * {@code tokens} greedy tokens from their own prompt at the same time. Reports the batch's tokens/s, the mean
  * per-sequence ms per token, τ, the rounds and rows per round of the batched target forward, peak live KV-cache bytes,
  * and whether every sequence's text equals its single-sequence text (greedy: it must). Prints Markdown.
@@ -66,11 +67,14 @@ public final class BatchThroughput {
         List<String> modes = new ArrayList<>(List.of("AR"));
         if (draft != null) {
             modes.add("draft K=" + k);
+            modes.add("draft, batch budget K≤" + k);
         }
         for (String mode : modes) {
             Specdec.Builder b = Specdec.builder().setModel(model).optConfig(cfg).optBatching(true);
-            if (!mode.equals("AR")) {
+            if (mode.startsWith("draft K")) {
                 b.optDraftModel(Path.of(draft)).optController("static").optControllerOption("k", k);
+            } else if (mode.startsWith("draft,")) {
+                b.optDraftModel(Path.of(draft)).optDrafterOption("k", k); // no controller: BatchBudget
             }
             try (Specdec lm = b.build()) {
                 TextGenerator gen = lm.withConfig(cfg);

@@ -106,7 +106,9 @@ public final class DraftModelProvider implements DrafterProvider {
             int budget = tree ? treeBudget : k;
             LlamaConfig dc = draft.config();
             long bytes = 4L * dc.parameterCount() + KvCache.bytes(dc, ctx);
-            var factory = DraftModelDrafter.builder().setModel(draft).optTokenizer(d.tokenizer())
+            // under continuous batching the sequences' draft forwards run as batched rounds too
+            io.specdec.model.CausalLM drafting = env.batching() ? new io.specdec.model.BatchedModel(draft) : draft;
+            var factory = DraftModelDrafter.builder().setModel(drafting).optTokenizer(d.tokenizer())
                     .optMode(tree ? DraftModelDrafter.Mode.TREE : DraftModelDrafter.Mode.CHAIN).optTopK(topK).build();
             String shape = (tree ? "tree " + treeBudget + " nodes, top-" + topK : "chain K=" + k) + sized;
             return new DrafterSetup(name(), factory, budget, () -> LengthControllers.fixed(budget), bytes, shape,
