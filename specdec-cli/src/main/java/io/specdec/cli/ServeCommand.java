@@ -45,6 +45,9 @@ final class ServeCommand extends Subcommand {
     @Option(names = "--timeout", paramLabel = "SECONDS", description = "per request (waiting + generating);"
             + " default 300")
     int timeout = 300;
+    @Option(names = "--batching", description = "continuous batching: the requests running at once (--parallel)"
+            + " share one forward per round; with a draft model the draft length follows the batch")
+    boolean batching;
     @Option(names = "--max-tokens", paramLabel = "N", description = "default max_tokens; default 256")
     int maxTokens = 256;
 
@@ -68,7 +71,7 @@ final class ServeCommand extends Subcommand {
             throw new CommandLine.ParameterException(cl, "serve runs one drafter");
         }
         Specdec.Builder b = Specdec.builder().setModel(model).optConfig(GenerationConfig.builder()
-                .optMaxNewTokens(maxTokens).optSampling(samplingOptions.build(cl)).build());
+                .optMaxNewTokens(maxTokens).optSampling(samplingOptions.build(cl)).build()).optBatching(batching);
         if (chatTemplate != null) {
             b.optChatTemplate(chatTemplate);
         }
@@ -87,9 +90,9 @@ final class ServeCommand extends Subcommand {
             server.close();
             stopped.countDown();
         }, "specdec-serve-shutdown"));
-        main.err.printf("serving %s on http://%s:%d/v1 (%s; parallel %d, queue %d)%n", model.getFileName(), host,
+        main.err.printf("serving %s on http://%s:%d/v1 (%s; parallel %d, queue %d%s)%n", model.getFileName(), host,
                 server.port(), lm.drafter() == null ? "no drafter" : "drafter " + lm.drafter().name(), parallel,
-                queue);
+                queue, batching ? ", continuous batching" : "");
         stopped.await();
         return 0;
     }

@@ -108,8 +108,9 @@ public final class HostKernels {
     }
 
     /**
-     * Q4_0 / Q8_0 directly on the blocks, without a widened row: per block of 32 the weights are converted to float
-     * lanes in registers once and shared by up to four activation rows; per row the block's partial dot product
+     * Q4_0 / Q8_0 directly on the blocks, without a widened row: for one activation row the blocks are converted in
+     * registers as they are used; for two or more, each weight row is converted to floats once and shared by every
+     * activation row (in groups of four, then one by one); per row the block's partial dot product
      * {@code s = Σ q·x} (lanes, in a fixed order) is scaled into the row's accumulator with one fused multiply-add
      * by the block's scale, as ggml's {@code vec_dot_q4_0_q8_0} scales per block. Each row's
      * arithmetic is the same whether it is computed alone or with three others, so results are batch-invariant.
@@ -135,31 +136,31 @@ public final class HostKernels {
                 int base = (n - g0) * rb;
                 int yi = yo + n - n0;
                 int r = 0;
-                if (t >= 4 && n + 1 < g1) {
-                    // two weight rows at once for the groups of four activation rows
+                if (t >= 2 && n + 1 < g1) {
+                    // two weight rows at once, converted once for every activation row: groups of four, then the rest
                     unscaled(s.bytes, base, k, q4, s.row, s.scales);
                     unscaled(s.bytes, base + rb, k, q4, s.row2, s.scales2);
                     for (; r + 4 <= t; r += 4) {
                         blockDot2x4(s.row, s.scales, s.row2, s.scales2, k, x, r * k, y, r * ldy + yi, ldy, s);
                     }
                     for (int rr = r; rr < t; rr++) {
-                        y[rr * ldy + yi] = q4 ? q4Dot(s.bytes, base, k, x, rr * k, s)
-                                : q8Dot(s.bytes, base, k, x, rr * k, s);
-                        y[rr * ldy + yi + 1] = q4 ? q4Dot(s.bytes, base + rb, k, x, rr * k, s)
-                                : q8Dot(s.bytes, base + rb, k, x, rr * k, s);
+                        y[rr * ldy + yi] = blockDot1(s.row, s.scales, k, x, rr * k, s);
+                        y[rr * ldy + yi + 1] = blockDot1(s.row2, s.scales2, k, x, rr * k, s);
                     }
                     n++;
                     continue;
                 }
-                if (t >= 4) {
+                if (t >= 2) {
                     unscaled(s.bytes, base, k, q4, s.row, s.scales);
                     for (; r + 4 <= t; r += 4) {
                         blockDot4(s.row, s.scales, k, x, r * k, y, r * ldy + yi, ldy, s);
                     }
+                    for (; r < t; r++) {
+                        y[r * ldy + yi] = blockDot1(s.row, s.scales, k, x, r * k, s);
+                    }
+                    continue;
                 }
-                for (; r < t; r++) {
-                    y[r * ldy + yi] = q4 ? q4Dot(s.bytes, base, k, x, r * k, s) : q8Dot(s.bytes, base, k, x, r * k, s);
-                }
+                y[yi] = q4 ? q4Dot(s.bytes, base, k, x, 0, s) : q8Dot(s.bytes, base, k, x, 0, s);
             }
         }
     }
@@ -220,6 +221,24 @@ public final class HostKernels {
         y[yi + ldy] = lanes(a1, sc);
         y[yi + 2 * ldy] = lanes(a2, sc);
         y[yi + 3 * ldy] = lanes(a3, sc);
+    }
+
+    /**
+     * One activation row of the block dot product on unscaled values, in exactly {@link #blockDot4}'s (and so
+     * {@link #q4Dot}'s and {@link #q8Dot}'s) order: the rows left over after the groups of four share the weights'
+     * conversion without changing a bit of their result.
+     */
+    private static float blockDot1(float[] q, float[] d, int k, float[] x, int xo, Scratch sc) {
+        FloatVector a = FloatVector.zero(F);
+        for (int blk = 0; blk < k / 32; blk++) {
+            int o = blk * 32;
+            FloatVector s0 = FloatVector.zero(F);
+            for (int j = 0; j < 32; j += LANES) {
+                s0 = FloatVector.fromArray(F, q, o + j).fma(FloatVector.fromArray(F, x, xo + o + j), s0);
+            }
+            a = s0.fma(FloatVector.broadcast(F, d[blk]), a);
+        }
+        return lanes(a, sc);
     }
 
     /**

@@ -28,6 +28,12 @@ class HostKernelsTest {
     @ParameterizedTest
     @EnumSource(GgmlType.class)
     void matmulMatchesTheWidenedDefinitionAndIsBatchInvariant(GgmlType type) {
+        for (int t : new int[] {2, 3, 5, 7}) { // groups of four, the rows left over, and both
+            matmulCase(type, t);
+        }
+    }
+
+    private static void matmulCase(GgmlType type, int t) {
         SplittableRandom rnd = new SplittableRandom(9);
         int n = 37;
         int k = type.blockSize() == 256 ? 512 : type.blockSize() == 32 ? 96 : 67;
@@ -39,7 +45,6 @@ class HostKernelsTest {
         float[] widened = new float[n * k];
         ByteBuffer data = wt.data().duplicate();
         type.dequantize(data, (long) n * k, widened, 0);
-        int t = 7;
         float[] x = new float[t * k];
         for (int i = 0; i < x.length; i++) {
             x[i] = (float) rnd.nextGaussian();

@@ -26,7 +26,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <pre>{@code
  * java --add-modules jdk.incubator.vector -cp specdec-bench/target/benchmarks.jar io.specdec.bench.batch.BatchThroughput \
- *     model=twin.gguf [draft=draft.gguf] [concurrency=1,2,4,8,16] [tokens=64] [k=4]
+ *     model=twin.gguf [draft=draft.gguf] [concurrency=1,2,4,8,16] [tokens=64] [k=4] [modes=ar,static,budget]
  * }</pre>
  */
 public final class BatchThroughput {
@@ -64,9 +64,15 @@ public final class BatchThroughput {
         System.out.printf(Locale.ROOT, "| decoding | B | tokens/s (batch) | x vs B=1 | ms/token per sequence | τ |"
                 + " rounds | rows/round | peak KV MB | identical to alone |%n| --- | ---: | ---: | ---: | ---: | ---: |"
                 + " ---: | ---: | ---: | ---: |%n");
-        List<String> modes = new ArrayList<>(List.of("AR"));
-        if (draft != null) {
+        List<String> which = List.of(arg(args, "modes", "ar,static,budget").split(","));
+        List<String> modes = new ArrayList<>();
+        if (which.contains("ar")) {
+            modes.add("AR");
+        }
+        if (draft != null && which.contains("static")) {
             modes.add("draft K=" + k);
+        }
+        if (draft != null && which.contains("budget")) {
             modes.add("draft, batch budget K≤" + k);
         }
         for (String mode : modes) {
