@@ -1,5 +1,6 @@
 package io.specdec.cli;
 
+import io.specdec.Specdec;
 import io.specdec.cli.progress.Progress;
 import io.specdec.cli.suite.BenchPaths;
 import io.specdec.cli.suite.CopyWorkload;
@@ -64,6 +65,11 @@ final class BenchCommand extends Subcommand {
             + " $SPECDEC_CACHE/reports")
     Path report;
 
+    @Option(names = "--concurrency", split = ",", paramLabel = "LIST", description = "continuous batching: B"
+            + " generations at once for each B listed (e.g. 1,2,4,8,16), AR and each --drafter; default prompts:"
+            + " 16 story openings")
+    List<Integer> concurrency;
+
     @Option(names = "--suite", paramLabel = "quick|full", description = "run the benchmark suite")
     String suite;
     @Option(names = "--targets", split = ",", paramLabel = "LIST", description = "suite targets: stories260K, twin-25M, twin-150M (the presets), twin-1B-q4_0,"
@@ -87,6 +93,9 @@ final class BenchCommand extends Subcommand {
         PrintStream err = main.err;
         if (suite != null) {
             return suite(cl, out, err);
+        }
+        if (concurrency != null) {
+            return concurrency(cl, out);
         }
         if (targets != null || workloads != null || decodings != null || calibration != null || outDir != null) {
             throw new CommandLine.ParameterException(cl, "--targets, --workloads, --decodings, --calibration and"
@@ -314,5 +323,51 @@ final class BenchCommand extends Subcommand {
             o.put(e.getKey(), list);
         }
         return o;
+    }
+
+    /** {@code --concurrency}: {@link ConcurrencyBench} over AR and each drafter chosen, batching on. */
+    private int concurrency(CommandLine cl, PrintStream out) throws IOException {
+        if (model == null) {
+            throw new CommandLine.ParameterException(cl, "bench --concurrency needs --model PATH");
+        }
+        int[] bs = concurrency.stream().mapToInt(Integer::intValue).toArray();
+        for (int b : bs) {
+            if (b < 1 || b > 256) {
+                throw new CommandLine.ParameterException(cl, "--concurrency: each B must be in 1..256, found " + b);
+            }
+        }
+        List<String> prompts = new ArrayList<>();
+        if (promptsFile != null) {
+            for (String line : Subcommand.textLines(promptsFile)) {
+                if (!line.isBlank()) {
+                    prompts.add(line.strip());
+                }
+            }
+        } else {
+            prompts.addAll(ConcurrencyBench.PROMPTS);
+        }
+        if (limit != null) {
+            prompts = prompts.subList(0, Math.min(limit, prompts.size()));
+        }
+        GenerationConfig cfg = GenerationConfig.builder().optMaxNewTokens(maxTokens == null ? 64 : maxTokens)
+                .optSampling(samplingOptions.build(cl)).optStopAtEos(false).build();
+        List<ConcurrencyBench.Mode> modes = new ArrayList<>();
+        modes.add(new ConcurrencyBench.Mode("AR", () -> Specdec.builder().setModel(model).optConfig(cfg)
+                .optBatching(true).build()));
+        for (String d : drafting.chosen(cl)) {
+            modes.add(new ConcurrencyBench.Mode(d, () -> {
+                Specdec.Builder b = Specdec.builder().setModel(model).optConfig(cfg).optBatching(true).optDrafter(d);
+                drafting.values.forEach(b::optDrafterOption);
+                return b.build();
+            }));
+        }
+        try {
+            ConcurrencyBench.run(out, String.valueOf(model.getFileName()), modes, prompts, cfg, bs);
+        } catch (IOException | RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+        return 0;
     }
 }

@@ -131,6 +131,25 @@ class MainTest {
     }
 
     @Test
+    void benchConcurrencyBatchesAndKeepsEveryOutput() {
+        String model = io.specdec.demo.DemoModels.target().toString();
+        String draft = io.specdec.demo.DemoModels.draft().toString();
+        CliRun r = run("bench", "--model", model, "--drafter", "draft-model", "--draft-model", draft,
+                "--concurrency", "1,4", "--max-tokens", "12", "--limit", "4");
+        assertEquals(0, r.code(), r.err());
+        String[] rows = r.out().lines().filter(l -> l.startsWith("| AR |") || l.startsWith("| draft-model |"))
+                .toArray(String[]::new);
+        assertEquals(4, rows.length, r.out());
+        for (String row : rows) {
+            String b = row.split("\\|")[2].trim();
+            assertTrue(row.endsWith("| " + b + " of " + b + " |"), "every output identical to alone: " + row);
+        }
+        CliRun bad = run("bench", "--model", model, "--concurrency", "0");
+        assertEquals(2, bad.code(), bad.err());
+        assertTrue(bad.err().contains("--concurrency: each B must be in 1..256, found 0"), bad.err());
+    }
+
+    @Test
     void convertInflateWritesATwinWithTheSameGreedyOutput(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
         String model = SharedAssets.require("models/stories260K.gguf").toString();
         String twin = dir.resolve("twin.gguf").toString();

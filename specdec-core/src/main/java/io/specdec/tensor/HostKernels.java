@@ -143,9 +143,12 @@ public final class HostKernels {
                     for (; r + 4 <= t; r += 4) {
                         blockDot2x4(s.row, s.scales, s.row2, s.scales2, k, x, r * k, y, r * ldy + yi, ldy, s);
                     }
-                    for (int rr = r; rr < t; rr++) {
-                        y[rr * ldy + yi] = blockDot1(s.row, s.scales, k, x, rr * k, s);
-                        y[rr * ldy + yi + 1] = blockDot1(s.row2, s.scales2, k, x, rr * k, s);
+                    if (r + 2 <= t) {
+                        blockDot2x2(s.row, s.scales, s.row2, s.scales2, k, x, r * k, y, r * ldy + yi, ldy, s);
+                        r += 2;
+                    }
+                    if (r < t) {
+                        blockDot2x1(s.row, s.scales, s.row2, s.scales2, k, x, r * k, y, r * ldy + yi, s);
                     }
                     n++;
                     continue;
@@ -239,6 +242,64 @@ public final class HostKernels {
             a = s0.fma(FloatVector.broadcast(F, d[blk]), a);
         }
         return lanes(a, sc);
+    }
+
+    /** Two weight rows against two activation rows: four independent chains, each in {@link #blockDot4}'s order. */
+    private static void blockDot2x2(float[] q, float[] d, float[] q2, float[] d2, int k, float[] x, int xo, float[] y,
+            int yi, int ldy, Scratch sc) {
+        FloatVector a0 = FloatVector.zero(F);
+        FloatVector a1 = a0;
+        FloatVector b0 = a0;
+        FloatVector b1 = a0;
+        for (int blk = 0; blk < k / 32; blk++) {
+            int o = blk * 32;
+            FloatVector s0 = FloatVector.zero(F);
+            FloatVector s1 = s0;
+            FloatVector t0 = s0;
+            FloatVector t1 = s0;
+            for (int j = 0; j < 32; j += LANES) {
+                FloatVector w = FloatVector.fromArray(F, q, o + j);
+                FloatVector v = FloatVector.fromArray(F, q2, o + j);
+                int xj = xo + o + j;
+                FloatVector x0 = FloatVector.fromArray(F, x, xj);
+                s0 = w.fma(x0, s0);
+                t0 = v.fma(x0, t0);
+                FloatVector x1 = FloatVector.fromArray(F, x, xj + k);
+                s1 = w.fma(x1, s1);
+                t1 = v.fma(x1, t1);
+            }
+            FloatVector dv = FloatVector.broadcast(F, d[blk]);
+            FloatVector ev = FloatVector.broadcast(F, d2[blk]);
+            a0 = s0.fma(dv, a0);
+            a1 = s1.fma(dv, a1);
+            b0 = t0.fma(ev, b0);
+            b1 = t1.fma(ev, b1);
+        }
+        y[yi] = lanes(a0, sc);
+        y[yi + ldy] = lanes(a1, sc);
+        y[yi + 1] = lanes(b0, sc);
+        y[yi + 1 + ldy] = lanes(b1, sc);
+    }
+
+    /** Two weight rows against one activation row: two independent chains, each in {@link #blockDot4}'s order. */
+    private static void blockDot2x1(float[] q, float[] d, float[] q2, float[] d2, int k, float[] x, int xo, float[] y,
+            int yi, Scratch sc) {
+        FloatVector a0 = FloatVector.zero(F);
+        FloatVector b0 = a0;
+        for (int blk = 0; blk < k / 32; blk++) {
+            int o = blk * 32;
+            FloatVector s0 = FloatVector.zero(F);
+            FloatVector t0 = s0;
+            for (int j = 0; j < 32; j += LANES) {
+                FloatVector x0 = FloatVector.fromArray(F, x, xo + o + j);
+                s0 = FloatVector.fromArray(F, q, o + j).fma(x0, s0);
+                t0 = FloatVector.fromArray(F, q2, o + j).fma(x0, t0);
+            }
+            a0 = s0.fma(FloatVector.broadcast(F, d[blk]), a0);
+            b0 = t0.fma(FloatVector.broadcast(F, d2[blk]), b0);
+        }
+        y[yi] = lanes(a0, sc);
+        y[yi + 1] = lanes(b0, sc);
     }
 
     /**

@@ -35,7 +35,7 @@ class BatchingTest {
     private static GenerationConfig config(int i, boolean sampledHalf) {
         SamplingConfig s = i % 2 == 0 || !sampledHalf ? SamplingConfig.GREEDY
                 : SamplingConfig.builder().optTemperature(0.8f).optSeed(100 + i).build();
-        return GenerationConfig.builder().optMaxNewTokens(6 + 5 * i).optSampling(s).build();
+        return GenerationConfig.builder().optMaxNewTokens(4 + 3 * i).optSampling(s).build();
     }
 
     @Test
