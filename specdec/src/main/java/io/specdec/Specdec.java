@@ -61,6 +61,12 @@ public final class Specdec implements TextGenerator, AutoCloseable {
     private final ChatTemplate chatTemplate;
     /** The continuous-batching view of {@link #model}, or null when batching is off. */
     private final io.specdec.model.BatchedModel batched;
+    /** Bytes of KV cache the generations may hold together (0: no limit); see {@link Builder#optMemoryBudget}. */
+    private final long memoryBudget;
+    /** The decoder's tree headroom per round (0 without a drafter). */
+    private final int maxDraft;
+    private long reserved; // guarded by this: KV bytes admitted and not yet released
+    private long peakReserved; // guarded by this
     /** What generations run on: {@link #batched} when on, else {@link #model}. */
     private final io.specdec.model.CausalLM target;
 
@@ -74,8 +80,11 @@ public final class Specdec implements TextGenerator, AutoCloseable {
 
     private Specdec(LoadedModel loaded, LlamaModel model, DrafterSetup setup,
             java.util.function.BiFunction<io.specdec.model.CausalLM, GenerationConfig, TextGenerator> factory,
-            GenerationConfig cfg, ChatTemplate chat, io.specdec.model.BatchedModel batched) {
+            GenerationConfig cfg, ChatTemplate chat, io.specdec.model.BatchedModel batched, long memoryBudget,
+            int maxDraft) {
         this.loaded = loaded;
+        this.memoryBudget = memoryBudget;
+        this.maxDraft = maxDraft;
         this.model = model;
         this.batched = batched;
         this.target = batched != null ? batched : model;
@@ -114,12 +123,17 @@ public final class Specdec implements TextGenerator, AutoCloseable {
             }
             starting++;
         }
+        long[] held = {0};
         try {
-            Generation g = inner.start(promptIds);
+            TextGenerator chosen = memoryBudget > 0 ? admit(inner, promptIds.length, held) : inner;
+            Generation g = chosen.start(promptIds);
+            long mine = held[0];
+            held[0] = 0; // from here the release hook gives it back
             active.add(g);
             g.onRelease(() -> {
                 active.remove(g);
                 synchronized (Specdec.this) {
+                    reserved -= mine;
                     Specdec.this.notifyAll();
                 }
             });
@@ -127,9 +141,73 @@ public final class Specdec implements TextGenerator, AutoCloseable {
         } finally {
             synchronized (this) {
                 starting--;
+                if (held[0] > 0) { // admitted but the start failed: give the memory back
+                    reserved -= held[0];
+                }
                 notifyAll();
             }
         }
+    }
+
+    /**
+     * SpecMemo-style admission under {@link Builder#optMemoryBudget}: a request gets speculative decoding when its
+     * KV caches — the target's for {@code prompt + maxNewTokens + maxDraft + 1} rows and the draft model's for as
+     * many — fit beside what is admitted; else plain decoding (the target's cache only, no tree headroom) when that
+     * fits — the output is the same either way; else it waits for a generation to end. Sets {@code held[0]} to the
+     * bytes reserved.
+     */
+    private TextGenerator admit(TextGenerator inner, int promptLength, long[] held) {
+        GenerationConfig c = inner.config();
+        var tc = model.config();
+        int ctx = tc.contextLength();
+        int arCap = (int) Math.min(ctx, (long) promptLength + c.maxNewTokens());
+        long arNeed = io.specdec.model.KvCache.bytes(tc, Math.max(1, arCap));
+        long specNeed = arNeed;
+        if (setup != null) {
+            int specCap = (int) Math.min(ctx, (long) promptLength + c.maxNewTokens() + maxDraft + 1);
+            specNeed = io.specdec.model.KvCache.bytes(tc, specCap) + setup.draftModelIfAny()
+                    .map(d -> io.specdec.model.KvCache.bytes(d.config(), specCap)).orElse(0L);
+        }
+        if (arNeed > memoryBudget) {
+            throw new IllegalArgumentException("the request needs " + arNeed + " bytes of KV cache, more than the"
+                    + " memory budget of " + memoryBudget + " bytes");
+        }
+        synchronized (this) {
+            while (true) {
+                if (closed) {
+                    throw new IllegalStateException(loaded.path() + ": the model is closed; build a new Specdec");
+                }
+                if (reserved + specNeed <= memoryBudget) {
+                    held[0] = specNeed;
+                    break;
+                }
+                if (setup != null && reserved + arNeed <= memoryBudget) {
+                    held[0] = arNeed;
+                    break;
+                }
+                try {
+                    wait();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while waiting for KV memory", e);
+                }
+            }
+            reserved += held[0];
+            peakReserved = Math.max(peakReserved, reserved);
+        }
+        if (held[0] == specNeed) {
+            return inner;
+        }
+        return AutoregressiveGenerator.builder().setModel(target).setTokenizer(inner.tokenizer()).optConfig(c)
+                .build();
+    }
+
+    /**
+     * KV-cache bytes now admitted and the most admitted at once, under {@link Builder#optMemoryBudget}: {@code {now,
+     * peak}} (both 0 without a budget).
+     */
+    public synchronized long[] memoryReserved() {
+        return new long[] {reserved, peakReserved};
     }
 
     /**
@@ -328,6 +406,21 @@ public final class Specdec implements TextGenerator, AutoCloseable {
         private Path cacheDir = Path.of(System.getProperty("java.io.tmpdir"), "specdec-cache");
         private String chatTemplate;
         private boolean batching;
+        private long memoryBudget;
+
+        /**
+         * A budget for the KV caches of all running generations together, in bytes (default 0: none) — SpecMemo's
+         * memory side: a request runs speculatively when its caches (the target's with the draft tree's headroom,
+         * and the draft model's) fit beside the others', autoregressively when only the target's fits (same
+         * output), and otherwise waits for a generation to end; one that cannot fit even alone is a one-line error.
+         */
+        public Builder optMemoryBudget(long bytes) {
+            if (bytes < 0) {
+                throw new IllegalArgumentException("memory budget must be >= 0 bytes, found " + bytes);
+            }
+            this.memoryBudget = bytes;
+            return this;
+        }
 
         /**
          * Continuous batching (default off): generations running at the same time on this object — a server's
@@ -468,7 +561,7 @@ public final class Specdec implements TextGenerator, AutoCloseable {
                 ChatTemplate chat = chatTemplate(lm);
                 if (drafter == null) {
                     return new Specdec(lm, m, null, (t, c) -> AutoregressiveGenerator.builder().setModel(t)
-                            .setTokenizer(lm.tokenizer()).optConfig(c).build(), cfg, chat, batchedView(m));
+                            .setTokenizer(lm.tokenizer()).optConfig(c).build(), cfg, chat, batchedView(m), memoryBudget, 0);
                 }
                 DrafterEnvironment env = new DrafterEnvironment(m, lm.tokenizer(), calibration, cacheDir, null,
                         batching);
@@ -490,7 +583,8 @@ public final class Specdec implements TextGenerator, AutoCloseable {
                 int maxDraft = Math.max(16, s.budget());
                 java.util.function.Supplier<io.specdec.speculation.CandidateLengthController> chosen = controllers;
                 return new Specdec(lm, m, setup, (t, c) -> Speculation.decoder(t, lm.tokenizer(), setup.factory(), c)
-                        .optControllerFactory(chosen).optMaxDraft(maxDraft).build(), cfg, chat, bv);
+                        .optControllerFactory(chosen).optMaxDraft(maxDraft).build(), cfg, chat, bv, memoryBudget,
+                        maxDraft);
             } catch (IOException e) {
                 close(s, m);
                 throw new UncheckedIOException(e.getMessage(), e);

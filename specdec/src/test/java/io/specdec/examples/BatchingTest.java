@@ -81,4 +81,52 @@ class BatchingTest {
             }
         }
     }
+
+    @Test
+    void aMemoryBudgetIsKeptBySpeculatingLessAndWaiting() throws Exception {
+        GenerationConfig cfg = GenerationConfig.builder().optMaxNewTokens(40).build();
+        long specNeed;
+        try (Specdec probe = Specdec.builder().setModel(DemoModels.target()).optDraftModel(DemoModels.draft())
+                .optBatching(true).optConfig(cfg).optMemoryBudget(Long.MAX_VALUE).build()) {
+            probe.generate(PROMPTS[0]);
+            specNeed = probe.memoryReserved()[1];
+        }
+        long budget = specNeed * 11 / 4; // two speculative sequences, then a plain one (no draft cache), then waiting
+        try (Specdec lm = Specdec.builder().setModel(DemoModels.target()).optDraftModel(DemoModels.draft())
+                .optBatching(true).optConfig(cfg).optMemoryBudget(budget).build()) {
+            String[] alone = new String[8];
+            for (int i = 0; i < alone.length; i++) {
+                alone[i] = lm.generate(PROMPTS[i]).text();
+            }
+            ExecutorService pool = Executors.newFixedThreadPool(alone.length);
+            CountDownLatch go = new CountDownLatch(1);
+            List<Future<io.specdec.generate.GenerationResult>> fs = new ArrayList<>();
+            for (int i = 0; i < alone.length; i++) {
+                int s = i;
+                fs.add(pool.submit(() -> {
+                    go.await();
+                    return lm.generate(PROMPTS[s]);
+                }));
+            }
+            go.countDown();
+            int plain = 0;
+            for (int i = 0; i < alone.length; i++) {
+                io.specdec.generate.GenerationResult r = fs.get(i).get(120, TimeUnit.SECONDS);
+                assertEquals(alone[i], r.text(), "sequence " + i);
+                plain += r.speculation() == null ? 1 : 0;
+            }
+            pool.shutdown();
+            long[] mem = lm.memoryReserved();
+            assertEquals(0, mem[0], "everything given back");
+            assertTrue(mem[1] <= budget, "peak " + mem[1] + " within the budget " + budget);
+            assertTrue(plain > 0, "some requests ran without speculation to fit");
+        }
+        try (Specdec tiny = Specdec.builder().setModel(DemoModels.target()).optBatching(true).optConfig(cfg)
+                .optMemoryBudget(1000).build()) {
+            IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> tiny.generate(PROMPTS[0]));
+            assertTrue(e.getMessage().matches("the request needs \\d+ bytes of KV cache, more than the memory budget of"
+                    + " 1000 bytes"), e.getMessage());
+        }
+    }
 }

@@ -12,11 +12,13 @@ import java.util.List;
 /**
  * {@link ConcurrencyBench} with a draft model at a static K and under the batch budget ({@code BatchBudget}: K from
  * the batch size and the measured cost curves) next to plain decoding — what {@code bench --concurrency} runs for
- * one drafter, with the static-K mode added for comparison. Greedy, no stop at end-of-sequence.
+ * one drafter, with the static-K mode added for comparison, and with {@code memory=MB} the budget mode again under
+ * that KV memory budget ({@code Specdec.optMemoryBudget}). Greedy, no stop at end-of-sequence.
  *
  * <pre>{@code
  * java --add-modules jdk.incubator.vector -cp specdec-bench/target/benchmarks.jar io.specdec.bench.batch.BatchThroughput \
  *     model=twin.gguf [draft=draft.gguf] [concurrency=1,2,4,8,16] [tokens=64] [k=4] [modes=ar,static,budget]
+ *     [memory=MB]
  * }</pre>
  */
 public final class BatchThroughput {
@@ -55,6 +57,13 @@ public final class BatchThroughput {
             modes.add(new ConcurrencyBench.Mode("draft, batch budget K≤" + k, () -> Specdec.builder().setModel(model)
                     .optConfig(cfg).optBatching(true).optDraftModel(Path.of(draft)).optDrafterOption("k", k)
                     .build()));
+        }
+        String memory = arg(args, "memory", null);
+        if (draft != null && memory != null) {
+            long bytes = (long) (Double.parseDouble(memory) * 1e6);
+            modes.add(new ConcurrencyBench.Mode("draft, batch budget K≤" + k + ", KV ≤ " + memory + " MB",
+                    () -> Specdec.builder().setModel(model).optConfig(cfg).optBatching(true)
+                            .optDraftModel(Path.of(draft)).optDrafterOption("k", k).optMemoryBudget(bytes).build()));
         }
         ConcurrencyBench.run(System.out, String.valueOf(model.getFileName()), modes, ConcurrencyBench.PROMPTS, cfg,
                 bs);
