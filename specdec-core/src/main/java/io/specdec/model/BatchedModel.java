@@ -31,6 +31,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * have run. Closing this view does not close the model.
  */
 public final class BatchedModel implements CausalLM {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(BatchedModel.class);
     private final LlamaModel model;
     private final int prefillChunk;
     private final long maxWaitNanos;
@@ -69,7 +70,10 @@ public final class BatchedModel implements CausalLM {
         this.maxWaitNanos = maxWaitMicros * 1000;
     }
 
-    /** As {@link #BatchedModel(LlamaModel, int, long)} with 64-row prefill chunks and a 20 ms wait. */
+    /**
+     * As {@link #BatchedModel(LlamaModel, int, long)} with 64-row prefill chunks and a 20 ms wait (system property
+     * {@code specdec.batch.maxWaitMicros} overrides the wait).
+     */
     public BatchedModel(LlamaModel model) {
         this(model, 64, Long.getLong("specdec.batch.maxWaitMicros", 20_000));
     }
@@ -200,9 +204,9 @@ public final class BatchedModel implements CausalLM {
             rows += it.positions().length;
         }
         running = true;
-        if (Boolean.getBoolean("specdec.batch.debug")) {
-            System.err.println("round " + rounds + ": " + batch.size() + " items, " + rows + " rows, members "
-                    + members.size() + ", last " + lastRound.size());
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("round {}: {} sequences, {} rows; {} open, {} in the last round", rounds, batch.size(), rows,
+                    members.size(), lastRound.size());
         }
         lastRound.clear();
         for (Request w : batch) {
@@ -238,6 +242,9 @@ public final class BatchedModel implements CausalLM {
             for (int i = 0; i < batch.size(); i++) {
                 Request w = batch.get(i);
                 ForwardResult res = results == null ? null : results.get(i);
+                if (errors[i] == null && res == null) { // an Error escaped the forward: fail every request of it
+                    errors[i] = new IllegalStateException("the batched forward failed");
+                }
                 if (errors[i] != null) {
                     w.error = errors[i];
                 } else if (w.chunked && w.done + prefillChunk < w.tokens.length) {
