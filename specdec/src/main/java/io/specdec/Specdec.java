@@ -578,7 +578,7 @@ public final class Specdec implements TextGenerator, AutoCloseable {
                     io.specdec.speculation.CostCurve cd = io.specdec.speculation.CostCurve.cached(
                             s.draftModelIfAny().get(), cacheDir, 3);
                     int maxK = s.budget();
-                    controllers = () -> new io.specdec.speculation.BatchBudget(bv::lastRoundSize, ct, cd, maxK);
+                    controllers = () -> new io.specdec.speculation.BatchBudget(bv::openSequences, ct, cd, maxK);
                 }
                 int maxDraft = Math.max(16, s.budget());
                 java.util.function.Supplier<io.specdec.speculation.CandidateLengthController> chosen = controllers;

@@ -83,11 +83,16 @@ public final class BatchedModel implements CausalLM {
         return model;
     }
 
-    /** Sequences in the last round (0 before the first): the batch size a speculation budget plans for. */
-    public int lastRoundSize() {
+    /**
+     * Sequences open now (caches made by {@link #newCache} and not closed): the batch size a speculation budget
+     * plans for. Not the last round's size — rounds split while some sequences draft, and planning for the split
+     * size would speculate more, which splits rounds further.
+     */
+    public int openSequences() {
         lock.lock();
         try {
-            return lastRound.size();
+            members.removeIf(KvCache::isClosed);
+            return members.size();
         } finally {
             lock.unlock();
         }

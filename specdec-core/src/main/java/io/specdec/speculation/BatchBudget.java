@@ -14,15 +14,31 @@ import java.util.function.IntSupplier;
  *   goodput(0) = B / c_t(B)                                  (batched autoregressive decoding)
  * </pre>
  *
- * and K* = argmax over 0..max. The verify of a batch is one forward over all B·(K+1) rows and the draft rounds are
+ * and K* = argmax over 0..max, where a K &gt; 0 must beat K = 0 by a margin of 10% (the curves miss part of a
+ * speculative round's cost). The verify of a batch is one forward over all B·(K+1) rows and the draft rounds are
  * K forwards of B rows each (both batched), hence the curves read at total rows. This is SpecMemo's point (Yin et
  * al. 2025: speculation and batching compete for the same compute and memory, so the speculation budget per
  * sequence must shrink with the batch) in the cost-curve form of Sequoia's sizing (ALGORITHMS.md §7); SpecMemo's
- * memory side is {@link #memoryPerSequence}. While K* is 0 it probes with K = 1 every 16 rounds so α stays current.
- * Thread-safe (one instance per request; the batch size comes from the shared batched model).
+ * memory side is {@link #memoryPerSequence}. α starts at 0.8; while K* is 0 it probes with K = 1 every 4 rounds so α
+ * stays current, unless even a perfect draft could not pay at this batch size.
+ * Thread-safe (one instance per request; the batch size — the sequences open on the shared batched model — comes
+ * from it).
  */
 public final class BatchBudget implements CandidateLengthController {
     private static final double W = 0.1;
+    /**
+     * Speculation must promise this much more goodput than batched decoding: the curves are one sequence's
+     * forwards, and a speculative round also pays draft catch-up, tree bookkeeping and rejected rows they do not
+     * show (measured on the 1B twin: a predicted 1–2% gain at B = 8 and 16 was a 6–15% loss).
+     */
+    static final double MARGIN = 1.1;
+    /**
+     * The acceptance assumed before a request has measured its own (a distilled draft's: with a pessimistic prior and
+     * the margin, a lone request on the 1B twin never started speculating within 24 tokens).
+     */
+    static final double PRIOR = 0.8;
+    /** Rounds between probes (K = 1) while speculation is off and could pay. */
+    static final int PROBE_EVERY = 4;
     private final IntSupplier batchSize;
     private final CostCurve target;
     private final CostCurve draft;
@@ -31,7 +47,7 @@ public final class BatchBudget implements CandidateLengthController {
     private int roundsOff;
 
     /**
-     * @param batchSize sequences in the current round of the target's batched model ({@code >= 1} used)
+     * @param batchSize sequences open on the target's batched model ({@code >= 1} used)
      * @param target the target's c(rows)
      * @param draft the draft model's c(rows)
      * @param maxK most draft tokens per round
@@ -42,12 +58,13 @@ public final class BatchBudget implements CandidateLengthController {
         this.draft = draft;
         this.maxK = maxK;
         this.alpha = new double[maxK + 1];
-        java.util.Arrays.fill(alpha, 0.6);
+        java.util.Arrays.fill(alpha, PRIOR);
     }
 
     /** K* for {@code b} sequences with acceptance estimates {@code alpha[1..]}, at most {@code limit}. */
     static int best(int b, double[] alpha, CostCurve target, CostCurve draft, int limit) {
-        double bestRate = b / target.micros(b);
+        double ar = b / target.micros(b);
+        double bestRate = ar * MARGIN;
         int bestK = 0;
         double prod = 1;
         double expected = 1;
@@ -66,11 +83,17 @@ public final class BatchBudget implements CandidateLengthController {
     @Override
     public synchronized int nextBudget(int max) {
         int limit = Math.min(maxK, max);
-        int k = best(Math.max(1, batchSize.getAsInt()), alpha, target, draft, limit);
-        if (k == 0 && limit > 0 && ++roundsOff % 16 == 0) {
-            k = 1; // probe
+        int b = Math.max(1, batchSize.getAsInt());
+        int k = best(b, alpha, target, draft, limit);
+        if (k == 0 && limit > 0 && couldPay(b, target, draft) && ++roundsOff % PROBE_EVERY == 0) {
+            k = 1; // probe, so α stays current — only where a perfect draft could pay at this batch size
         }
         return k;
+    }
+
+    /** Whether K = 1 with every draft token accepted would beat batched decoding by the margin at batch size b. */
+    static boolean couldPay(int b, CostCurve target, CostCurve draft) {
+        return 2.0 * b / (target.micros(2 * b) + draft.micros(b)) > MARGIN * b / target.micros(b);
     }
 
     @Override

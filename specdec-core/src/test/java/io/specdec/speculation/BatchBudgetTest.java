@@ -1,11 +1,13 @@
 package io.specdec.speculation;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
-/** {@link BatchBudget}'s choice against the goodput formula worked by hand. */
+/** {@link BatchBudget}'s choice against the goodput formula (with its 10% margin) worked by hand. */
 class BatchBudgetTest {
     private static final CostCurve TARGET = CostCurve.of(new double[] {100, 100, 100, 100, 150, 200, 300, 400, 600,
         800, 1200, 1600});
@@ -24,5 +26,9 @@ class BatchBudgetTest {
         assertEquals(1, BatchBudget.best(2, alpha, TARGET, DRAFT, 4));
         assertEquals(0, BatchBudget.best(16, alpha, TARGET, DRAFT, 4));
         assertEquals(2, BatchBudget.best(1, alpha, TARGET, DRAFT, 2), "never above the limit");
+        // probing only where a perfect draft could beat AR by the 10% margin: B = 1: 2/(c(2) + c_d(1)) = .0190 >
+        // 1.1/100; B = 16: 32/(c(32) + c_d(16)) = 32/811 = .0395 < 1.1·16/400 = .044
+        assertTrue(BatchBudget.couldPay(1, TARGET, DRAFT));
+        assertFalse(BatchBudget.couldPay(16, TARGET, DRAFT));
     }
 }

@@ -12,9 +12,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * gets.
  */
 class DraftModelBatchBudgetContractTest extends DraftModelContract {
-    /** c(rows) in µs for {@link CostCurve#SIZES}: flat to 4 rows, then linear — speculation pays only at small B. */
-    private static final CostCurve TARGET = CostCurve.of(new double[] {100, 100, 100, 100, 150, 200, 300, 400, 600,
-        800, 1200, 1600});
+    /**
+     * c(rows) in µs for {@link CostCurve#SIZES}: flat to 8 rows, then linear — speculation pays at B ≤ 4 and not at
+     * B = 16.
+     */
+    private static final CostCurve TARGET = CostCurve.of(new double[] {100, 100, 100, 100, 100, 100, 150, 200, 300,
+        400, 600, 800});
     private static final CostCurve DRAFT = CostCurve.of(new double[] {5, 5, 5, 5, 6, 7, 9, 11, 15, 19, 27, 35});
 
     @Override
