@@ -1,7 +1,5 @@
 package io.specdec.model;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -30,7 +28,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * only the bad request gets its one-line error. Thread-safe; the forward blocks the calling thread until its rows
  * have run. Closing this view does not close the model.
  */
-public final class BatchedModel implements CausalLM {
+public final class BatchedModel extends CausalLMView {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(BatchedModel.class);
     private final LlamaModel model;
     private final int prefillChunk;
@@ -61,6 +59,7 @@ public final class BatchedModel implements CausalLM {
      * @param maxWaitMicros longest a waiting forward waits for the other sequences ({@code >= 0})
      */
     public BatchedModel(LlamaModel model, int prefillChunk, long maxWaitMicros) {
+        super(model);
         if (prefillChunk < 1 || maxWaitMicros < 0) {
             throw new IllegalArgumentException("prefill chunk must be >= 1 and max wait >= 0, found " + prefillChunk
                     + " and " + maxWaitMicros);
@@ -279,41 +278,6 @@ public final class BatchedModel implements CausalLM {
             lock.unlock();
         }
         return c;
-    }
-
-    @Override
-    public LlamaConfig config() {
-        return model.config();
-    }
-
-    @Override
-    public NDArray embed(NDManager manager, int[] tokens) {
-        return model.embed(manager, tokens);
-    }
-
-    @Override
-    public NDArray finalNorm(NDArray hidden) {
-        return model.finalNorm(hidden);
-    }
-
-    @Override
-    public NDArray lmHead(NDArray normed) {
-        return model.lmHead(normed);
-    }
-
-    @Override
-    public float[] logitsFromHidden(float[] hidden, int t) {
-        return model.logitsFromHidden(hidden, t);
-    }
-
-    @Override
-    public String kernel() {
-        return model.kernel();
-    }
-
-    @Override
-    public String costKey() {
-        return model.costKey();
     }
 
     /** Does nothing: the model belongs to whoever made this view. */

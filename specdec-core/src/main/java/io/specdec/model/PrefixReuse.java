@@ -1,7 +1,5 @@
 package io.specdec.model;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import java.util.Arrays;
 
 /**
@@ -18,8 +16,7 @@ import java.util.Arrays;
  * ({@code newCache} while the retained one is in use) are ordinary. Not thread-safe: one conversation, one request at
  * a time. {@link #close()} frees the retained cache, not the wrapped model.
  */
-public final class PrefixReuse implements CausalLM {
-    private final CausalLM model;
+public final class PrefixReuse extends CausalLMView {
     private final int minCapacity;
     private KvCache cache;
     private int[] contents = new int[0];
@@ -33,18 +30,18 @@ public final class PrefixReuse implements CausalLM {
      * @param minCapacity the retained cache's capacity at least (a conversation grows; at most the context length)
      */
     public PrefixReuse(CausalLM model, int minCapacity) {
-        this.model = model;
-        this.minCapacity = Math.min(model.config().contextLength(), Math.max(1, minCapacity));
+        super(model);
+        this.minCapacity = Math.min(inner.config().contextLength(), Math.max(1, minCapacity));
     }
 
     @Override
     public KvCache newCache(int capacity) {
         if (inUse) {
-            return model.newCache(capacity);
+            return inner.newCache(capacity);
         }
         if (cache == null || cache.capacity() < capacity) {
             free();
-            cache = model.newCache(Math.max(capacity, minCapacity));
+            cache = inner.newCache(Math.max(capacity, minCapacity));
             cache.pin(true);
             contents = new int[0];
         }
@@ -57,7 +54,7 @@ public final class PrefixReuse implements CausalLM {
     @Override
     public ForwardResult forward(KvCache c, int[] tokens, int[] positions, AttentionMask mask, ForwardOptions options) {
         if (c != cache || !prefillPending) {
-            return model.forward(c, tokens, positions, mask, options);
+            return inner.forward(c, tokens, positions, mask, options);
         }
         prefillPending = false;
         boolean plain = mask == null && options.exitLayer() < 0 && !options.lastHidden()
@@ -72,10 +69,10 @@ public final class PrefixReuse implements CausalLM {
         lastReused = k;
         lastComputed = tokens.length - k;
         if (k == 0) {
-            return model.forward(c, tokens, positions, mask, options);
+            return inner.forward(c, tokens, positions, mask, options);
         }
         c.restore(k);
-        return model.forward(c, Arrays.copyOfRange(tokens, k, tokens.length),
+        return inner.forward(c, Arrays.copyOfRange(tokens, k, tokens.length),
                 Arrays.copyOfRange(positions, k, positions.length), null, options);
     }
 
@@ -127,41 +124,6 @@ public final class PrefixReuse implements CausalLM {
             cache.close();
             cache = null;
         }
-    }
-
-    @Override
-    public LlamaConfig config() {
-        return model.config();
-    }
-
-    @Override
-    public NDArray embed(NDManager manager, int[] tokens) {
-        return model.embed(manager, tokens);
-    }
-
-    @Override
-    public NDArray finalNorm(NDArray hidden) {
-        return model.finalNorm(hidden);
-    }
-
-    @Override
-    public NDArray lmHead(NDArray normed) {
-        return model.lmHead(normed);
-    }
-
-    @Override
-    public float[] logitsFromHidden(float[] hidden, int t) {
-        return model.logitsFromHidden(hidden, t);
-    }
-
-    @Override
-    public String kernel() {
-        return model.kernel();
-    }
-
-    @Override
-    public String costKey() {
-        return model.costKey();
     }
 
     /** Frees the retained cache; the wrapped model stays open. */
