@@ -407,6 +407,19 @@ public final class Specdec implements TextGenerator, AutoCloseable {
         private String chatTemplate;
         private boolean batching;
         private long memoryBudget;
+        private io.specdec.speculation.SpeculativeDecoder.Pipeline pipeline =
+                io.specdec.speculation.SpeculativeDecoder.Pipeline.OFF;
+
+        /**
+         * LLMCad's pipeline (default {@code OFF}): the drafter drafts the next round on another thread while the
+         * target verifies, from its own guess of the outcome; lossless. {@code AUTO} turns it on only when the
+         * machine has a core beyond the kernels' threads (where it was measured to pay; docs/PIPELINE.md). Applies to
+         * drafters that support lookahead (the draft model, chain mode).
+         */
+        public Builder optPipeline(io.specdec.speculation.SpeculativeDecoder.Pipeline p) {
+            this.pipeline = java.util.Objects.requireNonNull(p, "pipeline");
+            return this;
+        }
 
         /**
          * A budget for the KV caches of all running generations together, in bytes (default 0: none) — SpecMemo's
@@ -582,8 +595,10 @@ public final class Specdec implements TextGenerator, AutoCloseable {
                 }
                 int maxDraft = Math.max(16, s.budget());
                 java.util.function.Supplier<io.specdec.speculation.CandidateLengthController> chosen = controllers;
+                boolean pipelined = pipeline.resolve(m.threads(), Runtime.getRuntime().availableProcessors());
                 return new Specdec(lm, m, setup, (t, c) -> Speculation.decoder(t, lm.tokenizer(), setup.factory(), c)
-                        .optControllerFactory(chosen).optMaxDraft(maxDraft).build(), cfg, chat, bv, memoryBudget,
+                        .optControllerFactory(chosen).optMaxDraft(maxDraft).optPipeline(pipelined).build(), cfg, chat,
+                        bv, memoryBudget,
                         maxDraft);
             } catch (IOException e) {
                 close(s, m);

@@ -16,6 +16,7 @@ import io.specdec.speculation.CandidateLengthController;
 import io.specdec.speculation.DrafterSetup;
 import io.specdec.generate.SpeculationStats;
 import io.specdec.verify.Speculation;
+import io.specdec.speculation.SpeculativeDecoder;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -88,6 +89,11 @@ final class GenerateCommand extends Subcommand {
     @Option(names = "--typical-acceptance", description = "LOSSY: Medusa's typical acceptance (epsilon 0.09, delta"
             + " 0.3) instead of the lossless rule; the output no longer follows the model's distribution exactly")
     boolean typical;
+    @Option(names = "--pipeline", paramLabel = "on|off|auto", description = "LLMCad's pipeline: draft the next round"
+            + " on another thread while the target verifies (lossless); auto = on only when a core is free beside the"
+            + " kernel threads; default off")
+    String pipeline = "off";
+
     @Option(names = "--compare", description = "also run plain decoding on the same prompt and print the measured"
             + " speedup and whether the outputs are identical")
     boolean compare;
@@ -183,6 +189,13 @@ final class GenerateCommand extends Subcommand {
                     var b = Speculation.decoder(m, lm.tokenizer(), setup.factory(), cfg)
                             .optControllerFactory(controllers)
                             .optMaxDraft(Math.max(16, setup.budget()));
+                    SpeculativeDecoder.Pipeline pl;
+                    try {
+                        pl = SpeculativeDecoder.Pipeline.parse(pipeline);
+                    } catch (IllegalArgumentException e) {
+                        throw new CommandLine.ParameterException(cl, "--pipeline: " + e.getMessage());
+                    }
+                    b.optPipeline(pl.resolve(m.threads(), Runtime.getRuntime().availableProcessors()));
                     if (typical) {
                         err.println("note: --typical-acceptance is lossy: the output is not guaranteed to be what the"
                                 + " model alone would produce");
@@ -301,7 +314,9 @@ final class GenerateCommand extends Subcommand {
                 + " itself); %.1f tokens drafted per round, %d of %d accepted (acceptance %.2f); time: draft %.3f s,"
                 + " verify %.3f s, bookkeeping %.3f s]", setup.name(), setup.shape(), controller.name(), s.rounds(),
                 s.emitted(), s.tau(), perRound, s.accepted(), s.drafted(), s.acceptanceRate(), s.draftSeconds(),
-                s.verifySeconds(), s.bookkeepingSeconds());
+                s.verifySeconds(), s.bookkeepingSeconds())
+                + (s.lookaheads() == 0 ? "" : String.format(Locale.ROOT, " [pipeline: %d of %d lookahead drafts used]",
+                        s.lookaheadHits(), s.lookaheads()));
     }
 
     static Map<String, Object> toJson(String prompt, GenerationResult r) {
@@ -330,6 +345,8 @@ final class GenerateCommand extends Subcommand {
             s.put("draft_seconds", sp.draftSeconds());
             s.put("verify_seconds", sp.verifySeconds());
             s.put("bookkeeping_seconds", sp.bookkeepingSeconds());
+            s.put("lookaheads", sp.lookaheads());
+            s.put("lookahead_hits", sp.lookaheadHits());
         }
         o.put("stats", s);
         return o;

@@ -13,9 +13,24 @@ package io.specdec.generate;
  * @param draftSeconds time proposing
  * @param verifySeconds time in target forwards
  * @param bookkeepingSeconds everything else in the rounds (tree walk, sampling, KV commit, drafter/controller updates)
+ * @param lookaheads rounds during whose verification the drafter drafted the next round ahead (LLMCad's pipeline;
+ *     0 when the pipeline is off)
+ * @param lookaheadHits of those, rounds whose outcome the lookahead guessed, so the next proposal was ready
  */
 public record SpeculationStats(int rounds, long drafted, long accepted, long emitted, double[] perPositionAcceptance,
-        long[] acceptedLengthHistogram, double draftSeconds, double verifySeconds, double bookkeepingSeconds) {
+        long[] acceptedLengthHistogram, double draftSeconds, double verifySeconds, double bookkeepingSeconds,
+        int lookaheads, int lookaheadHits) {
+    /** Stats of a run without the pipeline. */
+    public SpeculationStats(int rounds, long drafted, long accepted, long emitted, double[] perPositionAcceptance,
+            long[] acceptedLengthHistogram, double draftSeconds, double verifySeconds, double bookkeepingSeconds) {
+        this(rounds, drafted, accepted, emitted, perPositionAcceptance, acceptedLengthHistogram, draftSeconds,
+                verifySeconds, bookkeepingSeconds, 0, 0);
+    }
+
+    /** lookaheadHits / lookaheads (0 when none ran). */
+    public double lookaheadHitRate() {
+        return lookaheads == 0 ? 0 : (double) lookaheadHits / lookaheads;
+    }
     /** Mean accepted length τ: emitted tokens per target forward (includes the bonus/corrected token). */
     public double tau() {
         return rounds == 0 ? 0 : (double) emitted / rounds;
@@ -46,7 +61,9 @@ public record SpeculationStats(int rounds, long drafted, long accepted, long emi
         return String.format(java.util.Locale.ROOT, "%d rounds, τ %.2f tokens per target forward, acceptance %.2f"
                 + " (%d of %d drafted), per position %s, accepted lengths %s, draft %.3f s, verify %.3f s,"
                 + " bookkeeping %.3f s", rounds, tau(), acceptanceRate(), accepted, drafted, per,
-                java.util.Arrays.toString(acceptedLengthHistogram), draftSeconds, verifySeconds, bookkeepingSeconds);
+                java.util.Arrays.toString(acceptedLengthHistogram), draftSeconds, verifySeconds, bookkeepingSeconds)
+                + (lookaheads == 0 ? "" : String.format(java.util.Locale.ROOT, ", pipeline %d of %d lookaheads used",
+                        lookaheadHits, lookaheads));
     }
 
     /** Mutable accumulator used by the decode loop. */
@@ -61,6 +78,16 @@ public record SpeculationStats(int rounds, long drafted, long accepted, long emi
         private long draftNanos;
         private long verifyNanos;
         private long bookkeepingNanos;
+        private int lookaheads;
+        private int lookaheadHits;
+
+        /** Records a lookahead (LLMCad pipeline) that ran during a round's verification and whether it was used. */
+        public void lookahead(boolean hit) {
+            lookaheads++;
+            if (hit) {
+                lookaheadHits++;
+            }
+        }
 
         /**
          * Records one round.
@@ -119,7 +146,7 @@ public record SpeculationStats(int rounds, long drafted, long accepted, long emi
             }
             return new SpeculationStats(rounds, drafted, accepted, emitted, per,
                     java.util.Arrays.copyOf(histogram, maxLen), draftNanos / 1e9, verifyNanos / 1e9,
-                    bookkeepingNanos / 1e9);
+                    bookkeepingNanos / 1e9, lookaheads, lookaheadHits);
         }
     }
 }

@@ -78,6 +78,25 @@ public final class DraftTree {
         return new DraftTree(tokens, parents, q, signals);
     }
 
+    /**
+     * For a chain: its nodes {@code [from, from + n)} as a chain of their own (tokens, draft distributions and
+     * signals kept), {@code n} clipped to what is there; empty when nothing is left.
+     *
+     * @throws IllegalStateException when this tree is not a chain
+     */
+    public DraftTree chainSlice(int from, int n) {
+        if (!isChain()) {
+            throw new IllegalStateException("chainSlice needs a chain; this tree has " + tokens.length
+                    + " nodes over depth " + maxDepth());
+        }
+        int to = Math.min(tokens.length, from + Math.max(0, n));
+        if (from >= to) {
+            return EMPTY;
+        }
+        return chain(java.util.Arrays.copyOfRange(tokens, from, to), java.util.Arrays.copyOfRange(q, from, to),
+                signals.length == 0 ? null : java.util.Arrays.copyOfRange(signals, from, to));
+    }
+
     /** What the drafter knew when it drafted node j, or null when it gave nothing. */
     public DraftSignals signals(int j) {
         return signals.length == 0 ? null : signals[j];

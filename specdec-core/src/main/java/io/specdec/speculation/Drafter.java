@@ -29,6 +29,18 @@ public interface Drafter extends AutoCloseable {
         return OutputRequest.LOGITS;
     }
 
+    /**
+     * Whether the decoder may run this drafter ahead (LLMCad's pipeline, {@code SpeculativeDecoder.Builder
+     * #optPipeline}): while the target verifies a chain, call {@link #propose} on another thread for the sequence that
+     * chain would give if fully accepted, and later call {@link #propose} again for the sequence that really came. A
+     * drafter that says true keeps no state between rounds except what it re-derives from {@link DraftContext#tokens()}
+     * (e.g. a cache synchronised by longest common prefix), needs nothing from {@link #observe} and is not touched by
+     * the decoder while the lookahead runs. Default false.
+     */
+    default boolean supportsLookahead() {
+        return false;
+    }
+
     /** Vocabulary size of the drafter (checked against the target's). */
     int vocabSize();
 

@@ -37,6 +37,41 @@ public final class SpeculativeDecoder implements io.specdec.generate.TextGenerat
     private final String controllerName;
     private final GenerationConfig config;
     private final int maxDraft;
+    private final boolean pipeline;
+
+    /**
+     * LLMCad's pipeline setting as users give it ({@code --pipeline on|off|auto}). {@link #AUTO} turns it on only
+     * where the drafter's thread gets a core of its own — more cores than the target's kernel threads — because on a
+     * machine whose cores the kernels already use, the lookahead slowed verification by more than it saved
+     * (measured: {@code io.specdec.bench.pipeline.PipelineSplit}, docs/PIPELINE.md).
+     */
+    public enum Pipeline {
+        ON, OFF, AUTO;
+
+        /** Parses {@code on}, {@code off} or {@code auto} (any case); a one-line error names the value otherwise. */
+        public static Pipeline parse(String v) {
+            for (Pipeline p : values()) {
+                if (p.name().equalsIgnoreCase(v == null ? "" : v.strip())) {
+                    return p;
+                }
+            }
+            throw new IllegalArgumentException("pipeline must be on, off or auto, found '" + v + "'");
+        }
+
+        /** Whether the pipeline runs for a target whose kernels use {@code kernelThreads} of {@code cores}. */
+        public boolean resolve(int kernelThreads, int cores) {
+            return this == ON || (this == AUTO && cores > kernelThreads);
+        }
+    }
+
+    /** Threads that run lookahead drafts (daemon, created on demand, idle ones end after a minute). */
+    private static final java.util.concurrent.ExecutorService LOOKAHEAD = new java.util.concurrent.ThreadPoolExecutor(
+            0, Integer.MAX_VALUE, 60, java.util.concurrent.TimeUnit.SECONDS, new java.util.concurrent.SynchronousQueue<>(),
+            r -> {
+                Thread t = new Thread(r, "specdec-lookahead");
+                t.setDaemon(true);
+                return t;
+            });
 
     private final Set<Tokenizer> checkedVocabularies = ConcurrentHashMap.newKeySet();
     /** Drafters serving a request now, process-wide: a factory that hands one out twice is caught at once. */
@@ -51,6 +86,7 @@ public final class SpeculativeDecoder implements io.specdec.generate.TextGenerat
         CandidateLengthController probe = controllers == null ? null : controllers.get();
         this.controllerName = probe == null ? null : probe.name();
         this.maxDraft = b.maxDraft;
+        this.pipeline = b.pipeline;
         this.policy = choosePolicy(b);
     }
 
@@ -102,6 +138,11 @@ public final class SpeculativeDecoder implements io.specdec.generate.TextGenerat
         return policy;
     }
 
+    /** Whether requests draft the next round during verification (LLMCad's pipeline; see Builder#optPipeline). */
+    public boolean pipeline() {
+        return pipeline;
+    }
+
     /** The name of the controller each request gets (null: none, plain autoregressive rounds). */
     public String controllerName() {
         return controllerName;
@@ -124,6 +165,10 @@ public final class SpeculativeDecoder implements io.specdec.generate.TextGenerat
         private float[][] lastRows;
         private int[] history;
         private int length;
+        /** The lookahead drafting during this round's verification, and the chain it assumed accepted. */
+        private java.util.concurrent.Future<DraftTree> ahead;
+        /** The next round's proposal when the last round's lookahead guessed right (else null). */
+        private DraftTree ready;
 
         SpecStep(int[] prompt) {
             if (prompt.length == 0) {
@@ -201,16 +246,23 @@ public final class SpeculativeDecoder implements io.specdec.generate.TextGenerat
             int budgetMax = Math.min(maxDraft, Math.min(verifier.remaining() - 1, max - 1));
             int budget = budgetMax > 0 && controller != null ? controller.nextBudget(budgetMax) : 0;
             DraftTree tree = DraftTree.empty();
+            DraftTree prepared = ready;
+            ready = null;
             if (budget > 0) {
-                DraftContext ctx = new DraftContext(history, length, config.sampling(),
-                        LogitsProcessors.of(config.sampling()), sampler.rng(), budget, controller);
-                tree = drafter.propose(ctx);
+                if (prepared != null && prepared.size() > 0) {
+                    tree = prepared.chainSlice(0, budget); // drafted ahead during the last verification
+                } else {
+                    DraftContext ctx = new DraftContext(history, length, config.sampling(),
+                            LogitsProcessors.of(config.sampling()), sampler.rng(), budget, controller);
+                    tree = drafter.propose(ctx);
+                }
                 if (tree.size() > budget) {
                     throw new IllegalStateException("drafter proposed " + tree.size() + " nodes for a budget of "
                             + budget);
                 }
                 tree = DraftGate.apply(controller, tree);
             }
+            startLookahead(tree, budget);
             long t1 = System.nanoTime();
             RoundLayout layout = new RoundLayout(history[length - 1], tree, verifier.length());
             try (ForwardResult verified = verifier.verify(layout, outputs)) {
@@ -250,14 +302,98 @@ public final class SpeculativeDecoder implements io.specdec.generate.TextGenerat
                     }
                     history[length++] = id;
                 }
+                long wait = System.nanoTime();
+                ready = joinLookahead(tree, acc);
+                wait = System.nanoTime() - wait;
                 RoundResult r = new RoundResult(layout, acc.acceptedNodes(), emitted, verified, t1 - t0, t2 - t1);
                 drafter.observe(r);
                 if (controller != null) {
                     controller.observe(r);
                 }
-                recorder.record(r.tree().size(), r.accepted(), r.emittedCount(), r.tree().maxDepth(), r.draftNanos(),
-                        r.verifyNanos(), System.nanoTime() - t0);
+                recorder.record(r.tree().size(), r.accepted(), r.emittedCount(), r.tree().maxDepth(),
+                        r.draftNanos() + wait, r.verifyNanos(), System.nanoTime() - t0);
                 return emitted.length <= max ? emitted : Arrays.copyOf(emitted, max);
+            }
+        }
+
+        /**
+         * LLMCad's pipeline: while the target verifies {@code tree} (a chain), the drafter drafts on another thread
+         * from the sequence the chain gives if every token is accepted, one token more than the round's budget: that
+         * first token is its guess of the target's bonus token, the rest the next round's proposal. No controller
+         * runs inside the lookahead (its verdicts are applied when the proposal is used), and sampled drafts use a
+         * stream split from the request's RNG, so the request's own draws are never shared between threads.
+         */
+        private void startLookahead(DraftTree tree, int budget) {
+            if (!pipeline || tree.size() == 0 || !tree.isChain() || !drafter.supportsLookahead()) {
+                return;
+            }
+            int n = tree.size();
+            // room in the target for this round, the next one and its bonus row
+            int k = Math.min(budget + 1, Math.min(maxDraft + 1, verifier.remaining() - n - 2));
+            if (k < 2) {
+                return;
+            }
+            int[] seq = Arrays.copyOf(history, length + n);
+            for (int i = 0; i < n; i++) {
+                seq[length + i] = tree.token(i);
+            }
+            DraftContext ctx = new DraftContext(seq, seq.length, config.sampling(),
+                    LogitsProcessors.of(config.sampling()), sampler.rng().split(), k, null);
+            ahead = LOOKAHEAD.submit(() -> drafter.propose(ctx));
+        }
+
+        /**
+         * Waits for the lookahead (if one ran) and returns the next round's proposal when it guessed this round's
+         * outcome (every token of the chain accepted and the bonus token equal to its first token), else null.
+         */
+        private DraftTree joinLookahead(DraftTree tree, AcceptancePolicy.Acceptance acc) {
+            java.util.concurrent.Future<DraftTree> f = ahead;
+            if (f == null) {
+                return null;
+            }
+            ahead = null;
+            DraftTree next;
+            try {
+                next = f.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for the lookahead draft", e);
+            } catch (java.util.concurrent.ExecutionException e) {
+                Throwable c = e.getCause();
+                if (c instanceof RuntimeException re) {
+                    throw re;
+                }
+                if (c instanceof Error er) {
+                    throw er;
+                }
+                throw new IllegalStateException("lookahead draft failed: " + c, c);
+            }
+            boolean hit = next.size() >= 2 && next.isChain() && acc.acceptedNodes().length == tree.size()
+                    && acc.nextToken() == next.token(0);
+            recorder.lookahead(hit);
+            return hit ? next.chainSlice(1, next.size() - 1) : null;
+        }
+
+        /** Waits for a lookahead still running (its drafter must not be closed under it); ignores its outcome. */
+        private void awaitLookahead() {
+            java.util.concurrent.Future<DraftTree> f = ahead;
+            ahead = null;
+            if (f == null) {
+                return;
+            }
+            boolean interrupted = false;
+            while (true) {
+                try {
+                    f.get();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (java.util.concurrent.ExecutionException e) {
+                    break; // the round that started it has failed already; nothing to use
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
             }
         }
 
@@ -288,6 +424,7 @@ public final class SpeculativeDecoder implements io.specdec.generate.TextGenerat
         @Override
         public void close() {
             try {
+                awaitLookahead();
                 drafter.close();
             } finally {
                 IN_USE.remove(drafter);
@@ -307,6 +444,7 @@ public final class SpeculativeDecoder implements io.specdec.generate.TextGenerat
                 () -> LengthControllers.fixed(4);
         private GenerationConfig config = GenerationConfig.defaults();
         private int maxDraft = 128;
+        private boolean pipeline;
 
         /** How the target verifies (e.g. {@code TreeVerifier.factory(model)}). */
         public Builder setVerifier(VerifierFactory v) {
@@ -371,6 +509,19 @@ public final class SpeculativeDecoder implements io.specdec.generate.TextGenerat
                 throw new IllegalArgumentException("max draft must be >= 0");
             }
             this.maxDraft = n;
+            return this;
+        }
+
+        /**
+         * LLMCad's compute pipeline (Xu et al. 2023; ALGORITHMS.md §9): while the target verifies a chain, the
+         * drafter drafts the next round on another thread from its own guess of the outcome (the whole chain accepted
+         * plus its next token as the bonus); when the guess is right the next proposal is ready, else it is dropped.
+         * Lossless (verification is unchanged); applies to drafters that {@link Drafter#supportsLookahead()} and to
+         * chain proposals. The drafter's thread competes with the kernels' threads for cores: measure it
+         * ({@code bench --pipeline on,off}). Default false.
+         */
+        public Builder optPipeline(boolean on) {
+            this.pipeline = on;
             return this;
         }
 

@@ -148,6 +148,12 @@ public final class DraftModelDrafter implements Drafter {
         return r;
     }
 
+    /** True: the cache follows the sequence by longest common prefix ({@link #sync}), and nothing comes from observe. */
+    @Override
+    public boolean supportsLookahead() {
+        return true;
+    }
+
     @Override
     public DraftTree propose(DraftContext ctx) {
         int length = ctx.length();

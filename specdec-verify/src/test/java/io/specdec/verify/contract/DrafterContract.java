@@ -111,6 +111,11 @@ public abstract class DrafterContract {
         return LengthControllers.fixed(4);
     }
 
+    /** Whether the decoder runs LLMCad's pipeline (lookahead drafting during verification); default false. */
+    protected boolean pipeline() {
+        return false;
+    }
+
     /** Acceptance policy for a config (default: the lossless one). */
     protected AcceptancePolicy policy(GenerationConfig cfg) {
         return Speculation.losslessPolicy(cfg.sampling());
@@ -140,7 +145,7 @@ public abstract class DrafterContract {
     private SpeculativeDecoder decoder(LlamaModel target, Tokenizer tok, DrafterFactory d, GenerationConfig cfg,
             VerifierFactory verifier) {
         return SpeculativeDecoder.builder().setVerifier(verifier).setTokenizer(tok).setDrafter(d)
-                .optController(controller()).optConfig(cfg).optPolicy(policy(cfg)).build();
+                .optController(controller()).optConfig(cfg).optPolicy(policy(cfg)).optPipeline(pipeline()).build();
     }
 
     @Test
@@ -162,7 +167,7 @@ public abstract class DrafterContract {
 
     private void assertDistribution(SamplingConfig s) {
         Measured m = measure(tinyTarget, tinyDrafter(tinyTarget), this::policy, controller(), s, SAMPLES,
-                tinyPrompt());
+                tinyPrompt(), pipeline());
         System.out.printf("[contract] %s %s: %s, %d draft tokens accepted over %d samples%n",
                 getClass().getSimpleName(), s, m.chi(), m.accepted(), SAMPLES);
         assertTrue(m.accepted() > SAMPLES / 10, "the drafter must actually get tokens accepted (" + m.accepted() + ")");
@@ -180,6 +185,13 @@ public abstract class DrafterContract {
     public static Measured measure(LlamaModel target, DrafterFactory drafter,
             java.util.function.Function<GenerationConfig, AcceptancePolicy> policy, CandidateLengthController controller,
             SamplingConfig s, int samples, int[] prompt) {
+        return measure(target, drafter, policy, controller, s, samples, prompt, false);
+    }
+
+    /** {@link #measure}, with LLMCad's pipeline on or off. */
+    public static Measured measure(LlamaModel target, DrafterFactory drafter,
+            java.util.function.Function<GenerationConfig, AcceptancePolicy> policy, CandidateLengthController controller,
+            SamplingConfig s, int samples, int[] prompt, boolean pipeline) {
         Tokenizer tok = tinyTokenizer();
         int v = target.config().vocabSize();
         double[] exact = DistributionCheck.exactTriples(target, prompt, s);
@@ -191,7 +203,8 @@ public abstract class DrafterContract {
             GenerationConfig ci = GenerationConfig.builder().optMaxNewTokens(3).optStopAtEos(false).optSampling(si)
                     .build();
             SpeculativeDecoder.Builder b = SpeculativeDecoder.builder().setVerifier(TreeVerifier.factory(target))
-                    .setTokenizer(tok).setDrafter(drafter).optController(controller).optConfig(ci);
+                    .setTokenizer(tok).setDrafter(drafter).optController(controller).optConfig(ci)
+                    .optPipeline(pipeline);
             AcceptancePolicy p = policy.apply(ci);
             GenerationResult r;
             try (var g = (p.isLossless() ? b.optPolicy(p) : b.optLossyPolicy(p)).build().start(prompt)) {
