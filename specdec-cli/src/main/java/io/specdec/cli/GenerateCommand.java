@@ -89,6 +89,12 @@ final class GenerateCommand extends Subcommand {
     @Option(names = "--typical-acceptance", description = "LOSSY: Medusa's typical acceptance (epsilon 0.09, delta"
             + " 0.3) instead of the lossless rule; the output no longer follows the model's distribution exactly")
     boolean typical;
+    @Option(names = "--lossy", paramLabel = "NAME[:KNOB]", description = "LOSSY opt-in acceptance rule: typical[:EPS]"
+            + " (Medusa's typical acceptance, epsilon default 0.09) or lantern[:DELTA] (LANTERN's relaxed acceptance over"
+            + " the 8 nearest tokens in the target's embedding space, total-variation budget default 0.15; sampled"
+            + " requests only); the output no longer follows the model's distribution exactly")
+    String lossy;
+
     @Option(names = "--pipeline", paramLabel = "on|off|auto", description = "LLMCad's pipeline: draft the next round"
             + " on another thread while the target verifies (lossless); auto = on only when a core is free beside the"
             + " kernel threads; default off")
@@ -153,6 +159,14 @@ final class GenerateCommand extends Subcommand {
                     + " needs a drafter");
         }
         String ctrl = drafters.isEmpty() ? null : drafting.controllers(cl, false).get(0);
+        if (typical && lossy != null) {
+            throw new CommandLine.ParameterException(cl, "--typical-acceptance and --lossy are exclusive: use --lossy"
+                    + " typical[:EPS]");
+        }
+        if (lossy != null && drafters.isEmpty()) {
+            throw new CommandLine.ParameterException(cl, "--lossy is an acceptance rule of speculative decoding: it"
+                    + " needs a drafter");
+        }
         if (typical && drafters.isEmpty()) {
             throw new CommandLine.ParameterException(cl, "--typical-acceptance is an acceptance rule of speculative"
                     + " decoding and needs a drafter (--drafter)");
@@ -200,6 +214,10 @@ final class GenerateCommand extends Subcommand {
                         err.println("note: --typical-acceptance is lossy: the output is not guaranteed to be what the"
                                 + " model alone would produce");
                         b.optLossyPolicy(new io.specdec.verify.TypicalAcceptance(0.09f, 0.3f, sampling.isGreedy()));
+                    } else if (lossy != null) {
+                        b.optLossyPolicy(lossyPolicy(cl, m, sampling));
+                        err.println("note: --lossy " + lossy + " is lossy: the output is not guaranteed to be what the"
+                                + " model alone would produce");
                     }
                     gen = b.build();
                 }
@@ -303,6 +321,36 @@ final class GenerateCommand extends Subcommand {
                 }
             }
             return g.result();
+        }
+    }
+
+    /** The lossy policy {@code --lossy} names, with its knob. */
+    private io.specdec.speculation.AcceptancePolicy lossyPolicy(CommandLine cl, LlamaModel m, SamplingConfig sampling) {
+        String[] kv = lossy.strip().split(":", 2);
+        float knob;
+        try {
+            knob = kv.length > 1 ? Float.parseFloat(kv[1]) : kv[0].equals("typical") ? 0.09f : 0.15f;
+        } catch (NumberFormatException e) {
+            throw new CommandLine.ParameterException(cl, "--lossy " + lossy + ": the knob after ':' must be a number");
+        }
+        try {
+            return switch (kv[0]) {
+                case "typical" -> new io.specdec.verify.TypicalAcceptance(knob, 0.3f, sampling.isGreedy());
+                case "lantern" -> {
+                    if (sampling.isGreedy()) {
+                        throw new CommandLine.ParameterException(cl, "--lossy lantern relaxes sampled acceptance: give"
+                                + " --temperature > 0 (a greedy target distribution is a point mass)");
+                    }
+                    try (ai.djl.ndarray.NDManager nd = io.specdec.engine.SpecdecEngine.newManager()) {
+                        yield new io.specdec.verify.LanternAcceptance(
+                                io.specdec.verify.LatentNeighbours.of(m, nd, 8), knob);
+                    }
+                }
+                default -> throw new CommandLine.ParameterException(cl, "--lossy: expected typical[:EPS] or"
+                        + " lantern[:DELTA], found '" + lossy + "' (judge and r2r are not built yet)");
+            };
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(cl, "--lossy " + lossy + ": " + e.getMessage());
         }
     }
 

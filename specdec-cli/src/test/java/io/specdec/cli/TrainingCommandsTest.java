@@ -232,6 +232,14 @@ class TrainingCommandsTest {
             {"--typical-acceptance is an acceptance rule of speculative decoding and needs a drafter", "generate",
                 "--model", DemoModels.target().toString(), "--typical-acceptance", "--max-tokens", "2"},
             {"--k (drafter draft-model) must be", "generate", "--k", "0", "--max-tokens", "2"},
+            {"--lossy is an acceptance rule of speculative decoding: it needs a drafter", "generate", "--model",
+                DemoModels.target().toString(), "--lossy", "lantern", "--max-tokens", "2"},
+            {"--lossy lantern relaxes sampled acceptance: give --temperature > 0", "generate", "--lossy", "lantern",
+                "--max-tokens", "2"},
+            {"--lossy: expected typical[:EPS] or lantern[:DELTA], found 'judge'", "generate", "--lossy", "judge",
+                "--max-tokens", "2"},
+            {"--pipeline: pipeline must be on, off or auto, found 'maybe'", "generate", "--pipeline", "maybe",
+                "--max-tokens", "2"},
             {"--acceptance-head is a controller option and needs a drafter", "generate", "--model",
                 DemoModels.target().toString(), "--acceptance-head", "x.gguf", "--max-tokens", "2"},
             {"--kind is required (medusa, hydra, eagle, clover", "train-heads", "--samples", samples.toString(),
@@ -264,6 +272,19 @@ class TrainingCommandsTest {
 
     private static String[] concat(String[]... parts) {
         return java.util.Arrays.stream(parts).flatMap(java.util.Arrays::stream).toArray(String[]::new);
+    }
+
+    @Test
+    void lossyAndPipelineOptionsRunAndSaySo() {
+        CliRun l = run("generate", "--prompt", "Once upon a time", "--max-tokens", "24", "--temperature", "0.8",
+                "--seed", "5", "--lossy", "lantern:0.2");
+        assertEquals(0, l.code(), l.err());
+        assertTrue(l.err().contains("note: --lossy lantern:0.2 is lossy"), l.err());
+        CliRun p = run("generate", "--prompt", "Once upon a time", "--max-tokens", "24", "--pipeline", "on",
+                "--compare");
+        assertEquals(0, p.code(), p.err());
+        assertTrue(p.err().contains("lookahead drafts used]"), p.err());
+        assertTrue(p.err().contains("outputs identical: yes"), p.err());
     }
 
     @Test

@@ -1,0 +1,192 @@
+package io.specdec.bench.lossy;
+
+import ai.djl.ndarray.NDManager;
+import io.specdec.drafters.draftmodel.DraftModelDrafter;
+import io.specdec.engine.SpecdecEngine;
+import io.specdec.generate.AutoregressiveGenerator;
+import io.specdec.generate.GenerationConfig;
+import io.specdec.generate.GenerationResult;
+import io.specdec.io.LoadedModel;
+import io.specdec.io.ModelLoader;
+import io.specdec.model.ForwardOptions;
+import io.specdec.model.ForwardResult;
+import io.specdec.model.KvCache;
+import io.specdec.model.LlamaModel;
+import io.specdec.sampling.SamplingConfig;
+import io.specdec.speculation.AcceptancePolicy;
+import io.specdec.speculation.LengthControllers;
+import io.specdec.speculation.SpeculativeDecoder;
+import io.specdec.verify.LanternAcceptance;
+import io.specdec.verify.LatentNeighbours;
+import io.specdec.verify.Speculation;
+import io.specdec.verify.TypicalAcceptance;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The quality harness of the lossy acceptance rules: per prompt (same seed for every mode) plain sampling, lossless
+ * speculative sampling and each lossy mode at each knob setting, back to back; reports tokens/s and x vs plain
+ * sampling, τ, the target's mean log-likelihood per output token (teacher-forced, temperature 1) and its perplexity,
+ * the share of output tokens equal to greedy decoding's at the same position, and distinct-2 over all outputs.
+ *
+ * <pre>{@code
+ * java --add-modules jdk.incubator.vector -cp specdec-bench/target/benchmarks.jar io.specdec.bench.lossy.LossyQuality \
+ *     model=TARGET draft=DRAFT prompts=FILE [limit=48] [tokens=64] [temperature=0.8] [k=4] \
+ *     [modes=lossless,typical:0.05,typical:0.09,typical:0.2,lantern:0.05,lantern:0.15,lantern:0.3] [neighbours=8]
+ * }</pre>
+ */
+public final class LossyQuality {
+    private LossyQuality() {}
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> a = new LinkedHashMap<>();
+        for (String s : args) {
+            int eq = s.indexOf('=');
+            if (eq < 0) {
+                throw new IllegalArgumentException("argument '" + s + "': expected key=value");
+            }
+            a.put(s.substring(0, eq), s.substring(eq + 1));
+        }
+        LoadedModel target = ModelLoader.load(Path.of(a.get("model")));
+        LoadedModel draft = ModelLoader.load(Path.of(a.get("draft")));
+        List<String> prompts = new ArrayList<>();
+        for (String line : Files.readAllLines(Path.of(a.get("prompts")))) {
+            if (!line.isBlank()) {
+                prompts.add(line.strip());
+            }
+        }
+        prompts = prompts.subList(0, Math.min(Integer.parseInt(a.getOrDefault("limit", "48")), prompts.size()));
+        int tokens = Integer.parseInt(a.getOrDefault("tokens", "64"));
+        float temperature = Float.parseFloat(a.getOrDefault("temperature", "0.8"));
+        int k = Integer.parseInt(a.getOrDefault("k", "4"));
+        int nb = Integer.parseInt(a.getOrDefault("neighbours", "8"));
+        List<String> modes = List.of(a.getOrDefault("modes",
+                "lossless,typical:0.05,typical:0.09,typical:0.2,lantern:0.05,lantern:0.15,lantern:0.3").split(","));
+        try (LlamaModel m = target.newModel(); LlamaModel d = draft.newModel();
+                NDManager nd = SpecdecEngine.newManager()) {
+            LatentNeighbours neighbours = LatentNeighbours.of(m, nd, nb);
+            GenerationConfig greedyCfg = GenerationConfig.builder().optMaxNewTokens(tokens).optStopAtEos(false)
+                    .build();
+            AutoregressiveGenerator greedy = AutoregressiveGenerator.builder().setModel(m)
+                    .setTokenizer(target.tokenizer()).optConfig(greedyCfg).build();
+            Map<String, Row> rows = new LinkedHashMap<>();
+            rows.put("plain sampling (AR)", new Row());
+            modes.forEach(md -> rows.put(md, new Row()));
+            for (int warm = 0; warm < 2; warm++) {
+                run(m, d, target, neighbours, prompts.get(warm), warm, tokens, temperature, k, modes, null, null);
+            }
+            for (int i = 0; i < prompts.size(); i++) {
+                int[] g = greedy.generate(prompts.get(i)).ids();
+                run(m, d, target, neighbours, prompts.get(i), i, tokens, temperature, k, modes, rows, g);
+            }
+            Row base = rows.get("plain sampling (AR)");
+            System.out.printf(Locale.ROOT, "## Lossy acceptance: %s drafted by %s, %d prompts, %d tokens, T = %.2f,"
+                    + " K = %d, LANTERN neighbours k = %d%n%n", Path.of(a.get("model")).getFileName(),
+                    Path.of(a.get("draft")).getFileName(), prompts.size(), tokens, temperature, k, nb);
+            System.out.println("| mode | tokens/s | x vs plain sampling | τ | target log-lik/token | target perplexity"
+                    + " | same token as greedy | distinct-2 |");
+            System.out.println("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+            for (Map.Entry<String, Row> e : rows.entrySet()) {
+                Row r = e.getValue();
+                double tps = r.tokens / r.seconds;
+                double ll = r.logLik / r.tokens;
+                System.out.printf(Locale.ROOT, "| %s | %.1f | %.2f | %s | %.3f | %.2f | %.3f | %.3f |%n", e.getKey(),
+                        tps, tps / (base.tokens / base.seconds), r.rounds == 0 ? "1.00"
+                                : String.format(Locale.ROOT, "%.2f", (double) r.emitted / r.rounds), ll, Math.exp(-ll),
+                        (double) r.sameAsGreedy / r.tokens, (double) r.bigrams.size() / r.bigramCount);
+            }
+        }
+        System.exit(0);
+    }
+
+    /** Accumulated metrics of one mode. */
+    private static final class Row {
+        double seconds;
+        long tokens;
+        long rounds;
+        long emitted;
+        double logLik;
+        long sameAsGreedy;
+        final Set<Long> bigrams = new HashSet<>();
+        long bigramCount;
+    }
+
+    private static void run(LlamaModel m, LlamaModel d, LoadedModel target, LatentNeighbours neighbours, String prompt,
+            int seed, int tokens, float temperature, int k, List<String> modes, Map<String, Row> rows, int[] greedy) {
+        SamplingConfig s = SamplingConfig.builder().optTemperature(temperature).optSeed(1000L + seed).build();
+        GenerationConfig cfg = GenerationConfig.builder().optMaxNewTokens(tokens).optStopAtEos(false).optSampling(s)
+                .build();
+        GenerationResult plain = AutoregressiveGenerator.builder().setModel(m).setTokenizer(target.tokenizer())
+                .optConfig(cfg).build().generate(prompt);
+        record(m, rows == null ? null : rows.get("plain sampling (AR)"), plain, greedy);
+        for (String mode : modes) {
+            SpeculativeDecoder.Builder b = Speculation.decoder(m, target.tokenizer(),
+                    DraftModelDrafter.builder().setModel(d).build(), cfg)
+                    .optControllerFactory(() -> LengthControllers.fixed(k)).optMaxDraft(Math.max(16, k));
+            AcceptancePolicy p = policy(mode, neighbours);
+            if (p != null) {
+                b.optLossyPolicy(p);
+            }
+            record(m, rows == null ? null : rows.get(mode), b.build().generate(prompt), greedy);
+        }
+    }
+
+    /** The lossy policy of a mode ({@code lossless} → null: the decoder's own). */
+    static AcceptancePolicy policy(String mode, LatentNeighbours neighbours) {
+        String[] kv = mode.split(":");
+        return switch (kv[0]) {
+            case "lossless" -> null;
+            case "typical" -> new TypicalAcceptance(Float.parseFloat(kv[1]), 0.3f, false);
+            case "lantern" -> new LanternAcceptance(neighbours, Float.parseFloat(kv[1]));
+            default -> throw new IllegalArgumentException("mode '" + mode + "': expected lossless, typical:EPS or"
+                    + " lantern:DELTA");
+        };
+    }
+
+    private static void record(LlamaModel m, Row r, GenerationResult g, int[] greedy) {
+        if (r == null) {
+            return;
+        }
+        int[] out = g.ids();
+        r.seconds += g.stats().totalSeconds();
+        r.tokens += out.length;
+        if (g.speculation() != null) {
+            r.rounds += g.speculation().rounds();
+            r.emitted += g.speculation().emitted();
+        }
+        int[] all = new int[g.promptIds().length + out.length];
+        System.arraycopy(g.promptIds(), 0, all, 0, g.promptIds().length);
+        System.arraycopy(out, 0, all, g.promptIds().length, out.length);
+        try (KvCache c = m.newCache(all.length); ForwardResult f = m.forward(c, all, ForwardOptions.DEFAULT)) {
+            int p0 = g.promptIds().length;
+            for (int i = 0; i < out.length; i++) {
+                float[] row = f.row(p0 - 1 + i);
+                double max = Double.NEGATIVE_INFINITY;
+                for (float v : row) {
+                    max = Math.max(max, v);
+                }
+                double z = 0;
+                for (float v : row) {
+                    z += Math.exp(v - max);
+                }
+                r.logLik += row[out[i]] - max - Math.log(z);
+            }
+        }
+        for (int i = 0; i < out.length; i++) {
+            if (greedy != null && i < greedy.length && greedy[i] == out[i]) {
+                r.sameAsGreedy++;
+            }
+            if (i > 0) {
+                r.bigrams.add((long) out[i - 1] << 32 | out[i]);
+                r.bigramCount++;
+            }
+        }
+    }
+}

@@ -1,0 +1,145 @@
+package io.specdec.verify;
+
+import io.specdec.sampling.Distributions;
+import io.specdec.sampling.SamplingConfig;
+import io.specdec.speculation.AcceptancePolicy;
+import io.specdec.speculation.DraftTree;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import java.util.function.IntFunction;
+
+/**
+ * LANTERN's relaxed speculative sampling (Jang et al. 2024, "LANTERN: Accelerating Visual Autoregressive Models with
+ * Relaxed Speculative Decoding"; ALGORITHMS.md §9) — <b>lossy, opt-in</b>. Where the target distribution is flat,
+ * plain rejection sampling rejects drafts that the target finds nearly as good as its own choices. LANTERN replaces
+ * the target probability of the drafted token x by the mass of its latent neighbourhood: the nearest tokens to x in
+ * the target's embedding space ({@link LatentNeighbours}, at most {@code k}), taken nearest first while their summed
+ * probability stays ≤ δ, so the relaxed distribution (that mass moved onto x) is within total variation δ of the
+ * target's at each position. The draft is accepted with probability {@code min(1, p̃(x)/q(x))} ({@code q(x) = 1} for
+ * deterministic drafts); on rejection the walk goes on exactly as {@link RejectionSampling} (residual
+ * {@code max(0, p' − q)}, or x removed for a deterministic draft), and the corrected token is drawn from the
+ * residual. δ = 0 is rejection sampling. Applies to sampled requests only (for a greedy request the target's
+ * distribution is a point mass and nothing can be relaxed). Stateless; thread-safe.
+ */
+public final class LanternAcceptance implements AcceptancePolicy {
+    private final LatentNeighbours neighbours;
+    private final float delta;
+
+    /**
+     * @param neighbours each token's latent neighbourhood (its size is LANTERN's k)
+     * @param delta the total-variation budget δ per position, in [0, 1)
+     */
+    public LanternAcceptance(LatentNeighbours neighbours, float delta) {
+        if (!(delta >= 0 && delta < 1)) {
+            throw new IllegalArgumentException("LANTERN delta must be in [0, 1), found " + delta);
+        }
+        this.neighbours = java.util.Objects.requireNonNull(neighbours, "neighbours");
+        this.delta = delta;
+    }
+
+    /** p̃(x): p'(x) plus the mass of x's nearest neighbours, nearest first, while the moved mass stays ≤ δ·mass. */
+    double relaxed(double[] residual, double mass, int x) {
+        double moved = 0;
+        double budget = delta * mass;
+        for (int y : neighbours.of(x)) {
+            double py = residual[y];
+            if (moved + py > budget) {
+                break;
+            }
+            moved += py;
+        }
+        return residual[x] + moved;
+    }
+
+    @Override
+    public Acceptance walk(DraftTree tree, IntFunction<float[]> p, SplittableRandom rng) {
+        int[] path = new int[tree.maxDepth()];
+        int n = 0;
+        int node = -1;
+        while (true) {
+            int[] children = tree.children(node);
+            float[] target = p.apply(node);
+            if (children.length == 0) {
+                return new Acceptance(Arrays.copyOf(path, n), Distributions.sample(target, rng));
+            }
+            double[] residual = new double[target.length];
+            double mass = 0;
+            for (int i = 0; i < residual.length; i++) {
+                residual[i] = target[i];
+                mass += target[i];
+            }
+            int next = -1;
+            for (int c : children) {
+                if (!(mass > 1e-12)) {
+                    break;
+                }
+                int x = tree.token(c);
+                float[] q = tree.q(c);
+                double u = rng.nextDouble();
+                double px = relaxed(residual, mass, x);
+                if (q == null) {
+                    if (u * mass < px) {
+                        next = c;
+                        break;
+                    }
+                    mass -= residual[x];
+                    residual[x] = 0;
+                } else {
+                    if (!(q[x] > 0)) {
+                        throw new IllegalStateException("draft token " + x + " has q = 0: it cannot have been sampled");
+                    }
+                    if (u * q[x] * mass < px) {
+                        next = c;
+                        break;
+                    }
+                    double newMass = 0;
+                    for (int i = 0; i < residual.length; i++) {
+                        double r = residual[i] / mass - q[i];
+                        residual[i] = r > 0 ? r : 0;
+                        newMass += residual[i];
+                    }
+                    mass = newMass;
+                }
+            }
+            if (next < 0) {
+                return new Acceptance(Arrays.copyOf(path, n), sample(residual, mass, rng, target));
+            }
+            path[n++] = next;
+            node = next;
+        }
+    }
+
+    private static int sample(double[] w, double total, SplittableRandom rng, float[] fallback) {
+        if (!(total > 1e-12)) {
+            return Distributions.sample(fallback, rng);
+        }
+        double u = rng.nextDouble() * total;
+        double cum = 0;
+        int last = -1;
+        for (int i = 0; i < w.length; i++) {
+            if (w[i] > 0) {
+                cum += w[i];
+                last = i;
+                if (u < cum) {
+                    return i;
+                }
+            }
+        }
+        return last;
+    }
+
+    @Override
+    public boolean supports(SamplingConfig sampling) {
+        return !sampling.isGreedy();
+    }
+
+    @Override
+    public boolean isLossless() {
+        return false;
+    }
+
+    @Override
+    public String name() {
+        return "lantern(k=" + neighbours.k() + ",delta=" + delta + ")";
+    }
+}
