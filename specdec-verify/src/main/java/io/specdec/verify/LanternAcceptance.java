@@ -102,30 +102,11 @@ public final class LanternAcceptance implements AcceptancePolicy {
                 }
             }
             if (next < 0) {
-                return new Acceptance(Arrays.copyOf(path, n), sample(residual, mass, rng, target));
+                return new Acceptance(Arrays.copyOf(path, n), RejectionSampling.sample(residual, rng, target));
             }
             path[n++] = next;
             node = next;
         }
-    }
-
-    private static int sample(double[] w, double total, SplittableRandom rng, float[] fallback) {
-        if (!(total > 1e-12)) {
-            return Distributions.sample(fallback, rng);
-        }
-        double u = rng.nextDouble() * total;
-        double cum = 0;
-        int last = -1;
-        for (int i = 0; i < w.length; i++) {
-            if (w[i] > 0) {
-                cum += w[i];
-                last = i;
-                if (u < cum) {
-                    return i;
-                }
-            }
-        }
-        return last;
     }
 
     @Override

@@ -81,7 +81,8 @@ public final class RejectionSampling implements AcceptancePolicy {
         }
     }
 
-    private static int sample(double[] w, SplittableRandom rng, float[] fallback) {
+    /** A draw from the unnormalised weights {@code w}, or from {@code fallback} when they carry no mass. */
+    static int sample(double[] w, SplittableRandom rng, float[] fallback) {
         double total = 0;
         for (double v : w) {
             total += Math.max(0, v);

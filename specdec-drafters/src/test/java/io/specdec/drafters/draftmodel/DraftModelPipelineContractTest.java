@@ -79,7 +79,8 @@ class DraftModelPipelineContractTest extends DraftModelContract {
         var drafter = tinyDrafter(tinyTarget);
         Map<Integer, Integer> counts = new HashMap<>();
         int hits = 0;
-        for (int i = 0; i < SAMPLES; i++) {
+        int samples = SAMPLES / 2;
+        for (int i = 0; i < samples; i++) {
             SamplingConfig si = SamplingConfig.builder().optTemperature(1f).optSeed(1_000_003L * i + 29).build();
             GenerationConfig ci = GenerationConfig.builder().optMaxNewTokens(4).optStopAtEos(false).optSampling(si)
                     .build();
@@ -95,10 +96,10 @@ class DraftModelPipelineContractTest extends DraftModelContract {
             counts.merge(ids[1] * v * v + ids[2] * v + ids[3], 1, Integer::sum);
             hits += r.speculation().lookaheadHits();
         }
-        DistributionCheck.ChiSquare chi = DistributionCheck.chiSquare(counts, SAMPLES, exact);
+        DistributionCheck.ChiSquare chi = DistributionCheck.chiSquare(counts, samples, exact);
         System.out.printf("[contract] pipeline K=1, tokens 2-4: %s, %d lookaheads used over %d samples%n", chi, hits,
-                SAMPLES);
-        assertTrue(hits > SAMPLES / 20, "lookaheads must be used often enough to matter: " + hits);
+                samples);
+        assertTrue(hits > samples / 20, "lookaheads must be used often enough to matter: " + hits);
         assertTrue(chi.z() <= Z_MAX, "pipelined samples do not follow the target distribution: " + chi);
     }
 }
