@@ -39,6 +39,15 @@ final class SampleCommand extends Subcommand {
     @Option(names = "--top-k-logits", paramLabel = "K", description = "also store the target's top-K logits per"
             + " position (for KL distillation); default 0")
     int topK;
+    @Option(names = "--reverse", description = "reverse speculative decoding traces (RSD): the target proposes each"
+            + " token and --student keeps it only if its own probability of it is >= --threshold, else samples its own")
+    boolean reverse;
+    @Option(names = "--student", paramLabel = "PATH", description = "the student checkpoint for --reverse (same"
+            + " vocabulary as the target)")
+    Path student;
+    @Option(names = "--threshold", paramLabel = "P", description = "--reverse: the student's minimum probability to"
+            + " keep the target's token; default 0.1")
+    float threshold = 0.1f;
     @Option(names = "--workers", paramLabel = "W", description = "parallel workers (one model each); default 1")
     int workers = 1;
 
@@ -55,6 +64,17 @@ final class SampleCommand extends Subcommand {
             throw new CommandLine.ParameterException(cl, "--max-new-tokens must be in 1..16777216 (a generation also"
                     + " stops at the model's context), found " + maxNewTokens);
         }
+        if (reverse != (student != null)) {
+            throw new CommandLine.ParameterException(cl, reverse ? "--reverse needs --student PATH (the model the"
+                    + " traces are made for)" : "--student is an option of --reverse");
+        }
+        if (reverse && !(threshold >= 0 && threshold <= 1)) {
+            throw new CommandLine.ParameterException(cl, "--threshold must be in [0, 1], found " + threshold);
+        }
+        if (reverse && temperature == 0) {
+            throw new CommandLine.ParameterException(cl, "--reverse needs --temperature > 0 (a greedy target leaves the"
+                    + " student nothing to choose)");
+        }
         configure();
         if (model == null) {
             model = io.specdec.demo.DemoModels.target();
@@ -66,10 +86,17 @@ final class SampleCommand extends Subcommand {
                 : TrainDraftCommand.prompts(prompts, lm);
         String kernel = "auto".equals(io.specdec.model.Kernels.requested())
                 ? (io.specdec.model.Kernels.vectorAvailable() ? "vector" : "torch") : io.specdec.model.Kernels.requested();
-        SelfDistillation sd = SelfDistillation.builder().setWeights(lm.weights()).setPrompts(ps)
+        SelfDistillation.Builder sdb = SelfDistillation.builder().setWeights(lm.weights()).setPrompts(ps)
                 .setSequences(sequences).optTemperature(temperature).optSeed(seed).optMaxNewTokens(maxNewTokens)
                 .optTopK(topK).optWorkers(workers).optKernel(kernel)
-                .optTokenizerFingerprint(io.specdec.tokenizer.Vocabularies.fingerprint(lm.tokenizer())).build();
+                .optTokenizerFingerprint(io.specdec.tokenizer.Vocabularies.fingerprint(lm.tokenizer()));
+        if (reverse) {
+            LoadedModel st = Progress.load(student, err());
+            io.specdec.tokenizer.Vocabularies.requireSame(lm.tokenizer(), st.tokenizer());
+            sdb.optReverse(io.specdec.drafters.draftmodel.DraftModelDrafter.forContext(st.weights(),
+                    lm.config().contextLength(), student.getFileName().toString()), threshold);
+        }
+        SelfDistillation sd = sdb.build();
         SelfDistillation.Summary s;
         long t0 = System.nanoTime();
         try (Progress p = Progress.start(err(), "sampling", sequences, "seq")) {
@@ -82,6 +109,10 @@ final class SampleCommand extends Subcommand {
         main.out.printf("%s: %,d sequences (%,d resumed), %,d new tokens in %.1f s = %,.0f tokens/s (%d workers, %s"
                 + " kernel)%n", out, s.records(), s.resumedFrom(), s.newTokens(), s.seconds(), s.tokensPerSecond(),
                 workers, s.kernel());
+        if (reverse) {
+            main.out.printf("reverse: the student (%s, threshold %.3f) replaced %,d of %,d target tokens (%.1f%%)%n",
+                    student.getFileName(), threshold, s.replaced(), s.newTokens(), 100 * s.replacedShare());
+        }
         return 0;
     }
 }

@@ -74,4 +74,43 @@ class SelfDistillationTest {
                 .setPrompts(List.of(new int[] {99})).setSequences(1).build());
         assertTrue(e.getMessage().contains("prompt token 99 outside the vocabulary 0..29"), e.getMessage());
     }
+
+    /**
+     * Reverse sampling against its two limits, each an independent run: with threshold 0 the student keeps every
+     * target token, so the file is the plain target's; with threshold 1 it replaces every one (no token has student
+     * probability 1 here), so the file is the student's own sampling with the seed the reverse run gives it (~seed);
+     * in between, the count of replacements is reported and every kept token is one the target drew.
+     */
+    @Test
+    void reverseSamplingMeetsPlainSamplingAtItsLimits(@TempDir Path dir) throws Exception {
+        LlamaWeights target = TestModels.random(CFG, 9, 0.3f);
+        LlamaWeights student = TestModels.random(CFG, 11, 0.3f);
+        java.util.function.BiFunction<LlamaWeights, Long, SelfDistillation.Builder> b = (w, seed) ->
+                SelfDistillation.builder().setWeights(w).setPrompts(List.of(new int[] {1}, new int[] {1, 5, 6}))
+                        .setSequences(6).optMaxNewTokens(20).optKernel("torch").optSeed(seed);
+        Path plainTarget = dir.resolve("t.bin");
+        b.apply(target, 42L).build().run(plainTarget, null);
+        Path plainStudent = dir.resolve("s.bin");
+        b.apply(student, ~42L).build().run(plainStudent, null);
+        Path keepAll = dir.resolve("r0.bin");
+        SelfDistillation.Summary s0 = b.apply(target, 42L).optReverse(student, 0f).build().run(keepAll, null);
+        Path replaceAll = dir.resolve("r1.bin");
+        SelfDistillation.Summary s1 = b.apply(target, 42L).optReverse(student, 1f).build().run(replaceAll, null);
+        Path mid = dir.resolve("rm.bin");
+        SelfDistillation.Summary sm = b.apply(target, 42L).optReverse(student, 0.05f).build().run(mid, null);
+        assertEquals(0, s0.replaced());
+        assertEquals(s1.newTokens(), s1.replaced());
+        assertTrue(sm.replaced() > 0 && sm.replaced() < sm.newTokens(), "some but not all replaced: " + sm);
+        List<SampleFile.Sample> t = SampleFile.read(plainTarget);
+        List<SampleFile.Sample> st = SampleFile.read(plainStudent);
+        List<SampleFile.Sample> r0 = SampleFile.read(keepAll);
+        List<SampleFile.Sample> r1 = SampleFile.read(replaceAll);
+        for (int i = 0; i < 6; i++) {
+            assertArrayEquals(t.get(i).ids(), r0.get(i).ids(), "threshold 0, record " + i);
+            assertArrayEquals(st.get(i).ids(), r1.get(i).ids(), "threshold 1, record " + i);
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> b.apply(target, 1L)
+                .optReverse(TestModels.random(TestModels.tiny(31), 1, 0.3f), 0.1f).build());
+        assertTrue(e.getMessage().contains("the student has 31 tokens, the target 30"), e.getMessage());
+    }
 }
