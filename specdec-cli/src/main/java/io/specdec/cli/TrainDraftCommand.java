@@ -49,6 +49,10 @@ final class TrainDraftCommand extends Subcommand {
     Path evalPrompts;
     @Option(names = "--eval-tokens", paramLabel = "N", description = "greedy tokens per eval prompt; default 128")
     int evalTokens = 128;
+    @Option(names = "--exits", split = ",", paramLabel = "N[,N...]", description = "S2D sorted fine-tuning: the draft"
+            + " layer counts after which it also predicts (ascending, the last = --layers), loss summed over them, so"
+            + " each layer prefix is a draft of its own (drafter s2d picks one per target); default: the last only")
+    int[] exits;
     @Mixin
     TrainerOptions train;
 
@@ -112,6 +116,19 @@ final class TrainDraftCommand extends Subcommand {
                         + " found " + n);
             }
         }
+        if (exits != null) {
+            for (int i = 0; i < exits.length; i++) {
+                if (exits[i] < 1 || (i > 0 && exits[i] <= exits[i - 1])) {
+                    throw new CommandLine.ParameterException(cl, "--exits must be ascending layer counts >= 1, found "
+                            + java.util.Arrays.toString(exits));
+                }
+            }
+            if (exits[exits.length - 1] != n) {
+                throw new CommandLine.ParameterException(cl, "--exits: the last exit must be the draft's " + n
+                        + " layers, found " + java.util.Arrays.toString(exits));
+            }
+            train.exits = exits;
+        }
         int[] keep = DraftModels.spread(n, l);
         LlamaWeights init = DraftModels.fromTargetLayers(lm.weights(), keep, lm.config().contextLength());
         double draftUs = draftCost(lm.weights(), n);
@@ -124,11 +141,17 @@ final class TrainDraftCommand extends Subcommand {
         if (evalPrompts != null) {
             List<int[]> ps = prompts(evalPrompts, lm);
             LoadedModel best = ModelLoader.load(train.out.resolve("best.gguf"));
-            try (LlamaModel t = lm.newModel(); LlamaModel d = new LlamaModel(best.weights())) {
-                DraftModels.Agreement a = DraftModels.agreement(t, d, ps, evalTokens);
-                main.out.printf("greedy agreement with the target on %d held-out prompts (%d tokens each): %.3f"
-                        + " (%,d positions); i.i.d. tau at K=4: %.2f%n", ps.size(), evalTokens, a.agreement(),
-                        a.positions(), a.expectedTau(4));
+            int[] es = exits == null ? new int[] {best.config().layers()} : exits;
+            try (LlamaModel t = lm.newModel()) {
+                for (int e : es) {
+                    try (LlamaModel d = new LlamaModel(DraftModels.exit(best.weights(), e))) {
+                        DraftModels.Agreement a = DraftModels.agreement(t, d, ps, evalTokens);
+                        main.out.printf("greedy agreement with the target on %d held-out prompts (%d tokens each)%s:"
+                                + " %.3f (%,d positions); i.i.d. tau at K=4: %.2f; c(1) %.1f us%n", ps.size(),
+                                evalTokens, exits == null ? "" : ", exit " + e, a.agreement(), a.positions(),
+                                a.expectedTau(4), decodeMicros(d));
+                    }
+                }
             }
         }
         return 0;

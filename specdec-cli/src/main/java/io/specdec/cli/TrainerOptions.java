@@ -60,6 +60,9 @@ final class TrainerOptions {
     @Option(names = "--export-dtype", paramLabel = "f32|f16", description = "matrix type of --export; default f32")
     String exportDtype = "f32";
 
+    /** S2D exits set by the command (not an option of every trainer); null: the last layer only. */
+    int[] exits;
+
     LlamaTrainer.Config config(CommandLine cl) {
         exportType(cl);
         if (export != null && !export.toString().endsWith(".gguf")) {
@@ -93,7 +96,7 @@ final class TrainerOptions {
         real(cl, "--kl-weight", klWeight, 0, 1000, true);
         try {
             return new LlamaTrainer.Config(steps, batchSize, seqLen, lr, minLr == null ? lr / 10 : minLr, warm,
-                    weightDecay, clip, evalEvery, evalBatches, patience, klWeight, seed);
+                    weightDecay, clip, evalEvery, evalBatches, patience, klWeight, seed, exits);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(cl, e.getMessage());
         }

@@ -288,6 +288,17 @@ class TrainingCommandsTest {
     }
 
     @Test
+    void s2dRunsAnExitOfTheNestedDraftLosslessly() {
+        for (String exit : new String[] {"1", "auto"}) {
+            CliRun r = run("generate", "--prompt", "Once upon a time", "--max-tokens", "24", "--drafter", "s2d",
+                    "--s2d-draft", DemoModels.draft().toString(), "--s2d-exit", exit, "--compare");
+            assertEquals(0, r.code(), r.err());
+            assertTrue(r.err().contains("[speculation with s2d (exit "), r.err());
+            assertTrue(r.err().contains("outputs identical: yes"), r.err());
+        }
+    }
+
+    @Test
     void generateWithoutModelRunsTheDemoSpeculatively() {
         CliRun r = run("generate", "--prompt", "Once upon a time", "--max-tokens", "24", "--compare");
         assertEquals(0, r.code(), r.err());

@@ -96,4 +96,10 @@ public record LlamaConfig(
         return new LlamaConfig(dim, hiddenDim, layers, heads, kvHeads, headDim, vocabSize, contextLength, rmsEps,
                 ropeTheta, tiedEmbeddings, qkvBias, bosId, eosId, r);
     }
+
+    /** A copy with another number of decoder layers (an exit of a nested draft). */
+    public LlamaConfig withLayers(int n) {
+        return new LlamaConfig(dim, hiddenDim, n, heads, kvHeads, headDim, vocabSize, contextLength, rmsEps, ropeTheta,
+                tiedEmbeddings, qkvBias, bosId, eosId, ropeScaling);
+    }
 }

@@ -130,4 +130,20 @@ public final class DraftModels {
         }
         return new Agreement(n == 0 ? 0 : hit / (double) n, n, per);
     }
+
+    /**
+     * The first {@code layers} decoder layers of {@code w} with its embedding, final norm and LM head: an exit of a
+     * nested (S2D) draft as a model of its own. {@code w} itself when {@code layers} is all of them.
+     */
+    public static LlamaWeights exit(LlamaWeights w, int layers) {
+        int n = w.config().layers();
+        if (layers < 1 || layers > n) {
+            throw new IllegalArgumentException("exit after " + layers + " layers: the draft has 1.." + n);
+        }
+        if (layers == n) {
+            return w;
+        }
+        return new LlamaWeights(w.config().withLayers(layers), w.layout(), w.embedding(), w.layers().subList(0, layers),
+                w.finalNorm(), w.output());
+    }
 }

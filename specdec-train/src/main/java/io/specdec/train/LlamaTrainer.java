@@ -61,10 +61,21 @@ public final class LlamaTrainer {
      * @param patience evaluations without improvement before stopping (0 = never stop early)
      * @param klWeight weight of the KL term to the teacher's top-k (used when the data has it)
      * @param seed batch sampling seed
+     * @param exits sorted fine-tuning (S2D, Kavehzadeh et al. 2024): the layer counts (1-based, ascending, the last
+     *     = the model's layers) after which the final norm and LM head also read the residual stream; the loss is
+     *     summed over them and the validation metric is their mean cross-entropy, so every prefix of the layers is a
+     *     model of its own. Null or empty: the last layer only
      */
     public record Config(int steps, int batchSize, int seqLen, float lr, float minLr, int warmupSteps,
             float weightDecay, float clipNorm, int evalEvery, int evalBatches, int patience, float klWeight,
-            long seed) {
+            long seed, int[] exits) {
+        /** A config training the last layer's output only. */
+        public Config(int steps, int batchSize, int seqLen, float lr, float minLr, int warmupSteps, float weightDecay,
+                float clipNorm, int evalEvery, int evalBatches, int patience, float klWeight, long seed) {
+            this(steps, batchSize, seqLen, lr, minLr, warmupSteps, weightDecay, clipNorm, evalEvery, evalBatches,
+                    patience, klWeight, seed, null);
+        }
+
         /** Checks the numbers; throws naming the bad field. */
         public Config {
             req(steps >= 1, "steps", steps);
@@ -79,6 +90,19 @@ public final class LlamaTrainer {
             req(evalBatches >= 1, "eval batches", evalBatches);
             req(patience >= 0, "patience", patience);
             req(klWeight >= 0, "KL weight", klWeight);
+            if (exits != null) {
+                for (int i = 0; i < exits.length; i++) {
+                    req(exits[i] >= 1 && (i == 0 || exits[i] > exits[i - 1]), "exits (ascending layer counts >= 1)",
+                            java.util.Arrays.toString(exits));
+                }
+                exits = exits.clone();
+            }
+        }
+
+        /** This config training the exits {@code e} (S2D's sorted fine-tuning). */
+        public Config withExits(int[] e) {
+            return new Config(steps, batchSize, seqLen, lr, minLr, warmupSteps, weightDecay, clipNorm, evalEvery,
+                    evalBatches, patience, klWeight, seed, e);
         }
 
         private static void req(boolean ok, String what, Object v) {
@@ -90,7 +114,7 @@ public final class LlamaTrainer {
         /** This config with {@code n} steps (to extend a run: the cosine schedule is stretched to the new end). */
         public Config withSteps(int n) {
             return new Config(n, batchSize, seqLen, lr, minLr, warmupSteps, weightDecay, clipNorm, evalEvery,
-                    evalBatches, patience, klWeight, seed);
+                    evalBatches, patience, klWeight, seed, exits);
         }
 
         /** Defaults: 1000 steps, batch 16 x 128, lr 3e-3 → 3e-4, 50 warm-up, wd 0.1, clip 1, eval every 100 (8
@@ -190,8 +214,8 @@ public final class LlamaTrainer {
     }
 
     /** The Llama objective: next-token CE (+ KL to the stored teacher top-k), written with the project's writer. */
-    private record LlamaObjective(TrainableLlama model, SentencePieceBpeTokenizer tokenizer, float klWeight)
-            implements Objective {
+    private record LlamaObjective(TrainableLlama model, SentencePieceBpeTokenizer tokenizer, float klWeight,
+            int[] exits) implements Objective {
         @Override
         public Map<String, NDArray> parameters() {
             return model.parameters();
@@ -204,12 +228,13 @@ public final class LlamaTrainer {
 
         @Override
         public NDArray[] losses(NDManager m, TrainingData.Batch b, boolean training) {
-            return LlamaTrainer.losses(model, m, b, training ? klWeight : 0f);
+            return LlamaTrainer.losses(model, m, b, training ? klWeight : 0f, exits);
         }
 
         @Override
         public double lossOffset(TrainingData.Batch b) {
-            return klWeight > 0 ? klWeight * teacherEntropy(b) : 0;
+            return klWeight > 0 ? klWeight * teacherEntropy(b) * (exits == null || exits.length == 0 ? 1
+                    : exits.length) : 0;
         }
 
         @Override
@@ -225,7 +250,13 @@ public final class LlamaTrainer {
 
     private static Objective llama(TrainableLlama model, SentencePieceBpeTokenizer tokenizer, TrainingData train,
             Config cfg) {
-        return new LlamaObjective(model, tokenizer, train.topK() > 0 && cfg.klWeight() > 0 ? cfg.klWeight() : 0f);
+        int[] exits = cfg.exits();
+        if (exits != null && exits.length > 0 && exits[exits.length - 1] != model.config().layers()) {
+            throw new IllegalArgumentException("exits " + java.util.Arrays.toString(exits) + ": the last must be the"
+                    + " model's " + model.config().layers() + " layers");
+        }
+        return new LlamaObjective(model, tokenizer, train.topK() > 0 && cfg.klWeight() > 0 ? cfg.klWeight() : 0f,
+                exits);
     }
 
     /** Trains from the model's current weights; checkpoints go to {@code dir} (created; null = none). */
@@ -342,34 +373,47 @@ public final class LlamaTrainer {
      */
     public static float evaluate(TrainableLlama model, TrainingData data, int batches, int batchSize, int seqLen,
             long seed) {
-        return evaluate(new LlamaObjective(model, null, 0f), data, batches, batchSize, seqLen, seed);
+        return evaluate(new LlamaObjective(model, null, 0f, null), data, batches, batchSize, seqLen, seed);
     }
 
-    /** [loss to minimise, summed CE, mask count] for one batch. */
-    private static NDArray[] losses(TrainableLlama model, NDManager m, TrainingData.Batch b, float klWeight) {
-        TrainableLlama.Output out = model.forward(m, m.create(b.inputs(), new Shape(b.b(), b.t())));
-        NDArray logp = out.logits().logSoftmax(-1);                                              // [B,T,V]
+    /**
+     * [loss to minimise, summed CE, mask count] for one batch; with several exits, the loss is summed over them and
+     * the summed CE is their mean.
+     */
+    private static NDArray[] losses(TrainableLlama model, NDManager m, TrainingData.Batch b, float klWeight,
+            int[] exits) {
+        NDArray ids = m.create(b.inputs(), new Shape(b.b(), b.t()));
+        List<NDArray> all = exits == null || exits.length <= 1 ? List.of(model.forward(m, ids).logits())
+                : model.forwardExits(m, ids, exits);
         long[] tg = new long[b.targets().length];
         for (int i = 0; i < tg.length; i++) {
             tg[i] = b.targets()[i];
         }
         NDArray mask = m.create(b.mask(), new Shape(b.b(), b.t()));
         NDArray count = mask.sum();
-        NDArray picked = logp.gather(m.create(tg, new Shape(b.b(), b.t(), 1)), -1).reshape(b.b(), b.t());
-        NDArray ceSum = picked.mul(mask).sum().neg();
         NDArray denom = count.maximum(1f);
-        NDArray loss = ceSum.div(denom);
-        if (klWeight > 0 && b.teacherIds() != null) {
-            int k = b.teacherIds().length / (b.b() * b.t());
-            long[] ti = new long[b.teacherIds().length];
-            for (int i = 0; i < ti.length; i++) {
-                ti[i] = b.teacherIds()[i];
+        NDArray targets = m.create(tg, new Shape(b.b(), b.t(), 1));
+        NDArray loss = null;
+        NDArray ceTotal = null;
+        for (NDArray logits : all) {
+            NDArray logp = logits.logSoftmax(-1);                                                 // [B,T,V]
+            NDArray picked = logp.gather(targets, -1).reshape(b.b(), b.t());
+            NDArray ceSum = picked.mul(mask).sum().neg();
+            NDArray l = ceSum.div(denom);
+            if (klWeight > 0 && b.teacherIds() != null) {
+                int k = b.teacherIds().length / (b.b() * b.t());
+                long[] ti = new long[b.teacherIds().length];
+                for (int i = 0; i < ti.length; i++) {
+                    ti[i] = b.teacherIds()[i];
+                }
+                NDArray q = logp.gather(m.create(ti, new Shape(b.b(), b.t(), k)), -1);           // [B,T,k]
+                NDArray xent = q.mul(m.create(b.teacherProbs(), new Shape(b.b(), b.t(), k))).sum().neg().div(denom);
+                l = l.add(xent.mul(klWeight));
             }
-            NDArray q = logp.gather(m.create(ti, new Shape(b.b(), b.t(), k)), -1);               // [B,T,k]
-            NDArray xent = q.mul(m.create(b.teacherProbs(), new Shape(b.b(), b.t(), k))).sum().neg().div(denom);
-            loss = loss.add(xent.mul(klWeight));
+            loss = loss == null ? l : loss.add(l);
+            ceTotal = ceTotal == null ? ceSum : ceTotal.add(ceSum);
         }
-        return new NDArray[] {loss, ceSum, count};
+        return new NDArray[] {loss, all.size() == 1 ? ceTotal : ceTotal.div(all.size()), count};
     }
 
     /** Teacher entropy per masked position (so the reported loss is CE + α·KL, not CE + α·cross-entropy). */

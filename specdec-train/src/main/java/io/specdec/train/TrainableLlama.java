@@ -170,6 +170,30 @@ public final class TrainableLlama implements AutoCloseable {
         return decode(m, x);
     }
 
+    /**
+     * Logits {@code [B, T, vocab]} after each of {@code exits} layers (1-based, ascending, the last at most the
+     * model's layers), each through the shared final norm and LM head — S2D's nested exits; otherwise as
+     * {@link #forward}.
+     */
+    public List<NDArray> forwardExits(NDManager m, NDArray ids, int[] exits) {
+        if (exits.length == 0 || exits[exits.length - 1] > c.layers()) {
+            throw new IllegalArgumentException("exits " + java.util.Arrays.toString(exits) + " outside 1.."
+                    + c.layers());
+        }
+        NDArray x = embed(m, ids);
+        LlamaOps<NDArray> ops = forward.training(m, x.getShape().get(0), (int) x.getShape().get(1));
+        int last = exits[exits.length - 1];
+        int[] capture = java.util.Arrays.copyOf(exits, exits.length - 1);
+        List<NDArray> kept = new java.util.ArrayList<>(java.util.Collections.nCopies(capture.length, (NDArray) null));
+        NDArray top = LlamaForward.layers(ops, x, last, capture, kept);
+        List<NDArray> out = new java.util.ArrayList<>();
+        for (NDArray h : kept) {
+            out.add(LlamaForward.lmHead(ops, LlamaForward.finalNorm(ops, h)));
+        }
+        out.add(LlamaForward.lmHead(ops, LlamaForward.finalNorm(ops, top)));
+        return out;
+    }
+
     private Output decode(NDManager m, NDArray x) {
         LlamaOps<NDArray> ops = forward.training(m, x.getShape().get(0), (int) x.getShape().get(1));
         NDArray hidden = LlamaForward.finalNorm(ops, LlamaForward.layers(ops, x, c.layers(), new int[0], List.of()));

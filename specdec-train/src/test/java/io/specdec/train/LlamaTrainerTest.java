@@ -58,6 +58,31 @@ class LlamaTrainerTest {
         }
     }
 
+    /**
+     * S2D's sorted fine-tuning: trained with exits {1, 2}, the one-layer prefix is a model of its own — its loss on
+     * the data is far below that of the same prefix cut from a model trained at the last layer only (same seed, same
+     * steps) — while the whole model still learns.
+     */
+    @Test
+    void sortedFineTuningMakesTheLayerPrefixAModel() throws Exception {
+        TrainingData data = new TrainingData(patterns(4, 17, false), 24, 0);
+        float[] prefix = new float[2];
+        float[] whole = new float[2];
+        for (int v = 0; v < 2; v++) {
+            try (TrainableLlama m = TrainableLlama.of(TestModels.random(CFG, 3, 0.1f))) {
+                LlamaTrainer.Config c = cfg(150, 50);
+                LlamaTrainer.train(m, data, data, v == 0 ? c : c.withExits(new int[] {1, 2}), null, null, null);
+                whole[v] = LlamaTrainer.evaluate(m, data, 1, 4, 16, 1);
+                try (TrainableLlama p = TrainableLlama.of(DraftModels.exit(m.toWeights(), 1))) {
+                    prefix[v] = LlamaTrainer.evaluate(p, data, 1, 4, 16, 1);
+                }
+            }
+        }
+        assertTrue(whole[1] < 0.5, "the whole nested model learns: " + whole[1]);
+        assertTrue(prefix[1] < 0.5 && prefix[1] < prefix[0] / 2, "exit 1 trained as a model: " + prefix[1]
+                + " vs " + prefix[0] + " when only the last layer is trained");
+    }
+
     @Test
     void aResumedRunRepeatsTheUninterruptedOne(@TempDir Path dir) throws Exception {
         TrainingData train = new TrainingData(patterns(6, 21, true), 24, 4);

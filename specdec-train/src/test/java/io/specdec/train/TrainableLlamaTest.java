@@ -125,4 +125,36 @@ class TrainableLlamaTest {
             }
         }
     }
+
+    /**
+     * S2D's nested exits: the logits after each exit of {@code forwardExits} equal the inference forward of the model
+     * made of that many layers ({@link DraftModels#exit}), per batch row, on both kernels.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"torch", "vector"})
+    void everyExitEqualsTheModelOfThatManyLayers(String kernel) {
+        LlamaConfig cfg = BIAS_TIED; // three layers
+        LlamaWeights w = TestModels.random(cfg, 17, 0.1f);
+        int t = 7;
+        int[] row = new int[t];
+        for (int i = 0; i < t; i++) {
+            row[i] = (5 * i + 2) % cfg.vocabSize();
+        }
+        int[] exits = {1, 2, 3};
+        java.util.List<float[]> got = new java.util.ArrayList<>();
+        try (TrainableLlama tl = TrainableLlama.of(w); NDManager m = SpecdecEngine.newManager()) {
+            for (ai.djl.ndarray.NDArray a : tl.forwardExits(m, m.create(row, new Shape(1, t)), exits)) {
+                got.add(a.toFloatArray());
+            }
+        }
+        for (int e = 0; e < exits.length; e++) {
+            LlamaWeights sub = DraftModels.exit(w, exits[e]);
+            assertEquals(exits[e], sub.config().layers());
+            try (LlamaModel model = new LlamaModel(sub, kernel); KvCache cache = model.newCache(t);
+                    ForwardResult ref = model.forward(cache, row, ForwardOptions.DEFAULT)) {
+                close(ref.logits(), got.get(e), 0, "exit " + exits[e] + " " + kernel);
+            }
+        }
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> DraftModels.exit(w, 4));
+    }
 }
