@@ -90,10 +90,14 @@ final class GenerateCommand extends Subcommand {
             + " 0.3) instead of the lossless rule; the output no longer follows the model's distribution exactly")
     boolean typical;
     @Option(names = "--lossy", paramLabel = "NAME[:KNOB]", description = "LOSSY opt-in acceptance rule: typical[:EPS]"
-            + " (Medusa's typical acceptance, epsilon default 0.09) or lantern[:DELTA] (LANTERN's relaxed acceptance over"
+            + " (Medusa's typical acceptance, epsilon default 0.09), judge[:THRESHOLD] (Judge Decoding with --judge"
+            + " FILE, greedy, threshold default 0.5) or lantern[:DELTA] (LANTERN's relaxed acceptance over"
             + " the 8 nearest tokens in the target's embedding space, total-variation budget default 0.15; sampled"
             + " requests only); the output no longer follows the model's distribution exactly")
     String lossy;
+
+    @Option(names = "--judge", paramLabel = "FILE", description = "the judge head for --lossy judge (train-judge)")
+    Path judge;
 
     @Option(names = "--pipeline", paramLabel = "on|off|auto", description = "LLMCad's pipeline: draft the next round"
             + " on another thread while the target verifies (lossless); auto = on only when a core is free beside the"
@@ -325,17 +329,30 @@ final class GenerateCommand extends Subcommand {
     }
 
     /** The lossy policy {@code --lossy} names, with its knob. */
-    private io.specdec.speculation.AcceptancePolicy lossyPolicy(CommandLine cl, LlamaModel m, SamplingConfig sampling) {
+    private io.specdec.speculation.AcceptancePolicy lossyPolicy(CommandLine cl, LlamaModel m, SamplingConfig sampling)
+            throws java.io.IOException {
         String[] kv = lossy.strip().split(":", 2);
         float knob;
         try {
-            knob = kv.length > 1 ? Float.parseFloat(kv[1]) : kv[0].equals("typical") ? 0.09f : 0.15f;
+            knob = kv.length > 1 ? Float.parseFloat(kv[1]) : kv[0].equals("typical") ? 0.09f : kv[0].equals("judge")
+                    ? 0.5f : 0.15f;
         } catch (NumberFormatException e) {
             throw new CommandLine.ParameterException(cl, "--lossy " + lossy + ": the knob after ':' must be a number");
         }
         try {
             return switch (kv[0]) {
                 case "typical" -> new io.specdec.verify.TypicalAcceptance(knob, 0.3f, sampling.isGreedy());
+                case "judge" -> {
+                    if (judge == null) {
+                        throw new CommandLine.ParameterException(cl, "--lossy judge needs --judge FILE (train-judge)");
+                    }
+                    if (!sampling.isGreedy()) {
+                        throw new CommandLine.ParameterException(cl, "--lossy judge applies to greedy decoding"
+                                + " (--temperature 0)");
+                    }
+                    yield new io.specdec.verify.JudgeAcceptance(io.specdec.verify.JudgeHead.load(judge),
+                            kv.length > 1 ? knob : 0.5);
+                }
                 case "lantern" -> {
                     if (sampling.isGreedy()) {
                         throw new CommandLine.ParameterException(cl, "--lossy lantern relaxes sampled acceptance: give"
@@ -346,8 +363,8 @@ final class GenerateCommand extends Subcommand {
                                 io.specdec.verify.LatentNeighbours.of(m, nd, 8), knob);
                     }
                 }
-                default -> throw new CommandLine.ParameterException(cl, "--lossy: expected typical[:EPS] or"
-                        + " lantern[:DELTA], found '" + lossy + "' (judge and r2r are not built yet)");
+                default -> throw new CommandLine.ParameterException(cl, "--lossy: expected typical[:EPS],"
+                        + " lantern[:DELTA] or judge[:THRESHOLD], found '" + lossy + "' (r2r is not built yet)");
             };
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(cl, "--lossy " + lossy + ": " + e.getMessage());

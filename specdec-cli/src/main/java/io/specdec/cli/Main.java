@@ -19,7 +19,7 @@ import picocli.CommandLine.Command;
         description = "Speculative decoding for Llama-family models on DJL / PyTorch: the same text as the model"
                 + " alone, faster.",
         subcommands = {GenerateCommand.class, BenchCommand.class, ConvertCommand.class, InspectCommand.class,
-            SoakCommand.class, FuzzCommand.class, SampleCommand.class, TrainDraftCommand.class,
+            SoakCommand.class, FuzzCommand.class, SampleCommand.class, TrainDraftCommand.class, TrainJudgeCommand.class,
             ExportTextCommand.class, TrainTokenizerCommand.class, TrainLmCommand.class, TrainHeadsCommand.class,
             TrainAcceptanceHeadCommand.class, TokenizeCommand.class, ChatCommand.class,
             MakeChatDataCommand.class, ServeCommand.class})

@@ -27,6 +27,23 @@ public interface AcceptancePolicy {
         return null;
     }
 
+    /**
+     * What the policy needs from the verify forward besides logits (default: logits only). A policy that asks for
+     * the last hidden state is walked with {@link #walk(DraftTree, IntFunction, IntFunction, SplittableRandom)}.
+     */
+    default OutputRequest targetOutputs() {
+        return OutputRequest.LOGITS;
+    }
+
+    /**
+     * The walk for policies that read the target's final-norm hidden state of a node's own row ({@code hidden.apply(j)}:
+     * the target's state after reading node j's token in context, computed by the verify forward anyway). Default:
+     * {@link #walk(DraftTree, IntFunction, SplittableRandom)}.
+     */
+    default Acceptance walk(DraftTree tree, IntFunction<float[]> p, IntFunction<float[]> hidden, SplittableRandom rng) {
+        return walk(tree, p, rng);
+    }
+
     /** False for policies that change the output distribution (typical acceptance). */
     boolean isLossless();
 

@@ -212,7 +212,11 @@ public final class SpeculativeDecoder implements io.specdec.generate.TextGenerat
                     Vocabularies.requireSame(tokenizer, dt);
                     checkedVocabularies.add(dt);
                 }
-                this.outputs = d.targetOutputs();
+                OutputRequest wanted = d.targetOutputs();
+                if (policy.targetOutputs().lastHidden() && !wanted.lastHidden()) {
+                    wanted = new OutputRequest(true, wanted.hiddenLayers());
+                }
+                this.outputs = wanted;
                 ForwardResult pre = v.prefill(Arrays.copyOf(prompt, prompt.length - 1), outputs);
                 try {
                     d.begin(new PromptContext(prompt, pre, v.target(), capacity, config.sampling()));
@@ -268,7 +272,8 @@ public final class SpeculativeDecoder implements io.specdec.generate.TextGenerat
             try (ForwardResult verified = verifier.verify(layout, outputs)) {
                 AcceptancePolicy.Acceptance acc = null;
                 long t2 = 0;
-                if (config.sampling().isGreedy() && config.sampling().repetitionPenalty() == 1f) {
+                boolean hiddenWalk = policy.targetOutputs().lastHidden();
+                if (!hiddenWalk && config.sampling().isGreedy() && config.sampling().repetitionPenalty() == 1f) {
                     // greedy processors keep the argmax: only the argmax ids come to the host
                     int[] ids = verified.argmaxRows();
                     t2 = System.nanoTime();
@@ -278,7 +283,15 @@ public final class SpeculativeDecoder implements io.specdec.generate.TextGenerat
                     float[] logits = verified.logits();
                     t2 = System.nanoTime();
                     int vocab = verifier.vocabSize();
-                    acc = policy.walk(tree, node -> distribution(logits, vocab, layout, node), sampler.rng());
+                    if (hiddenWalk) {
+                        float[] h = verified.lastHidden();
+                        int dim = h.length / Math.max(1, layout.rows());
+                        acc = policy.walk(tree, node -> distribution(logits, vocab, layout, node),
+                                node -> Arrays.copyOfRange(h, layout.row(node) * dim, (layout.row(node) + 1) * dim),
+                                sampler.rng());
+                    } else {
+                        acc = policy.walk(tree, node -> distribution(logits, vocab, layout, node), sampler.rng());
+                    }
                 }
                 verifier.commit(acc.acceptedNodes());
                 int[] emitted = new int[acc.acceptedNodes().length + 1];

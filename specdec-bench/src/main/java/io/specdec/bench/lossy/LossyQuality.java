@@ -31,15 +31,16 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The quality harness of the lossy acceptance rules: per prompt (same seed for every mode) plain sampling, lossless
- * speculative sampling and each lossy mode at each knob setting, back to back; reports tokens/s and x vs plain
- * sampling, τ, the target's mean log-likelihood per output token (teacher-forced, temperature 1) and its perplexity,
+ * The quality harness of the lossy acceptance rules: per prompt (same seed for every mode) plain decoding, lossless
+ * speculative decoding and each lossy mode at each knob setting, back to back, sampled at {@code temperature} or
+ * greedy at 0 (judge modes are greedy, LANTERN sampled); reports tokens/s and x vs plain decoding, τ, the target's mean log-likelihood per output token (teacher-forced, temperature 1) and its perplexity,
  * the share of output tokens equal to greedy decoding's at the same position, and distinct-2 over all outputs.
  *
  * <pre>{@code
  * java --add-modules jdk.incubator.vector -cp specdec-bench/target/benchmarks.jar io.specdec.bench.lossy.LossyQuality \
  *     model=TARGET draft=DRAFT prompts=FILE [limit=48] [tokens=64] [temperature=0.8] [k=4] \
  *     [modes=lossless,typical:0.05,typical:0.09,typical:0.2,lantern:0.05,lantern:0.15,lantern:0.3] [neighbours=8]
+ *     [judge=FILE.json, for modes judge:THRESHOLD with temperature=0]
  * }</pre>
  */
 public final class LossyQuality {
@@ -67,6 +68,8 @@ public final class LossyQuality {
         float temperature = Float.parseFloat(a.getOrDefault("temperature", "0.8"));
         int k = Integer.parseInt(a.getOrDefault("k", "4"));
         int nb = Integer.parseInt(a.getOrDefault("neighbours", "8"));
+        io.specdec.verify.JudgeHead judge = a.containsKey("judge")
+                ? io.specdec.verify.JudgeHead.load(Path.of(a.get("judge"))) : null;
         List<String> modes = List.of(a.getOrDefault("modes",
                 "lossless,typical:0.05,typical:0.09,typical:0.2,lantern:0.05,lantern:0.15,lantern:0.3").split(","));
         try (LlamaModel m = target.newModel(); LlamaModel d = draft.newModel();
@@ -77,20 +80,20 @@ public final class LossyQuality {
             AutoregressiveGenerator greedy = AutoregressiveGenerator.builder().setModel(m)
                     .setTokenizer(target.tokenizer()).optConfig(greedyCfg).build();
             Map<String, Row> rows = new LinkedHashMap<>();
-            rows.put("plain sampling (AR)", new Row());
+            rows.put(PLAIN, new Row());
             modes.forEach(md -> rows.put(md, new Row()));
             for (int warm = 0; warm < 2; warm++) {
-                run(m, d, target, neighbours, prompts.get(warm), warm, tokens, temperature, k, modes, null, null);
+                run(m, d, target, neighbours, judge, prompts.get(warm), warm, tokens, temperature, k, modes, null, null);
             }
             for (int i = 0; i < prompts.size(); i++) {
                 int[] g = greedy.generate(prompts.get(i)).ids();
-                run(m, d, target, neighbours, prompts.get(i), i, tokens, temperature, k, modes, rows, g);
+                run(m, d, target, neighbours, judge, prompts.get(i), i, tokens, temperature, k, modes, rows, g);
             }
-            Row base = rows.get("plain sampling (AR)");
+            Row base = rows.get(PLAIN);
             System.out.printf(Locale.ROOT, "## Lossy acceptance: %s drafted by %s, %d prompts, %d tokens, T = %.2f,"
                     + " K = %d, LANTERN neighbours k = %d%n%n", Path.of(a.get("model")).getFileName(),
                     Path.of(a.get("draft")).getFileName(), prompts.size(), tokens, temperature, k, nb);
-            System.out.println("| mode | tokens/s | x vs plain sampling | τ | target log-lik/token | target perplexity"
+            System.out.println("| mode | tokens/s | x vs plain decoding | τ | target log-lik/token | target perplexity"
                     + " | same token as greedy | distinct-2 |");
             System.out.println("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
             for (Map.Entry<String, Row> e : rows.entrySet()) {
@@ -118,19 +121,24 @@ public final class LossyQuality {
         long bigramCount;
     }
 
-    private static void run(LlamaModel m, LlamaModel d, LoadedModel target, LatentNeighbours neighbours, String prompt,
-            int seed, int tokens, float temperature, int k, List<String> modes, Map<String, Row> rows, int[] greedy) {
-        SamplingConfig s = SamplingConfig.builder().optTemperature(temperature).optSeed(1000L + seed).build();
+    /** The reference row: plain decoding at the run's temperature (greedy when 0). */
+    private static final String PLAIN = "plain decoding (AR)";
+
+    private static void run(LlamaModel m, LlamaModel d, LoadedModel target, LatentNeighbours neighbours,
+            io.specdec.verify.JudgeHead judge, String prompt, int seed, int tokens, float temperature, int k,
+            List<String> modes, Map<String, Row> rows, int[] greedy) {
+        SamplingConfig s = temperature == 0 ? SamplingConfig.GREEDY
+                : SamplingConfig.builder().optTemperature(temperature).optSeed(1000L + seed).build();
         GenerationConfig cfg = GenerationConfig.builder().optMaxNewTokens(tokens).optStopAtEos(false).optSampling(s)
                 .build();
         GenerationResult plain = AutoregressiveGenerator.builder().setModel(m).setTokenizer(target.tokenizer())
                 .optConfig(cfg).build().generate(prompt);
-        record(m, rows == null ? null : rows.get("plain sampling (AR)"), plain, greedy);
+        record(m, rows == null ? null : rows.get(PLAIN), plain, greedy);
         for (String mode : modes) {
             SpeculativeDecoder.Builder b = Speculation.decoder(m, target.tokenizer(),
                     DraftModelDrafter.builder().setModel(d).build(), cfg)
                     .optControllerFactory(() -> LengthControllers.fixed(k)).optMaxDraft(Math.max(16, k));
-            AcceptancePolicy p = policy(mode, neighbours);
+            AcceptancePolicy p = policy(mode, neighbours, judge, s.isGreedy());
             if (p != null) {
                 b.optLossyPolicy(p);
             }
@@ -139,14 +147,21 @@ public final class LossyQuality {
     }
 
     /** The lossy policy of a mode ({@code lossless} → null: the decoder's own). */
-    static AcceptancePolicy policy(String mode, LatentNeighbours neighbours) {
+    static AcceptancePolicy policy(String mode, LatentNeighbours neighbours, io.specdec.verify.JudgeHead judge,
+            boolean greedy) {
         String[] kv = mode.split(":");
         return switch (kv[0]) {
             case "lossless" -> null;
-            case "typical" -> new TypicalAcceptance(Float.parseFloat(kv[1]), 0.3f, false);
+            case "typical" -> new TypicalAcceptance(Float.parseFloat(kv[1]), 0.3f, greedy);
+            case "judge" -> {
+                if (judge == null) {
+                    throw new IllegalArgumentException("mode " + mode + " needs judge=FILE (train-judge)");
+                }
+                yield new io.specdec.verify.JudgeAcceptance(judge, Double.parseDouble(kv[1]));
+            }
             case "lantern" -> new LanternAcceptance(neighbours, Float.parseFloat(kv[1]));
-            default -> throw new IllegalArgumentException("mode '" + mode + "': expected lossless, typical:EPS or"
-                    + " lantern:DELTA");
+            default -> throw new IllegalArgumentException("mode '" + mode + "': expected lossless, typical:EPS,"
+                    + " judge:THRESHOLD or lantern:DELTA");
         };
     }
 
