@@ -34,6 +34,19 @@ public final class Distributions {
     }
 
     /** Index of the largest value (first on ties). */
+    /** {@code log softmax(logits)[token]}, in double precision (max-shifted). */
+    public static double logProb(float[] logits, int token) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (float v : logits) {
+            max = Math.max(max, v);
+        }
+        double z = 0;
+        for (float v : logits) {
+            z += Math.exp(v - max);
+        }
+        return logits[token] - max - Math.log(z);
+    }
+
     public static int argmax(float[] v) {
         return argmax(v, 0, v.length);
     }

@@ -182,16 +182,7 @@ public final class LossyQuality {
         try (KvCache c = m.newCache(all.length); ForwardResult f = m.forward(c, all, ForwardOptions.DEFAULT)) {
             int p0 = g.promptIds().length;
             for (int i = 0; i < out.length; i++) {
-                float[] row = f.row(p0 - 1 + i);
-                double max = Double.NEGATIVE_INFINITY;
-                for (float v : row) {
-                    max = Math.max(max, v);
-                }
-                double z = 0;
-                for (float v : row) {
-                    z += Math.exp(v - max);
-                }
-                r.logLik += row[out[i]] - max - Math.log(z);
+                r.logLik += io.specdec.sampling.Distributions.logProb(f.row(p0 - 1 + i), out[i]);
             }
         }
         for (int i = 0; i < out.length; i++) {

@@ -172,24 +172,10 @@ public final class JudgeTrainer {
     }
 
     private static int argmax(float[] l) {
-        int best = 0;
-        for (int i = 1; i < l.length; i++) {
-            if (l[i] > l[best]) {
-                best = i;
-            }
-        }
-        return best;
+        return io.specdec.sampling.Distributions.argmax(l);
     }
 
     private static double logProb(float[] l, int tok) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (float v : l) {
-            max = Math.max(max, v);
-        }
-        double z = 0;
-        for (float v : l) {
-            z += Math.exp(v - max);
-        }
-        return l[tok] - max - Math.log(z);
+        return io.specdec.sampling.Distributions.logProb(l, tok);
     }
 }
