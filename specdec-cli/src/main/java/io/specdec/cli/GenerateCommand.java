@@ -91,13 +91,18 @@ final class GenerateCommand extends Subcommand {
     boolean typical;
     @Option(names = "--lossy", paramLabel = "NAME[:KNOB]", description = "LOSSY opt-in acceptance rule: typical[:EPS]"
             + " (Medusa's typical acceptance, epsilon default 0.09), judge[:THRESHOLD] (Judge Decoding with --judge"
-            + " FILE, greedy, threshold default 0.5) or lantern[:DELTA] (LANTERN's relaxed acceptance over"
+            + " FILE, greedy, threshold default 0.5), r2r[:THRESHOLD] (an R2R router on the draft's signals, --router"
+            + " FILE, greedy) or lantern[:DELTA] (LANTERN's relaxed acceptance over"
             + " the 8 nearest tokens in the target's embedding space, total-variation budget default 0.15; sampled"
             + " requests only); the output no longer follows the model's distribution exactly")
     String lossy;
 
     @Option(names = "--judge", paramLabel = "FILE", description = "the judge head for --lossy judge (train-judge)")
     Path judge;
+
+    @Option(names = "--router", paramLabel = "FILE", description = "the router for --lossy r2r (train-judge"
+            + " --draft-features)")
+    Path router;
 
     @Option(names = "--pipeline", paramLabel = "on|off|auto", description = "LLMCad's pipeline: draft the next round"
             + " on another thread while the target verifies (lossless); auto = on only when a core is free beside the"
@@ -335,7 +340,7 @@ final class GenerateCommand extends Subcommand {
         float knob;
         try {
             knob = kv.length > 1 ? Float.parseFloat(kv[1]) : kv[0].equals("typical") ? 0.09f : kv[0].equals("judge")
-                    ? 0.5f : 0.15f;
+                    || kv[0].equals("r2r") ? 0.5f : 0.15f;
         } catch (NumberFormatException e) {
             throw new CommandLine.ParameterException(cl, "--lossy " + lossy + ": the knob after ':' must be a number");
         }
@@ -353,6 +358,18 @@ final class GenerateCommand extends Subcommand {
                     yield new io.specdec.verify.JudgeAcceptance(io.specdec.verify.JudgeHead.load(judge),
                             kv.length > 1 ? knob : 0.5);
                 }
+                case "r2r" -> {
+                    if (router == null) {
+                        throw new CommandLine.ParameterException(cl, "--lossy r2r needs --router FILE (train-judge"
+                                + " --draft-features)");
+                    }
+                    if (!sampling.isGreedy()) {
+                        throw new CommandLine.ParameterException(cl, "--lossy r2r applies to greedy decoding"
+                                + " (--temperature 0)");
+                    }
+                    yield new io.specdec.verify.RouterAcceptance(io.specdec.verify.JudgeHead.load(router),
+                            kv.length > 1 ? knob : 0.5);
+                }
                 case "lantern" -> {
                     if (sampling.isGreedy()) {
                         throw new CommandLine.ParameterException(cl, "--lossy lantern relaxes sampled acceptance: give"
@@ -364,7 +381,7 @@ final class GenerateCommand extends Subcommand {
                     }
                 }
                 default -> throw new CommandLine.ParameterException(cl, "--lossy: expected typical[:EPS],"
-                        + " lantern[:DELTA] or judge[:THRESHOLD], found '" + lossy + "' (r2r is not built yet)");
+                        + " lantern[:DELTA], judge[:THRESHOLD] or r2r[:THRESHOLD], found '" + lossy + "'");
             };
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(cl, "--lossy " + lossy + ": " + e.getMessage());

@@ -38,6 +38,9 @@ final class TrainJudgeCommand extends Subcommand {
     @Option(names = "--margin", paramLabel = "NATS", description = "a drafted token is acceptable when its branch's"
             + " mean log-likelihood per token is within this of the target's own; default 0.1")
     double margin = 0.1;
+    @Option(names = "--draft-features", description = "train R2R's router instead (on the draft's own hidden state"
+            + " and confidence signals of its token; for generate --lossy r2r --router FILE)")
+    boolean draftFeatures;
     @Option(names = "--epochs", paramLabel = "N", description = "full-batch Adam steps; default 300")
     int epochs = 300;
 
@@ -65,12 +68,13 @@ final class TrainJudgeCommand extends Subcommand {
         List<JudgeTrainer.Example> ex;
         try (LlamaModel tm = t.newModel(); LlamaModel dm = new LlamaModel(DraftModelDrafter.forContext(d.weights(),
                 t.config().contextLength(), draft.getFileName().toString()))) {
-            ex = JudgeTrainer.examples(tm, dm, ps, tokens, horizon, margin);
+            ex = JudgeTrainer.examples(tm, dm, ps, tokens, horizon, margin, draftFeatures);
         }
         double dataSeconds = (System.nanoTime() - t0) / 1e9;
-        JudgeTrainer.Result r = JudgeTrainer.fit(ex, String.valueOf(target.getFileName()), epochs, 1e-3, 7);
+        JudgeTrainer.Result r = JudgeTrainer.fit(ex, (draftFeatures ? "router of " + draft.getFileName() + " for "
+                : "") + target.getFileName(), epochs, 1e-3, 7);
         r.head().save(out);
-        main.out.printf("judge: %,d examples (draft and target disagree) from %d prompts in %.1f s, %d acceptable"
+        main.out.printf((draftFeatures ? "router" : "judge") + ": %,d examples (draft and target disagree) from %d prompts in %.1f s, %d acceptable"
                 + " (%.1f%%); train accuracy %.3f; held-out fifth: accuracy %.3f, precision %.3f, recall %.3f;"
                 + " written to %s%n", r.examples(), ps.size(), dataSeconds, r.positives(),
                 100.0 * r.positives() / r.examples(), r.trainAccuracy(), r.heldOutAccuracy(), r.heldOutPrecision(),

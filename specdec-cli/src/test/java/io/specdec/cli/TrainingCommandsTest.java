@@ -236,7 +236,7 @@ class TrainingCommandsTest {
                 DemoModels.target().toString(), "--lossy", "lantern", "--max-tokens", "2"},
             {"--lossy lantern relaxes sampled acceptance: give --temperature > 0", "generate", "--lossy", "lantern",
                 "--max-tokens", "2"},
-            {"--lossy: expected typical[:EPS], lantern[:DELTA] or judge[:THRESHOLD], found 'bogus'", "generate",
+            {"--lossy: expected typical[:EPS], lantern[:DELTA], judge[:THRESHOLD] or r2r[:THRESHOLD], found 'bogus'", "generate",
                 "--lossy", "bogus", "--max-tokens", "2"},
             {"--lossy judge needs --judge FILE (train-judge)", "generate", "--lossy", "judge", "--max-tokens", "2"},
             {"--pipeline: pipeline must be on, off or auto, found 'maybe'", "generate", "--pipeline", "maybe",

@@ -40,7 +40,7 @@ import java.util.Set;
  * java --add-modules jdk.incubator.vector -cp specdec-bench/target/benchmarks.jar io.specdec.bench.lossy.LossyQuality \
  *     model=TARGET draft=DRAFT prompts=FILE [limit=48] [tokens=64] [temperature=0.8] [k=4] \
  *     [modes=lossless,typical:0.05,typical:0.09,typical:0.2,lantern:0.05,lantern:0.15,lantern:0.3] [neighbours=8]
- *     [judge=FILE.json, for modes judge:THRESHOLD with temperature=0]
+ *     [judge=FILE.json, router=FILE.json, for modes judge:T and r2r:T with temperature=0] [chart=FILE.png: the speed × quality Pareto chart]
  * }</pre>
  */
 public final class LossyQuality {
@@ -70,6 +70,8 @@ public final class LossyQuality {
         int nb = Integer.parseInt(a.getOrDefault("neighbours", "8"));
         io.specdec.verify.JudgeHead judge = a.containsKey("judge")
                 ? io.specdec.verify.JudgeHead.load(Path.of(a.get("judge"))) : null;
+        io.specdec.verify.JudgeHead router = a.containsKey("router")
+                ? io.specdec.verify.JudgeHead.load(Path.of(a.get("router"))) : null;
         List<String> modes = List.of(a.getOrDefault("modes",
                 "lossless,typical:0.05,typical:0.09,typical:0.2,lantern:0.05,lantern:0.15,lantern:0.3").split(","));
         try (LlamaModel m = target.newModel(); LlamaModel d = draft.newModel();
@@ -83,13 +85,14 @@ public final class LossyQuality {
             rows.put(PLAIN, new Row());
             modes.forEach(md -> rows.put(md, new Row()));
             for (int warm = 0; warm < 2; warm++) {
-                run(m, d, target, neighbours, judge, prompts.get(warm), warm, tokens, temperature, k, modes, null, null);
+                run(m, d, target, neighbours, judge, router, prompts.get(warm), warm, tokens, temperature, k, modes, null, null);
             }
             for (int i = 0; i < prompts.size(); i++) {
                 int[] g = greedy.generate(prompts.get(i)).ids();
-                run(m, d, target, neighbours, judge, prompts.get(i), i, tokens, temperature, k, modes, rows, g);
+                run(m, d, target, neighbours, judge, router, prompts.get(i), i, tokens, temperature, k, modes, rows, g);
             }
             Row base = rows.get(PLAIN);
+            Map<String, List<double[]>> pareto = new LinkedHashMap<>();
             System.out.printf(Locale.ROOT, "## Lossy acceptance: %s drafted by %s, %d prompts, %d tokens, T = %.2f,"
                     + " K = %d, LANTERN neighbours k = %d%n%n", Path.of(a.get("model")).getFileName(),
                     Path.of(a.get("draft")).getFileName(), prompts.size(), tokens, temperature, k, nb);
@@ -99,14 +102,46 @@ public final class LossyQuality {
             for (Map.Entry<String, Row> e : rows.entrySet()) {
                 Row r = e.getValue();
                 double tps = r.tokens / r.seconds;
+                pareto.computeIfAbsent(e.getKey().split(":")[0], x -> new ArrayList<>()).add(new double[] {
+                    tps / (base.tokens / base.seconds), r.logLik / r.tokens});
                 double ll = r.logLik / r.tokens;
                 System.out.printf(Locale.ROOT, "| %s | %.1f | %.2f | %s | %.3f | %.2f | %.3f | %.3f |%n", e.getKey(),
                         tps, tps / (base.tokens / base.seconds), r.rounds == 0 ? "1.00"
                                 : String.format(Locale.ROOT, "%.2f", (double) r.emitted / r.rounds), ll, Math.exp(-ll),
                         (double) r.sameAsGreedy / r.tokens, (double) r.bigrams.size() / r.bigramCount);
             }
+            if (a.containsKey("chart")) {
+                chart(pareto, Path.of(a.get("chart")), String.format(Locale.ROOT, "%s, %d prompts, T = %.2f",
+                        Path.of(a.get("model")).getFileName(), prompts.size(), temperature));
+            }
         }
         System.exit(0);
+    }
+
+    /**
+     * The speed × quality Pareto chart: per rule one series, a point per knob setting (x: tokens/s over plain
+     * decoding, y: the target's mean log-likelihood per output token), PNG.
+     */
+    private static void chart(Map<String, List<double[]>> pareto, Path png, String subtitle) throws Exception {
+        org.knowm.xchart.XYChart c = new org.knowm.xchart.XYChartBuilder().width(720).height(480)
+                .title("Lossy acceptance: speed vs quality (" + subtitle + ")").xAxisTitle("x vs plain decoding")
+                .yAxisTitle("target log-likelihood per token").build();
+        c.getStyler().setDefaultSeriesRenderStyle(org.knowm.xchart.XYSeries.XYSeriesRenderStyle.Scatter);
+        c.getStyler().setMarkerSize(10);
+        for (Map.Entry<String, List<double[]>> e : pareto.entrySet()) {
+            double[] xs = new double[e.getValue().size()];
+            double[] ys = new double[xs.length];
+            for (int i = 0; i < xs.length; i++) {
+                xs[i] = e.getValue().get(i)[0];
+                ys[i] = e.getValue().get(i)[1];
+            }
+            c.addSeries(e.getKey(), xs, ys);
+        }
+        Path abs = png.toAbsolutePath();
+        Files.createDirectories(abs.getParent());
+        org.knowm.xchart.BitmapEncoder.saveBitmap(c, abs.toString().replaceFirst("\\.png$", ""),
+                org.knowm.xchart.BitmapEncoder.BitmapFormat.PNG);
+        System.out.println("\nchart: " + abs);
     }
 
     /** Accumulated metrics of one mode. */
@@ -125,7 +160,7 @@ public final class LossyQuality {
     private static final String PLAIN = "plain decoding (AR)";
 
     private static void run(LlamaModel m, LlamaModel d, LoadedModel target, LatentNeighbours neighbours,
-            io.specdec.verify.JudgeHead judge, String prompt, int seed, int tokens, float temperature, int k,
+            io.specdec.verify.JudgeHead judge, io.specdec.verify.JudgeHead router, String prompt, int seed, int tokens, float temperature, int k,
             List<String> modes, Map<String, Row> rows, int[] greedy) {
         SamplingConfig s = temperature == 0 ? SamplingConfig.GREEDY
                 : SamplingConfig.builder().optTemperature(temperature).optSeed(1000L + seed).build();
@@ -138,7 +173,7 @@ public final class LossyQuality {
             SpeculativeDecoder.Builder b = Speculation.decoder(m, target.tokenizer(),
                     DraftModelDrafter.builder().setModel(d).build(), cfg)
                     .optControllerFactory(() -> LengthControllers.fixed(k)).optMaxDraft(Math.max(16, k));
-            AcceptancePolicy p = policy(mode, neighbours, judge, s.isGreedy());
+            AcceptancePolicy p = policy(mode, neighbours, judge, router, s.isGreedy());
             if (p != null) {
                 b.optLossyPolicy(p);
             }
@@ -148,7 +183,7 @@ public final class LossyQuality {
 
     /** The lossy policy of a mode ({@code lossless} → null: the decoder's own). */
     static AcceptancePolicy policy(String mode, LatentNeighbours neighbours, io.specdec.verify.JudgeHead judge,
-            boolean greedy) {
+            io.specdec.verify.JudgeHead router, boolean greedy) {
         String[] kv = mode.split(":");
         return switch (kv[0]) {
             case "lossless" -> null;
@@ -158,6 +193,12 @@ public final class LossyQuality {
                     throw new IllegalArgumentException("mode " + mode + " needs judge=FILE (train-judge)");
                 }
                 yield new io.specdec.verify.JudgeAcceptance(judge, Double.parseDouble(kv[1]));
+            }
+            case "r2r" -> {
+                if (router == null) {
+                    throw new IllegalArgumentException("mode " + mode + " needs router=FILE (train-judge --draft-features)");
+                }
+                yield new io.specdec.verify.RouterAcceptance(router, Double.parseDouble(kv[1]));
             }
             case "lantern" -> new LanternAcceptance(neighbours, Float.parseFloat(kv[1]));
             default -> throw new IllegalArgumentException("mode '" + mode + "': expected lossless, typical:EPS,"

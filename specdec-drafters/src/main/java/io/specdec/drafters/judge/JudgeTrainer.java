@@ -27,9 +27,20 @@ public final class JudgeTrainer {
     public record Result(JudgeHead head, int examples, int positives, double trainAccuracy, double heldOutAccuracy,
             double heldOutPrecision, double heldOutRecall) {}
 
-    /** Builds the examples (see the class comment). */
+    /** Builds the examples (see the class comment) on the target's hidden states (Judge Decoding). */
     public static List<Example> examples(LlamaModel target, LlamaModel draft, List<int[]> prompts, int tokens,
             int horizon, double margin) {
+        return examples(target, draft, prompts, tokens, horizon, margin, false);
+    }
+
+    /**
+     * Builds the examples; with {@code draftFeatures} the vector is the draft's own signals of its token
+     * ({@link io.specdec.verify.RouterAcceptance#input}: the draft's final hidden state of the row that predicted it,
+     * then its probability, top probability, margin and entropy) — R2R's router input — instead of the target's
+     * hidden state of the token's row.
+     */
+    public static List<Example> examples(LlamaModel target, LlamaModel draft, List<int[]> prompts, int tokens,
+            int horizon, double margin, boolean draftFeatures) {
         List<Example> out = new ArrayList<>();
         for (int[] prompt : prompts) {
             int cap = prompt.length + tokens + horizon + 2;
@@ -42,8 +53,10 @@ public final class JudgeTrainer {
                     tl = r.row(0);
                 }
                 float[] dl;
-                try (ForwardResult r = draft.forward(dc, prompt, ForwardOptions.LAST_ROW)) {
+                float[] dh;
+                try (ForwardResult r = draft.forward(dc, prompt, ForwardOptions.LAST_ROW.withLastHidden())) {
                     dl = r.row(0);
+                    dh = lastRow(r.lastHidden(), draft.config().dim());
                 }
                 for (int step = 0; step < tokens; step++) {
                     int len = tc.length();
@@ -55,13 +68,16 @@ public final class JudgeTrainer {
                         tc.truncate(len);
                         double lly = branch(target, tc, tl, y, horizon, null);
                         tc.truncate(len);
-                        out.add(new Example(hx[0], llx >= lly - margin));
+                        float[] v = draftFeatures ? io.specdec.verify.RouterAcceptance.input(
+                                io.specdec.speculation.DraftSignals.ofLogits(dl, x, dh)) : hx[0];
+                        out.add(new Example(v, llx >= lly - margin));
                     }
                     try (ForwardResult r = target.forward(tc, new int[] {y}, ForwardOptions.LAST_ROW)) {
                         tl = r.row(0);
                     }
-                    try (ForwardResult r = draft.forward(dc, new int[] {y}, ForwardOptions.LAST_ROW)) {
+                    try (ForwardResult r = draft.forward(dc, new int[] {y}, ForwardOptions.LAST_ROW.withLastHidden())) {
                         dl = r.row(0);
+                        dh = lastRow(r.lastHidden(), draft.config().dim());
                     }
                 }
             }
@@ -169,6 +185,10 @@ public final class JudgeTrainer {
         }
         return new double[] {es.isEmpty() ? 0 : (double) ok / es.size(), tp + fp == 0 ? 0 : (double) tp / (tp + fp),
             tp + fn == 0 ? 0 : (double) tp / (tp + fn)};
+    }
+
+    private static float[] lastRow(float[] h, int dim) {
+        return h.length == dim ? h : java.util.Arrays.copyOfRange(h, h.length - dim, h.length);
     }
 
     private static int argmax(float[] l) {

@@ -35,7 +35,7 @@ class RegistryTest {
     @Test
     void shippedDraftersAreRegisteredWithTheirOwnBudgets() throws Exception {
         assertEquals(List.of("clover", "del", "draft-model", "eagle", "hybrid", "hydra", "medusa", "prompt-lookup",
-                "recycling"),
+                "recycling", "s2d"),
                 Drafters.names());
         try (LlamaModel m = new LlamaModel(LlamaWeights.random(CFG, 1, 0.1f))) {
             DrafterEnvironment env = new DrafterEnvironment(m, tok(), List.of(), Path.of("target"), null);
@@ -59,6 +59,8 @@ class RegistryTest {
                     + " 'three'"), e.getMessage());
             e = assertThrows(IllegalArgumentException.class, () -> Drafters.create("draft-model", env, Map.of()));
             assertTrue(e.getMessage().contains("needs --draft-model PATH"), e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> Drafters.create("s2d", env, Map.of()));
+            assertTrue(e.getMessage().contains("needs --s2d-draft PATH"), e.getMessage());
             e = assertThrows(IllegalArgumentException.class, () -> Drafters.create("lookahead", env, Map.of()));
             assertTrue(e.getMessage().contains("unknown drafter 'lookahead'"), e.getMessage());
             e = assertThrows(IllegalArgumentException.class, () -> Drafters.create("medusa", env, Map.of()));
