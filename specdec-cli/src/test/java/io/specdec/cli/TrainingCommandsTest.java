@@ -290,7 +290,7 @@ class TrainingCommandsTest {
 
     @Test
     void s2dRunsAnExitOfTheNestedDraftLosslessly() {
-        for (String exit : new String[] {"1", "auto"}) {
+        for (String exit : new String[] {"auto"}) { // auto: every exit calibrated, the best predicted one runs
             CliRun r = run("generate", "--prompt", "Once upon a time", "--max-tokens", "24", "--drafter", "s2d",
                     "--s2d-draft", DemoModels.draft().toString(), "--s2d-exit", exit, "--compare");
             assertEquals(0, r.code(), r.err());

@@ -111,7 +111,7 @@ public final class LossyQuality {
                         (double) r.sameAsGreedy / r.tokens, (double) r.bigrams.size() / r.bigramCount);
             }
             if (a.containsKey("chart")) {
-                chart(pareto, Path.of(a.get("chart")), String.format(Locale.ROOT, "%s, %d prompts, T = %.2f",
+                chart(pareto, Path.of(a.get("chart")), String.format(Locale.ROOT, "Speed vs quality: %s, %d prompts, T %.1f",
                         Path.of(a.get("model")).getFileName(), prompts.size(), temperature));
             }
         }
@@ -124,7 +124,7 @@ public final class LossyQuality {
      */
     private static void chart(Map<String, List<double[]>> pareto, Path png, String subtitle) throws Exception {
         org.knowm.xchart.XYChart c = new org.knowm.xchart.XYChartBuilder().width(720).height(480)
-                .title("Lossy acceptance: speed vs quality (" + subtitle + ")").xAxisTitle("x vs plain decoding")
+                .title(subtitle).xAxisTitle("x vs plain decoding")
                 .yAxisTitle("target log-likelihood per token").build();
         c.getStyler().setDefaultSeriesRenderStyle(org.knowm.xchart.XYSeries.XYSeriesRenderStyle.Scatter);
         c.getStyler().setMarkerSize(10);

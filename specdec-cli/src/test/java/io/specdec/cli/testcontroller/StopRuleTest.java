@@ -44,6 +44,10 @@ class StopRuleTest {
                     b.optDrafterOption(o.name(), f.toString());
                 }
             }
+            if (p.name().equals("s2d")) {
+                // a fixed exit and K: the automatic choice calibrates every exit (TrainingCommandsTest covers it)
+                b.optDrafterOption("s2d-exit", "3").optDrafterOption("k", "4");
+            }
             DepthCapProvider.drafting.set(0);
             for (SamplingConfig s : new SamplingConfig[] {SamplingConfig.GREEDY,
                 SamplingConfig.builder().optTemperature(0.7f).optSeed(5).build()}) {
@@ -63,7 +67,7 @@ class StopRuleTest {
                     p.name() + ": no round drafted anything, so the cap was not exercised");
             checked++;
         }
-        assertTrue(checked >= 9, "every registered drafter (8 shipped + the test one), found " + checked);
+        assertTrue(checked >= 10, "every registered drafter (9 shipped + the test one), found " + checked);
     }
 
     @Test

@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Judge Decoding end to end on the embedded demo target and draft: the decoder hands the policy the target's hidden
+ * Judge Decoding and the R2R router end to end on the embedded demo target and draft: the decoder hands the policy the target's hidden
  * states of the drafted rows; a judge that never accepts leaves greedy decoding exact, one that always accepts keeps
  * every drafted token (τ = K + 1); a trained judge (train data from the demo's own continuations) lands in between;
  * the policy is refused as lossless, for sampled requests, and a bad head file is a one-line error.
@@ -40,11 +40,16 @@ class JudgeDecodingTest {
     }
 
     private static GenerationResult run(LoadedModel t, LlamaModel tm, LlamaModel dm, JudgeHead judge) {
+        return run(t, tm, dm, judge == null ? null : new JudgeAcceptance(judge, 0.5));
+    }
+
+    private static GenerationResult run(LoadedModel t, LlamaModel tm, LlamaModel dm,
+            io.specdec.speculation.AcceptancePolicy lossy) {
         GenerationConfig cfg = GenerationConfig.builder().optMaxNewTokens(48).optStopAtEos(false).build();
         SpeculativeDecoder.Builder b = Speculation.decoder(tm, t.tokenizer(),
                 DraftModelDrafter.builder().setModel(dm).build(), cfg).optControllerFactory(() -> LengthControllers.fixed(4));
-        if (judge != null) {
-            b.optLossyPolicy(new JudgeAcceptance(judge, 0.5));
+        if (lossy != null) {
+            b.optLossyPolicy(lossy);
         }
         return b.build().generate(PROMPT);
     }
@@ -73,6 +78,15 @@ class JudgeDecodingTest {
             GenerationResult trained = run(t, tm, dm, JudgeHead.load(f));
             assertTrue(trained.speculation().acceptanceRate() >= never.speculation().acceptanceRate(),
                     "judging can only add accepted drafts");
+            // R2R's router reads the draft's own signals (hidden state + 4 scalars) of each drafted token
+            int rdim = dm.config().dim() + io.specdec.speculation.DraftSignals.SCALARS;
+            GenerationResult noRoute = run(t, tm, dm, new io.specdec.verify.RouterAcceptance(constant(rdim, -100f), 0.5));
+            assertArrayEquals(ar.ids(), noRoute.ids(), "a router that never keeps a mismatch leaves greedy exact");
+            GenerationResult allRoute = run(t, tm, dm, new io.specdec.verify.RouterAcceptance(constant(rdim, 100f), 0.5));
+            assertEquals(1.0, allRoute.speculation().acceptanceRate(), 1e-9, "a router that keeps every draft");
+            List<JudgeTrainer.Example> rx = JudgeTrainer.examples(tm, dm, List.of(t.tokenizer().encode("One day", true)),
+                    32, 4, 0.1, true);
+            assertTrue(!rx.isEmpty() && rx.get(0).hidden().length == rdim, "router examples carry the draft's signals");
         }
         JudgeAcceptance j = new JudgeAcceptance(constant(8, 0f), 0.5);
         assertFalse(j.isLossless());
