@@ -65,6 +65,11 @@ final class BenchCommand extends Subcommand {
             + " $SPECDEC_CACHE/reports")
     Path report;
 
+    @Option(names = "--pipeline", split = ",", paramLabel = "off|on|auto[,...]", description = "LLMCad's pipeline:"
+            + " each listed setting is a configuration of every drafter (e.g. off,on compares them in one run);"
+            + " default off")
+    List<String> pipeline;
+
     @Option(names = "--concurrency", split = ",", paramLabel = "LIST", description = "continuous batching: B"
             + " generations at once for each B listed (e.g. 1,2,4,8,16), AR and each --drafter; default prompts:"
             + " 16 story openings")
@@ -91,6 +96,10 @@ final class BenchCommand extends Subcommand {
         configure();
         PrintStream out = main.out;
         PrintStream err = main.err;
+        if (pipeline != null && (suite != null || concurrency != null)) {
+            throw new CommandLine.ParameterException(cl, "--pipeline applies to the per-prompt bench, not to --suite"
+                    + " or --concurrency");
+        }
         if (suite != null) {
             return suite(cl, out, err);
         }
@@ -144,13 +153,27 @@ final class BenchCommand extends Subcommand {
                 AutoregressiveGenerator ar = AutoregressiveGenerator.builder().setModel(m)
                         .setTokenizer(lm.tokenizer()).optConfig(cfg).build();
                 Map<String, SpeculativeDecoder> decoders = new LinkedHashMap<>();
+                List<SpeculativeDecoder.Pipeline> pipelines = new ArrayList<>();
+                for (String pl : pipeline == null ? List.of("off") : pipeline) {
+                    try {
+                        pipelines.add(SpeculativeDecoder.Pipeline.parse(pl));
+                    } catch (IllegalArgumentException e) {
+                        throw new CommandLine.ParameterException(cl, "--pipeline: " + e.getMessage());
+                    }
+                }
                 for (DrafterSetup s : setups) {
                     for (String c : controllers) {
                         var controller = drafting.controller(c, s, m, BenchPaths.cache());
-                        decoders.put(s.name() + " " + s.shape() + " " + controller.get().name(),
-                                Speculation.decoder(m, lm.tokenizer(), s.factory(), cfg)
-                                        .optControllerFactory(controller)
-                                        .optMaxDraft(Math.max(16, s.budget())).build());
+                        for (SpeculativeDecoder.Pipeline pl : pipelines) {
+                            boolean on = pl.resolve(m.threads(), Runtime.getRuntime().availableProcessors());
+                            decoders.put(s.name() + " " + s.shape() + " " + controller.get().name()
+                                    + (pipelines.size() > 1 || on ? " pipeline " + pl.name().toLowerCase(
+                                            java.util.Locale.ROOT) + (pl == SpeculativeDecoder.Pipeline.AUTO
+                                            ? (on ? " (on)" : " (off)") : "") : ""),
+                                    Speculation.decoder(m, lm.tokenizer(), s.factory(), cfg)
+                                            .optControllerFactory(controller)
+                                            .optMaxDraft(Math.max(16, s.budget())).optPipeline(on).build());
+                        }
                     }
                 }
                 try (Progress p = Progress.start(err, "warm-up", (long) warmup * (1 + decoders.size()), null)) {

@@ -241,6 +241,8 @@ class TrainingCommandsTest {
             {"--lossy judge needs --judge FILE (train-judge)", "generate", "--lossy", "judge", "--max-tokens", "2"},
             {"--pipeline: pipeline must be on, off or auto, found 'maybe'", "generate", "--pipeline", "maybe",
                 "--max-tokens", "2"},
+            {"--pipeline applies to the per-prompt bench, not to --suite or --concurrency", "bench", "--concurrency",
+                "1,2", "--pipeline", "on"},
             {"--acceptance-head is a controller option and needs a drafter", "generate", "--model",
                 DemoModels.target().toString(), "--acceptance-head", "x.gguf", "--max-tokens", "2"},
             {"--kind is required (medusa, hydra, eagle, clover", "train-heads", "--samples", samples.toString(),
