@@ -1,11 +1,9 @@
 package io.specdec.verify;
 
-import io.specdec.sampling.Distributions;
 import io.specdec.sampling.SamplingConfig;
 import io.specdec.speculation.AcceptancePolicy;
 import io.specdec.speculation.DraftTree;
 import io.specdec.speculation.OutputRequest;
-import java.util.Arrays;
 import java.util.SplittableRandom;
 import java.util.function.IntFunction;
 
@@ -43,31 +41,7 @@ public final class JudgeAcceptance implements AcceptancePolicy {
 
     @Override
     public Acceptance walk(DraftTree tree, IntFunction<float[]> p, IntFunction<float[]> hidden, SplittableRandom rng) {
-        int[] path = new int[tree.maxDepth()];
-        int n = 0;
-        int node = -1;
-        while (true) {
-            int y = Distributions.argmax(p.apply(node));
-            int next = -1;
-            int judged = -1;
-            for (int c : tree.children(node)) {
-                if (tree.token(c) == y) {
-                    next = c;
-                    break;
-                }
-                if (judged < 0 && judge.score(hidden.apply(c)) >= threshold) {
-                    judged = c;
-                }
-            }
-            if (next < 0) {
-                next = judged;
-            }
-            if (next < 0) {
-                return new Acceptance(Arrays.copyOf(path, n), y);
-            }
-            path[n++] = next;
-            node = next;
-        }
+        return WidenedGreedyWalk.walk(tree, p, c -> judge.score(hidden.apply(c)) >= threshold);
     }
 
     @Override

@@ -1,10 +1,8 @@
 package io.specdec.verify;
 
-import io.specdec.sampling.Distributions;
 import io.specdec.sampling.SamplingConfig;
 import io.specdec.speculation.AcceptancePolicy;
 import io.specdec.speculation.DraftTree;
-import java.util.Arrays;
 import java.util.SplittableRandom;
 import java.util.function.IntFunction;
 
@@ -53,60 +51,7 @@ public final class LanternAcceptance implements AcceptancePolicy {
 
     @Override
     public Acceptance walk(DraftTree tree, IntFunction<float[]> p, SplittableRandom rng) {
-        int[] path = new int[tree.maxDepth()];
-        int n = 0;
-        int node = -1;
-        while (true) {
-            int[] children = tree.children(node);
-            float[] target = p.apply(node);
-            if (children.length == 0) {
-                return new Acceptance(Arrays.copyOf(path, n), Distributions.sample(target, rng));
-            }
-            double[] residual = new double[target.length];
-            double mass = 0;
-            for (int i = 0; i < residual.length; i++) {
-                residual[i] = target[i];
-                mass += target[i];
-            }
-            int next = -1;
-            for (int c : children) {
-                if (!(mass > 1e-12)) {
-                    break;
-                }
-                int x = tree.token(c);
-                float[] q = tree.q(c);
-                double u = rng.nextDouble();
-                double px = relaxed(residual, mass, x);
-                if (q == null) {
-                    if (u * mass < px) {
-                        next = c;
-                        break;
-                    }
-                    mass -= residual[x];
-                    residual[x] = 0;
-                } else {
-                    if (!(q[x] > 0)) {
-                        throw new IllegalStateException("draft token " + x + " has q = 0: it cannot have been sampled");
-                    }
-                    if (u * q[x] * mass < px) {
-                        next = c;
-                        break;
-                    }
-                    double newMass = 0;
-                    for (int i = 0; i < residual.length; i++) {
-                        double r = residual[i] / mass - q[i];
-                        residual[i] = r > 0 ? r : 0;
-                        newMass += residual[i];
-                    }
-                    mass = newMass;
-                }
-            }
-            if (next < 0) {
-                return new Acceptance(Arrays.copyOf(path, n), RejectionSampling.sample(residual, rng, target));
-            }
-            path[n++] = next;
-            node = next;
-        }
+        return RejectionSampling.walk(tree, p, rng, this::relaxed);
     }
 
     @Override

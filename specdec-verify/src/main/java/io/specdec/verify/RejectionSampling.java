@@ -25,6 +25,20 @@ import java.util.function.IntFunction;
 public final class RejectionSampling implements AcceptancePolicy {
     @Override
     public Acceptance walk(DraftTree tree, IntFunction<float[]> p, SplittableRandom rng) {
+        return walk(tree, p, rng, (residual, mass, x) -> residual[x]);
+    }
+
+    /** The target mass a walk credits to draft token x at a node: {@code residual[x]}, or more for a relaxed rule. */
+    @FunctionalInterface
+    interface Credit {
+        double of(double[] residual, double mass, int x);
+    }
+
+    /**
+     * The walk of the class comment with the accept test {@code u · q(x) · mass < credit(x)} ({@code q(x) = 1} for a
+     * deterministic child); rejection sampling credits {@code residual[x]}, LANTERN its relaxed mass.
+     */
+    static Acceptance walk(DraftTree tree, IntFunction<float[]> p, SplittableRandom rng, Credit credit) {
         int[] path = new int[tree.maxDepth()];
         int n = 0;
         int node = -1;
@@ -49,8 +63,9 @@ public final class RejectionSampling implements AcceptancePolicy {
                 int x = tree.token(c);
                 float[] q = tree.q(c);
                 double u = rng.nextDouble();
+                double px = credit.of(residual, mass, x);
                 if (q == null) {
-                    if (u * mass < residual[x]) {
+                    if (u * mass < px) {
                         next = c;
                         break;
                     }
@@ -60,7 +75,7 @@ public final class RejectionSampling implements AcceptancePolicy {
                     if (!(q[x] > 0)) {
                         throw new IllegalStateException("draft token " + x + " has q = 0: it cannot have been sampled");
                     }
-                    if (u * q[x] * mass < residual[x]) {
+                    if (u * q[x] * mass < px) {
                         next = c;
                         break;
                     }

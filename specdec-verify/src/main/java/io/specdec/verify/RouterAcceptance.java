@@ -1,6 +1,5 @@
 package io.specdec.verify;
 
-import io.specdec.sampling.Distributions;
 import io.specdec.sampling.SamplingConfig;
 import io.specdec.speculation.AcceptancePolicy;
 import io.specdec.speculation.DraftSignals;
@@ -44,32 +43,10 @@ public final class RouterAcceptance implements AcceptancePolicy {
 
     @Override
     public Acceptance walk(DraftTree tree, IntFunction<float[]> p, SplittableRandom rng) {
-        int[] path = new int[tree.maxDepth()];
-        int n = 0;
-        int node = -1;
-        while (true) {
-            int y = Distributions.argmax(p.apply(node));
-            int next = -1;
-            int routed = -1;
-            for (int c : tree.children(node)) {
-                if (tree.token(c) == y) {
-                    next = c;
-                    break;
-                }
-                DraftSignals s = tree.signals(c);
-                if (routed < 0 && s != null && router.score(input(s)) >= threshold) {
-                    routed = c;
-                }
-            }
-            if (next < 0) {
-                next = routed;
-            }
-            if (next < 0) {
-                return new Acceptance(Arrays.copyOf(path, n), y);
-            }
-            path[n++] = next;
-            node = next;
-        }
+        return WidenedGreedyWalk.walk(tree, p, c -> {
+            DraftSignals s = tree.signals(c);
+            return s != null && router.score(input(s)) >= threshold;
+        });
     }
 
     @Override

@@ -47,32 +47,26 @@ public final class LossyQuality {
     private LossyQuality() {}
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> a = new LinkedHashMap<>();
-        for (String s : args) {
-            int eq = s.indexOf('=');
-            if (eq < 0) {
-                throw new IllegalArgumentException("argument '" + s + "': expected key=value");
-            }
-            a.put(s.substring(0, eq), s.substring(eq + 1));
-        }
-        LoadedModel target = ModelLoader.load(Path.of(a.get("model")));
-        LoadedModel draft = ModelLoader.load(Path.of(a.get("draft")));
+        SpecdecEngine.configure();
+        io.specdec.bench.BenchArgs a = io.specdec.bench.BenchArgs.parse(args);
+        LoadedModel target = ModelLoader.load(Path.of(a.require("model")));
+        LoadedModel draft = ModelLoader.load(Path.of(a.require("draft")));
         List<String> prompts = new ArrayList<>();
-        for (String line : Files.readAllLines(Path.of(a.get("prompts")))) {
+        for (String line : Files.readAllLines(Path.of(a.require("prompts")))) {
             if (!line.isBlank()) {
                 prompts.add(line.strip());
             }
         }
-        prompts = prompts.subList(0, Math.min(Integer.parseInt(a.getOrDefault("limit", "48")), prompts.size()));
-        int tokens = Integer.parseInt(a.getOrDefault("tokens", "64"));
-        float temperature = Float.parseFloat(a.getOrDefault("temperature", "0.8"));
-        int k = Integer.parseInt(a.getOrDefault("k", "4"));
-        int nb = Integer.parseInt(a.getOrDefault("neighbours", "8"));
-        io.specdec.verify.JudgeHead judge = a.containsKey("judge")
-                ? io.specdec.verify.JudgeHead.load(Path.of(a.get("judge"))) : null;
-        io.specdec.verify.JudgeHead router = a.containsKey("router")
-                ? io.specdec.verify.JudgeHead.load(Path.of(a.get("router"))) : null;
-        List<String> modes = List.of(a.getOrDefault("modes",
+        prompts = prompts.subList(0, Math.min(Integer.parseInt(a.get("limit", "48")), prompts.size()));
+        int tokens = Integer.parseInt(a.get("tokens", "64"));
+        float temperature = Float.parseFloat(a.get("temperature", "0.8"));
+        int k = Integer.parseInt(a.get("k", "4"));
+        int nb = Integer.parseInt(a.get("neighbours", "8"));
+        io.specdec.verify.JudgeHead judge = a.has("judge")
+                ? io.specdec.verify.JudgeHead.load(Path.of(a.require("judge"))) : null;
+        io.specdec.verify.JudgeHead router = a.has("router")
+                ? io.specdec.verify.JudgeHead.load(Path.of(a.require("router"))) : null;
+        List<String> modes = List.of(a.get("modes",
                 "lossless,typical:0.05,typical:0.09,typical:0.2,lantern:0.05,lantern:0.15,lantern:0.3").split(","));
         try (LlamaModel m = target.newModel(); LlamaModel d = draft.newModel();
                 NDManager nd = SpecdecEngine.newManager()) {
@@ -94,8 +88,8 @@ public final class LossyQuality {
             Row base = rows.get(PLAIN);
             Map<String, List<double[]>> pareto = new LinkedHashMap<>();
             System.out.printf(Locale.ROOT, "## Lossy acceptance: %s drafted by %s, %d prompts, %d tokens, T = %.2f,"
-                    + " K = %d, LANTERN neighbours k = %d%n%n", Path.of(a.get("model")).getFileName(),
-                    Path.of(a.get("draft")).getFileName(), prompts.size(), tokens, temperature, k, nb);
+                    + " K = %d, LANTERN neighbours k = %d%n%n", Path.of(a.require("model")).getFileName(),
+                    Path.of(a.require("draft")).getFileName(), prompts.size(), tokens, temperature, k, nb);
             System.out.println("| mode | tokens/s | x vs plain decoding | τ | target log-lik/token | target perplexity"
                     + " | same token as greedy | distinct-2 |");
             System.out.println("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
@@ -110,9 +104,9 @@ public final class LossyQuality {
                                 : String.format(Locale.ROOT, "%.2f", (double) r.emitted / r.rounds), ll, Math.exp(-ll),
                         (double) r.sameAsGreedy / r.tokens, (double) r.bigrams.size() / r.bigramCount);
             }
-            if (a.containsKey("chart")) {
-                chart(pareto, Path.of(a.get("chart")), String.format(Locale.ROOT, "Speed vs quality: %s, %d prompts, T %.1f",
-                        Path.of(a.get("model")).getFileName(), prompts.size(), temperature));
+            if (a.has("chart")) {
+                chart(pareto, Path.of(a.require("chart")), String.format(Locale.ROOT, "Speed vs quality: %s, %d prompts, T %.1f",
+                        Path.of(a.require("model")).getFileName(), prompts.size(), temperature));
             }
         }
         System.exit(0);

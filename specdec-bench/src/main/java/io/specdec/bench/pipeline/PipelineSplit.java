@@ -38,28 +38,22 @@ public final class PipelineSplit {
     private PipelineSplit() {}
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> a = new LinkedHashMap<>();
-        for (String s : args) {
-            int eq = s.indexOf('=');
-            if (eq < 0) {
-                throw new IllegalArgumentException("argument '" + s + "': expected key=value");
-            }
-            a.put(s.substring(0, eq), s.substring(eq + 1));
-        }
-        Path modelPath = Path.of(req(a, "model"));
-        Path draftPath = Path.of(req(a, "draft"));
+        io.specdec.engine.SpecdecEngine.configure();
+        io.specdec.bench.BenchArgs a = io.specdec.bench.BenchArgs.parse(args);
+        Path modelPath = Path.of(a.require("model"));
+        Path draftPath = Path.of(a.require("draft"));
         List<String> prompts = new ArrayList<>();
-        for (String line : Files.readAllLines(Path.of(req(a, "prompts")))) {
+        for (String line : Files.readAllLines(Path.of(a.require("prompts")))) {
             if (!line.isBlank()) {
                 prompts.add(line.strip());
             }
         }
-        int limit = Integer.parseInt(a.getOrDefault("limit", "8"));
+        int limit = Integer.parseInt(a.get("limit", "8"));
         prompts = prompts.subList(0, Math.min(limit, prompts.size()));
-        int tokens = Integer.parseInt(a.getOrDefault("tokens", "96"));
-        int warmup = Integer.parseInt(a.getOrDefault("warmup", "2"));
+        int tokens = Integer.parseInt(a.get("tokens", "96"));
+        int warmup = Integer.parseInt(a.get("warmup", "2"));
         List<Integer> ks = new ArrayList<>();
-        for (String k : a.getOrDefault("ks", "4,8").split(",")) {
+        for (String k : a.get("ks", "4,8").split(",")) {
             ks.add(Integer.parseInt(k.strip()));
         }
         GenerationConfig cfg = GenerationConfig.builder().optMaxNewTokens(tokens).optStopAtEos(false)
@@ -156,13 +150,5 @@ public final class PipelineSplit {
         return Speculation.decoder(t, target.tokenizer(), DraftModelDrafter.builder().setModel(d).build(), cfg)
                 .optControllerFactory(() -> LengthControllers.fixed(k)).optMaxDraft(Math.max(16, k))
                 .optPipeline(pipeline).build();
-    }
-
-    private static String req(Map<String, String> a, String key) {
-        String v = a.get(key);
-        if (v == null) {
-            throw new IllegalArgumentException("missing argument " + key + "=…");
-        }
-        return v;
     }
 }
