@@ -91,8 +91,8 @@ final class GenerateCommand extends Subcommand {
     boolean typical;
     @Option(names = "--lossy", paramLabel = "NAME[:KNOB]", description = "LOSSY opt-in acceptance rule: typical[:EPS]"
             + " (Medusa's typical acceptance, epsilon default 0.09), judge[:THRESHOLD] (Judge Decoding with --judge"
-            + " FILE, greedy, threshold default 0.5), r2r[:THRESHOLD] (an R2R router on the draft's signals, --router"
-            + " FILE, greedy) or lantern[:DELTA] (LANTERN's relaxed acceptance over"
+            + " FILE, greedy, threshold default 0.5), r2r[:THRESHOLD] (R2R: the draft generates, its router on the draft's"
+            + " signals sends the tokens it routes to the target, --router FILE, greedy, chunks up to 16 or --k) or lantern[:DELTA] (LANTERN's relaxed acceptance over"
             + " the 8 nearest tokens in the target's embedding space, total-variation budget default 0.15; sampled"
             + " requests only); the output no longer follows the model's distribution exactly")
     String lossy;
@@ -176,6 +176,10 @@ final class GenerateCommand extends Subcommand {
             throw new CommandLine.ParameterException(cl, "--lossy is an acceptance rule of speculative decoding: it"
                     + " needs a drafter");
         }
+        if (lossy != null && lossy.strip().split(":", 2)[0].equals("r2r") && drafting.controller != null) {
+            throw new CommandLine.ParameterException(cl, "--lossy r2r drafts until its router routes a token to the"
+                    + " target: it is its own stop rule, so drop --controller " + drafting.controller);
+        }
         if (typical && drafters.isEmpty()) {
             throw new CommandLine.ParameterException(cl, "--typical-acceptance is an acceptance rule of speculative"
                     + " decoding and needs a drafter (--drafter)");
@@ -224,7 +228,13 @@ final class GenerateCommand extends Subcommand {
                                 + " model alone would produce");
                         b.optLossyPolicy(new io.specdec.verify.TypicalAcceptance(0.09f, 0.3f, sampling.isGreedy()));
                     } else if (lossy != null) {
-                        b.optLossyPolicy(lossyPolicy(cl, m, sampling));
+                        var policy = lossyPolicy(cl, m, sampling);
+                        b.optLossyPolicy(policy);
+                        if (policy instanceof io.specdec.verify.RouterAcceptance routing) {
+                            var rule = routing.stopRule(Math.max(16, setup.budget()));
+                            b.optControllerFactory(() -> rule);
+                            controller = rule;
+                        }
                         err.println("note: --lossy " + lossy + " is lossy: the output is not guaranteed to be what the"
                                 + " model alone would produce");
                     }

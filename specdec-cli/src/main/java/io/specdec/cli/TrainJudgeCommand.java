@@ -39,7 +39,8 @@ final class TrainJudgeCommand extends Subcommand {
             + " mean log-likelihood per token is within this of the target's own; default 0.1")
     double margin = 0.1;
     @Option(names = "--draft-features", description = "train R2R's router instead (on the draft's own hidden state"
-            + " and confidence signals of its token; for generate --lossy r2r --router FILE)")
+            + " and confidence signals of every token it drafts, agreeing ones labelled acceptable; for generate"
+            + " --lossy r2r --router FILE)")
     boolean draftFeatures;
     @Option(names = "--epochs", paramLabel = "N", description = "full-batch Adam steps; default 300")
     int epochs = 300;
@@ -74,7 +75,8 @@ final class TrainJudgeCommand extends Subcommand {
         JudgeTrainer.Result r = JudgeTrainer.fit(ex, (draftFeatures ? "router of " + draft.getFileName() + " for "
                 : "") + target.getFileName(), epochs, 1e-3, 7);
         r.head().save(out);
-        main.out.printf((draftFeatures ? "router" : "judge") + ": %,d examples (draft and target disagree) from %d prompts in %.1f s, %d acceptable"
+        main.out.printf((draftFeatures ? "router: %,d examples (every drafted position)" : "judge: %,d examples (draft and"
+                + " target disagree)") + " from %d prompts in %.1f s, %d acceptable"
                 + " (%.1f%%); train accuracy %.3f; held-out fifth: accuracy %.3f, precision %.3f, recall %.3f;"
                 + " written to %s%n", r.examples(), ps.size(), dataSeconds, r.positives(),
                 100.0 * r.positives() / r.examples(), r.trainAccuracy(), r.heldOutAccuracy(), r.heldOutPrecision(),

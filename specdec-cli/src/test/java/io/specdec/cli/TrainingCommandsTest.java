@@ -218,6 +218,8 @@ class TrainingCommandsTest {
     @Test
     void newcomerTrapsAreUsageErrorsNamingTheFlag(@TempDir Path dir) throws Exception {
         Path samples = dir.resolve("none.bin");
+        Path router = dir.resolve("router.json");
+        new io.specdec.verify.JudgeHead(new float[8], 0f, "test").save(router);
         String[][] cases = {
             {"--threads must be in 1..", "generate", "--threads", "100000", "--max-tokens", "2"},
             {"--warmup must be in 0..49, found 50 (the warm-up must be shorter than --steps)", "train-draft",
@@ -239,6 +241,10 @@ class TrainingCommandsTest {
             {"--lossy: expected typical[:EPS], lantern[:DELTA], judge[:THRESHOLD] or r2r[:THRESHOLD], found 'bogus'", "generate",
                 "--lossy", "bogus", "--max-tokens", "2"},
             {"--lossy judge needs --judge FILE (train-judge)", "generate", "--lossy", "judge", "--max-tokens", "2"},
+            {"--lossy r2r needs --router FILE", "generate", "--lossy", "r2r", "--max-tokens", "2"},
+            {"--lossy r2r drafts until its router routes a token to the target: it is its own stop rule, so drop"
+                + " --controller goodput", "generate", "--lossy", "r2r", "--router", router.toString(),
+                "--controller", "goodput", "--max-tokens", "2"},
             {"--pipeline: pipeline must be on, off or auto, found 'maybe'", "generate", "--pipeline", "maybe",
                 "--max-tokens", "2"},
             {"--pipeline applies to the per-prompt bench, not to --suite or --concurrency", "bench", "--concurrency",

@@ -14,9 +14,10 @@ import java.util.function.IntFunction;
  * <em>draft's</em> own signals of each drafted token (its final hidden state, then the token's probability, the top
  * probability, the margin and the entropy: {@link DraftSignals#features()} followed by
  * {@link DraftSignals#scalars()}) scores whether the token keeps the path (is not path-divergent); a drafted token is
- * accepted when it is the target's argmax or the router scores it at least {@code threshold}. In R2R the small model
- * generates and only routed tokens reach the large one; here the target still verifies every round (one forward), so
- * the router widens acceptance rather than skipping the target. The router is a {@link JudgeHead} (the same linear
+ * accepted when it is the target's argmax or the router scores it at least {@code threshold}. Paired with its
+ * {@link #stopRule} (what {@code --lossy r2r} and R2R itself do) the chain stops at the first token the router routes
+ * to the target, so every drafted token was kept by the router and the target decides only the routed ones (its
+ * token replaces the routed draft token as the round's bonus). The router is a {@link JudgeHead} (the same linear
  * classifier) trained on draft features ({@code train-judge --draft-features}). Stateless; thread-safe.
  */
 public final class RouterAcceptance implements AcceptancePolicy {
@@ -30,6 +31,11 @@ public final class RouterAcceptance implements AcceptancePolicy {
         }
         this.router = java.util.Objects.requireNonNull(router, "router");
         this.threshold = threshold;
+    }
+
+    /** R2R's routing as the stop rule that goes with this acceptance: same router and threshold, chunks ≤ maxChunk. */
+    public RouterStopRule stopRule(int maxChunk) {
+        return new RouterStopRule(router, threshold, maxChunk);
     }
 
     /** The router's input for a drafted token: the draft's features then its scalar signals. */

@@ -150,6 +150,9 @@ public final class LossyQuality {
         long bigramCount;
     }
 
+    /** The most tokens an r2r mode drafts before the target runs anyway (generate's default). */
+    private static final int R2R_CHUNK = 16;
+
     /** The reference row: plain decoding at the run's temperature (greedy when 0). */
     private static final String PLAIN = "plain decoding (AR)";
 
@@ -170,6 +173,10 @@ public final class LossyQuality {
             AcceptancePolicy p = policy(mode, neighbours, judge, router, s.isGreedy());
             if (p != null) {
                 b.optLossyPolicy(p);
+            }
+            if (p instanceof io.specdec.verify.RouterAcceptance routing) {
+                var rule = routing.stopRule(R2R_CHUNK); // R2R: the router decides where drafting stops
+                b.optControllerFactory(() -> rule).optMaxDraft(R2R_CHUNK);
             }
             record(m, rows == null ? null : rows.get(mode), b.build().generate(prompt), greedy);
         }

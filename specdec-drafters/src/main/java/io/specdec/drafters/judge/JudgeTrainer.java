@@ -37,7 +37,9 @@ public final class JudgeTrainer {
      * Builds the examples; with {@code draftFeatures} the vector is the draft's own signals of its token
      * ({@link io.specdec.verify.RouterAcceptance#input}: the draft's final hidden state of the row that predicted it,
      * then its probability, top probability, margin and entropy) — R2R's router input — instead of the target's
-     * hidden state of the token's row.
+     * hidden state of the token's row; then the positions where the draft and the target agree are examples too
+     * (labelled acceptable, as R2R labels identical tokens non-divergent), since the router also decides where drafting
+     * stops ({@link io.specdec.verify.RouterStopRule}) and sees every drafted token.
      */
     public static List<Example> examples(LlamaModel target, LlamaModel draft, List<int[]> prompts, int tokens,
             int horizon, double margin, boolean draftFeatures) {
@@ -62,7 +64,12 @@ public final class JudgeTrainer {
                     int len = tc.length();
                     int y = argmax(tl);
                     int x = argmax(dl);
-                    if (x != y) {
+                    if (x == y && draftFeatures) {
+                        // R2R labels every token the small model generates: one the target would produce too keeps
+                        // the path (the router also decides where drafting stops, so it must see these)
+                        out.add(new Example(io.specdec.verify.RouterAcceptance.input(
+                                io.specdec.speculation.DraftSignals.ofLogits(dl, x, dh)), true));
+                    } else if (x != y) {
                         float[][] hx = new float[1][];
                         double llx = branch(target, tc, tl, x, horizon, hx);
                         tc.truncate(len);
