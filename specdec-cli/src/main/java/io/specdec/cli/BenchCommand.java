@@ -89,6 +89,10 @@ final class BenchCommand extends Subcommand {
     @Option(names = "--out", paramLabel = "DIR", description = "suite report folder; default"
             + " $SPECDEC_CACHE/reports (docs/benchmarks holds the committed ones)")
     Path outDir;
+    @Option(names = "--lossy-modes", split = ",", paramLabel = "LIST|none", description = "the suite's speed ×"
+            + " quality section: lossy modes NAME:KNOB (typical, lantern: sampled; r2r: greedy, with the committed"
+            + " router); default typical:0.05,0.09,0.2, lantern:0.05,0.15,0.3, r2r:0.3,0.5,0.7; none = no section")
+    List<String> lossyModes;
 
     @Override
     public Integer call() throws IOException {
@@ -106,9 +110,10 @@ final class BenchCommand extends Subcommand {
         if (concurrency != null) {
             return concurrency(cl, out);
         }
-        if (targets != null || workloads != null || decodings != null || calibration != null || outDir != null) {
-            throw new CommandLine.ParameterException(cl, "--targets, --workloads, --decodings, --calibration and"
-                    + " --out are suite options (--suite quick|full)");
+        if (targets != null || workloads != null || decodings != null || calibration != null || outDir != null
+                || lossyModes != null) {
+            throw new CommandLine.ParameterException(cl, "--targets, --workloads, --decodings, --calibration,"
+                    + " --lossy-modes and --out are suite options (--suite quick|full)");
         }
         List<String> drafters = drafting.chosen(cl);
         if (model == null || (promptsFile == null) == (copyFrom == null) || drafters.isEmpty()) {
@@ -228,7 +233,20 @@ final class BenchCommand extends Subcommand {
                 list(cl, workloads, p.workloads(), Suite.WORKLOADS),
                 list(cl, decodings, p.decodings(), Suite.DECODINGS), limit == null ? p.prompts() : limit,
                 maxTokens == null ? p.maxTokens() : maxTokens, calibration == null ? p.calibration() : calibration,
-                p.shared(), p.cacheDir(), drafting.drafters == null ? List.of() : drafting.drafters);
+                p.shared(), p.cacheDir(), drafting.drafters == null ? List.of() : drafting.drafters,
+                lossyModes == null ? p.lossyModes() : lossyModes.equals(List.of("none")) ? List.of() : lossyModes);
+        for (String m : o.lossyModes()) {
+            String rule = m.split(":")[0];
+            if (!List.of("typical", "lantern", "judge", "r2r").contains(rule) || m.split(":").length != 2) {
+                throw new CommandLine.ParameterException(cl, "--lossy-modes: expected NAME:KNOB with NAME typical,"
+                        + " lantern, judge or r2r (or none), found '" + m + "'");
+            }
+            try {
+                Double.parseDouble(m.split(":")[1]);
+            } catch (NumberFormatException e) {
+                throw new CommandLine.ParameterException(cl, "--lossy-modes: the knob of '" + m + "' must be a number");
+            }
+        }
         if (o.prompts() < 1 || o.maxTokens() < 1 || o.calibration() < 1) {
             throw new CommandLine.ParameterException(cl, "--limit, --max-tokens and --calibration must be >= 1");
         }
@@ -241,7 +259,8 @@ final class BenchCommand extends Subcommand {
             {"drafter", drafting.drafters == null ? null : String.join(",", drafting.drafters)},
             {"limit", limit == null ? null : limit.toString()},
             {"max-tokens", maxTokens == null ? null : maxTokens.toString()},
-            {"calibration", calibration == null ? null : calibration.toString()}}) {
+            {"calibration", calibration == null ? null : calibration.toString()},
+            {"lossy-modes", lossyModes == null ? null : String.join(",", lossyModes)}}) {
             if (kv[1] != null) {
                 command.append(" --").append(kv[0]).append(' ').append(kv[1]);
             }

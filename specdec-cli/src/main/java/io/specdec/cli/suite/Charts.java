@@ -18,7 +18,8 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /**
  * PNG charts of a suite run (XChart, headless): speedup per configuration per target for each workload and decoding,
- * τ against speedup, accepted-length histograms per target, and the targets' cost curves. Stateless.
+ * τ against speedup, accepted-length histograms per target, the targets' cost curves, and the lossy modes' speed ×
+ * quality (Pareto) chart per target and decoding. Stateless.
  */
 public final class Charts {
     private Charts() {}
@@ -150,6 +151,12 @@ public final class Charts {
             cc.addSeries(t.name(), xs, ys).setMarker(SeriesMarkers.CIRCLE);
         }
         names.add(save(cc, dir, "cost-curves"));
+        for (Suite.LossyCell l : suite.lossyCells()) {
+            String file = "lossy-" + l.target() + "-" + l.decoding().replace("=", "") + ".png";
+            QualityHarness.chart(l.rows(), dir.resolve(file), "Speed vs quality — " + l.target() + ", "
+                    + l.decoding() + " (story workload)");
+            names.add(file);
+        }
         return names;
     }
 

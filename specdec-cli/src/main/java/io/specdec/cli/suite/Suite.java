@@ -52,6 +52,15 @@ public final class Suite {
     public static final List<String> WORKLOADS = List.of("story", "copy");
     /** Decodings. */
     public static final List<String> DECODINGS = List.of("greedy", "T=0.7");
+    /**
+     * The presets' lossy modes: typical acceptance and LANTERN (sampled decodings) at three knob settings each, R2R
+     * with the committed router (greedy) at three thresholds. Judge Decoding is not among them: its head reads the
+     * target's hidden states, so it is trained per target ({@code train-judge}), which the suite does not do.
+     */
+    public static final List<String> LOSSY_MODES = List.of("typical:0.05", "typical:0.09", "typical:0.2",
+            "lantern:0.05", "lantern:0.15", "lantern:0.3", "r2r:0.3", "r2r:0.5", "r2r:0.7");
+    /** The router the r2r modes use, in the project's models folder (recipe in docs/SEED_SYSTEMS.md). */
+    public static final String ROUTER = "stories260K-draft2L-router.json";
 
     /**
      * What to run.
@@ -66,11 +75,22 @@ public final class Suite {
      * @param shared the shared folder (models and data)
      * @param cacheDir where twins and cost curves are cached
      * @param drafters registered drafters to run (empty = every registered one)
+     * @param lossyModes the lossy acceptance modes of the speed × quality section ({@link QualityHarness} modes;
+     *     each runs under the decodings it applies to; empty = no section)
      */
     public record Options(String preset, List<String> targets, List<String> workloads, List<String> decodings,
-            int prompts, int maxTokens, int calibration, Path shared, Path cacheDir, List<String> drafters) {
+            int prompts, int maxTokens, int calibration, Path shared, Path cacheDir, List<String> drafters,
+            List<String> lossyModes) {
         public Options {
             drafters = List.copyOf(drafters);
+            lossyModes = List.copyOf(lossyModes);
+        }
+
+        /** Without the lossy section. */
+        public Options(String preset, List<String> targets, List<String> workloads, List<String> decodings,
+                int prompts, int maxTokens, int calibration, Path shared, Path cacheDir, List<String> drafters) {
+            this(preset, targets, workloads, decodings, prompts, maxTokens, calibration, shared, cacheDir, drafters,
+                    List.of());
         }
 
         /**
@@ -78,13 +98,25 @@ public final class Suite {
          * (8 prompts, 128 tokens, 3 calibration prompts; ~45 min). */
         public static Options preset(String name, Path shared, Path cacheDir) {
             return switch (name) {
-                case "quick" -> new Options(name, TARGETS, WORKLOADS, DECODINGS, 2, 48, 1, shared, cacheDir, List.of());
+                case "quick" -> new Options(name, TARGETS, WORKLOADS, DECODINGS, 2, 48, 1, shared, cacheDir, List.of(),
+                        LOSSY_MODES);
                 case "full" -> new Options(name, TARGETS, WORKLOADS, DECODINGS, 8, 128, 3, shared, cacheDir,
-                        List.of());
+                        List.of(), LOSSY_MODES);
                 default -> throw new IllegalArgumentException("--suite must be quick or full; found '" + name + "'");
             };
         }
     }
+
+    /**
+     * The speed × quality of the lossy modes on a target under one decoding (story workload, the draft model's
+     * chain of {@link #LOSSY_K}; {@link QualityHarness}).
+     *
+     * @param rows plain decoding, lossless speculation, then each mode that applies to the decoding
+     */
+    public record LossyCell(String target, String decoding, Map<String, QualityHarness.Metrics> rows) {}
+
+    /** The chain length of the lossy section (the harness's default). */
+    public static final int LOSSY_K = 4;
 
     /** One measured cell: a configuration on a target, workload and decoding. */
     public record Cell(String target, String workload, String decoding, String config, Summary summary,
@@ -120,6 +152,8 @@ public final class Suite {
     private final PrintStream log;
     private final List<Cell> cells = new ArrayList<>();
     private final List<TargetInfo> infos = new ArrayList<>();
+    private final List<LossyCell> lossy = new ArrayList<>();
+    private final List<String> lossyNotes = new ArrayList<>();
 
     public Suite(Options opt, PrintStream log) {
         this.opt = opt;
@@ -134,6 +168,16 @@ public final class Suite {
     /** Per-target information, in run order. */
     public List<TargetInfo> targets() {
         return infos;
+    }
+
+    /** The lossy section's cells, in run order. */
+    public List<LossyCell> lossyCells() {
+        return lossy;
+    }
+
+    /** What the lossy section left out and why. */
+    public List<String> lossyNotes() {
+        return lossyNotes;
     }
 
     /** The options run. */
@@ -313,12 +357,74 @@ public final class Suite {
                     }
                 }
             }
+            if (!opt.lossyModes().isEmpty() && workloads.containsKey("story") && opt.workloads().contains("story")) {
+                runLossy(name, target, lm, draftPath, workloads.get("story"));
+            }
             double arMedian = arMs.isEmpty() ? Double.NaN : arMs.stream().sorted().toList().get(arMs.size() / 2);
             configs.forEach((k, c) -> infos0.put(k, new ConfigInfo(c.setup().name(), c.setup().shape(),
                     c.setup().memoryBytes(), c.setup().notes().get())));
             infos.add(new TargetInfo(name, target.config().parameterCount(), arMedian, curve, check, infos0));
         } finally {
             setups.forEach(DrafterSetup::close);
+        }
+    }
+
+    /** The speed × quality section on one target: every lossy mode under each decoding it applies to. */
+    private void runLossy(String name, LlamaModel target, LoadedModel lm, Path draftPath, List<String> prompts)
+            throws IOException {
+        Path routerFile = BenchPaths.projectModels().resolve(ROUTER);
+        boolean distilled = draftPath.getFileName().toString().equals("stories260K-draft2L.gguf");
+        io.specdec.verify.JudgeHead router = distilled && Files.isRegularFile(routerFile)
+                ? io.specdec.verify.JudgeHead.load(routerFile) : null;
+        LoadedModel dl = ModelLoader.load(draftPath);
+        try (LlamaModel draft = new LlamaModel(io.specdec.drafters.draftmodel.DraftModelDrafter.forContext(
+                dl.weights(), target.config().contextLength(), draftPath.getFileName().toString()));
+                ai.djl.ndarray.NDManager nd = io.specdec.engine.SpecdecEngine.newManager()) {
+            for (String decoding : opt.decodings()) {
+                boolean greedy = decoding.equals("greedy");
+                List<String> modes = new ArrayList<>(List.of("lossless"));
+                for (String m : opt.lossyModes()) {
+                    String rule = m.split(":")[0];
+                    boolean applies = greedy ? rule.equals("judge") || rule.equals("r2r")
+                            : rule.equals("typical") || rule.equals("lantern");
+                    if (!applies) {
+                        continue; // typical acceptance is exactly lossless under greedy decoding
+                    }
+                    if (rule.equals("r2r") && router == null) {
+                        note("r2r modes skipped: the router " + ROUTER + " goes with the project's distilled draft"
+                                + " (models/stories260K-draft2L.gguf), and " + (distilled ? "it is not in the"
+                                + " project's models folder" : "the suite drafts with " + draftPath.getFileName()));
+                        continue;
+                    }
+                    if (rule.equals("judge")) {
+                        note("judge modes skipped: a judge head reads the target's hidden states and is trained per"
+                                + " target (train-judge); the suite has none");
+                        continue;
+                    }
+                    modes.add(m);
+                }
+                if (modes.size() == 1) {
+                    continue;
+                }
+                float temperature = greedy ? 0 : 0.7f;
+                io.specdec.verify.LatentNeighbours nb = !greedy && modes.stream().anyMatch(x -> x.startsWith("lantern"))
+                        ? io.specdec.verify.LatentNeighbours.of(target, nd, 8) : null;
+                long t0 = System.nanoTime();
+                Map<String, QualityHarness.Metrics> rows;
+                try (io.specdec.cli.progress.Progress bar = io.specdec.cli.progress.Progress.start(log,
+                        name + " lossy " + decoding, prompts.size(), "prompts")) {
+                    rows = QualityHarness.measure(target, draft, lm.tokenizer(), prompts, 1, opt.maxTokens(),
+                            temperature, LOSSY_K, modes, new QualityHarness.Heads(nb, null, router), bar::stepTo);
+                }
+                log.printf("%s lossy %s: %.0f s%n", name, decoding, (System.nanoTime() - t0) / 1e9);
+                lossy.add(new LossyCell(name, decoding, rows));
+            }
+        }
+    }
+
+    private void note(String s) {
+        if (!lossyNotes.contains(s)) {
+            lossyNotes.add(s);
         }
     }
 

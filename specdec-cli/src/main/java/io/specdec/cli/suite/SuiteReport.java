@@ -105,6 +105,26 @@ public final class SuiteReport {
 
         sb.append("## The issue's targets (greedy, story workload)\n\n").append(targets(suite)).append('\n');
 
+        if (!suite.lossyCells().isEmpty() || !suite.lossyNotes().isEmpty()) {
+            sb.append("## Lossy acceptance: speed × quality\n\n").append(String.format(Locale.ROOT, "Opt-in lossy"
+                    + " rules (`--lossy`, docs/SEED_SYSTEMS.md) on the story workload's prompts, the draft model"
+                    + " drafting a chain of %d (r2r: its router stops the chain, at most %d), against plain decoding"
+                    + " and lossless speculation in the same run (`QualityHarness`; sampled at T = 0.7 with seed 1000 +"
+                    + " prompt index, the same for every mode): target log-likelihood per output token"
+                    + " (teacher-forced), the share of tokens equal to greedy decoding's, distinct-2. One Pareto chart"
+                    + " per target and decoding below.%n%n", Suite.LOSSY_K, QualityHarness.R2R_CHUNK));
+            for (String n : suite.lossyNotes()) {
+                sb.append("- ").append(n).append('\n');
+            }
+            if (!suite.lossyNotes().isEmpty()) {
+                sb.append('\n');
+            }
+            for (Suite.LossyCell l : suite.lossyCells()) {
+                sb.append("### ").append(l.target()).append(", ").append(l.decoding()).append("\n\n")
+                        .append(QualityHarness.table(l.rows())).append('\n');
+            }
+        }
+
         sb.append("## Charts\n\n");
         for (String c : charts) {
             sb.append("![").append(c.replace(".png", "")).append("](").append(base).append('/').append(c)
@@ -283,6 +303,15 @@ public final class SuiteReport {
         root.put("options", Map.of("preset", suite.options().preset(), "prompts", suite.options().prompts(),
                 "max_tokens", suite.options().maxTokens()));
         root.put("cells", out);
+        List<Map<String, Object>> lossy = new ArrayList<>();
+        for (Suite.LossyCell l : suite.lossyCells()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("target", l.target());
+            m.put("decoding", l.decoding());
+            m.put("modes", l.rows());
+            lossy.add(m);
+        }
+        root.put("lossy", lossy);
         return new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create().toJson(root);
     }
 }

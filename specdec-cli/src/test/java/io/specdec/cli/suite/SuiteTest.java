@@ -34,7 +34,8 @@ class SuiteTest {
     void suiteRunsEveryCellAndWritesReportJsonAndCharts() throws Exception {
         SharedAssets.require("models/stories260K.gguf");
         Suite.Options o = new Suite.Options("test", List.of("stories260K"), Suite.WORKLOADS, Suite.DECODINGS, 1, 12,
-                1, SharedAssets.root(), tmp.resolve("cache"), List.of());
+                1, SharedAssets.root(), tmp.resolve("cache"), List.of(), List.of("typical:0.09", "lantern:0.15",
+                "r2r:0.5"));
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         Suite s = new Suite(o, new PrintStream(log, true, StandardCharsets.UTF_8)).run();
         int presets = io.specdec.speculation.Drafters.providers().stream().mapToInt(p -> p.suitePresets().size()).sum();
@@ -71,21 +72,42 @@ class SuiteTest {
         assertTrue(Files.list(tmp.resolve("cache")).anyMatch(p -> p.getFileName().toString().startsWith("cost-")),
                 "cost curves are cached");
 
+        // the lossy section: the rules that apply to each decoding, beside plain decoding and lossless speculation
+        assertEquals(2, s.lossyCells().size(), s.lossyNotes().toString());
+        for (Suite.LossyCell l : s.lossyCells()) {
+            boolean greedy = l.decoding().equals("greedy");
+            assertEquals(greedy ? List.of(QualityHarness.PLAIN, "lossless", "r2r:0.5")
+                    : List.of(QualityHarness.PLAIN, "lossless", "typical:0.09", "lantern:0.15"),
+                    List.copyOf(l.rows().keySet()));
+            if (greedy) {
+                QualityHarness.Metrics plain = l.rows().get(QualityHarness.PLAIN);
+                QualityHarness.Metrics lossless = l.rows().get("lossless");
+                assertEquals(1.0, lossless.sameAsGreedy(), "lossless greedy speculation is greedy decoding");
+                assertEquals(plain.logLikPerToken(), lossless.logLikPerToken(), 1e-9, "the same text, the same"
+                        + " likelihood");
+            }
+            l.rows().values().forEach(m -> assertTrue(m.tau() >= 1 && m.tokensPerSecond() > 0
+                    && m.logLikPerToken() < 0 && m.distinct2() > 0, l + ": " + m));
+        }
+
         Path md = SuiteReport.write(s, tmp.resolve("out"), "bench --suite test", 1.0);
         String text = Files.readString(md);
         for (String needle : List.of("## Targets", "| stories260K | 292,800 |", "### story workload, greedy",
                 "### copy workload, T=0.7", "## The issue's targets", "| draft chain |", "Cost curve:",
-                "![speedup-story-greedy]")) {
+                "![speedup-story-greedy]", "## Lossy acceptance: speed × quality", "### stories260K, T=0.7",
+                "| lantern:0.15 |", "| r2r:0.5 |", "![lossy-stories260K-greedy]")) {
             assertTrue(text.contains(needle), "report lacks " + needle);
         }
         Path charts = md.resolveSibling(md.getFileName().toString().replace(".md", ""));
         for (String png : List.of("speedup-story-greedy.png", "speedup-copy-T0.7.png", "tau-vs-speedup.png",
-                "accepted-length-stories260K.png", "cost-curves.png")) {
+                "accepted-length-stories260K.png", "cost-curves.png", "lossy-stories260K-greedy.png",
+                "lossy-stories260K-T0.7.png")) {
             assertNotNull(ImageIO.read(charts.resolve(png).toFile()), png + " is a readable PNG");
         }
         JsonObject json = JsonParser.parseString(Files.readString(md.resolveSibling(
                 md.getFileName().toString().replace(".md", ".json")))).getAsJsonObject();
         assertEquals(configs * 4, json.getAsJsonArray("cells").size());
+        assertEquals(2, json.getAsJsonArray("lossy").size());
         assertFalse(text.contains(SharedAssets.root().toAbsolutePath().toString()), "no paths outside the repository");
     }
 
