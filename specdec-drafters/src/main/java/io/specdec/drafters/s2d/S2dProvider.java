@@ -31,7 +31,9 @@ import java.util.Map;
  * the exit's agreement on the calibration prompts) and the exit with the highest predicted speedup is used (the
  * deepest among equals), as a
  * draft-model chain of that many layers (the layers, final norm and LM head are shared, not copied). Lossless like
- * every draft-model chain. With {@code exit N} the exit is fixed.
+ * every draft-model chain. With {@code exit N} the exit is fixed. With {@code s2d-confidence} above 0 the exit is
+ * chosen per step as well ({@link NestedExitDrafter}): each token by the shallowest exit up to the chosen one whose top
+ * probability reaches it.
  */
 public final class S2dProvider implements DrafterProvider {
     @Override
@@ -50,7 +52,10 @@ public final class S2dProvider implements DrafterProvider {
                 DrafterOption.required("s2d-draft", Kind.PATH, "the nested draft (train-draft --exits ...)"),
                 DrafterOption.of("s2d-exit", Kind.INT, "auto", "layers of the nested draft to run (an exit); auto ="
                         + " the exit with the best predicted speedup on this target and machine"),
-                DrafterOption.of("k", Kind.INT, "auto", "chain length per round; auto = sized with the exit"));
+                DrafterOption.of("k", Kind.INT, "auto", "chain length per round; auto = sized with the exit"),
+                DrafterOption.of("s2d-confidence", Kind.FLOAT, "0", "per-step exit: each token is drafted by the"
+                        + " shallowest exit (up to s2d-exit) whose top probability reaches this, deeper layers run"
+                        + " later only when a token needs them; 0 = every token by s2d-exit"));
     }
 
     @Override
@@ -103,6 +108,39 @@ public final class S2dProvider implements DrafterProvider {
             }
         }
         int kk = bestK;
+        float confidence = p.getFloat("s2d-confidence");
+        if (!(confidence >= 0 && confidence <= 1)) {
+            throw new io.specdec.speculation.OptionException("--s2d-confidence (drafter s2d) must be in [0, 1],"
+                    + " found " + confidence);
+        }
+        if (confidence > 0) {
+            int[] exits = new int[best];
+            for (int i = 0; i < best; i++) {
+                exits[i] = i + 1;
+            }
+            NestedExitDrafter.Segments segs = new NestedExitDrafter.Segments(weights, exits);
+            LlamaConfig dc = weights.config();
+            long bytes = 4L * DraftModels.exit(weights, best).config().parameterCount() + KvCache.bytes(
+                    dc.withLayers(best), ctx);
+            notes.put("exit", "per step: the shallowest of 1.." + best + " of " + layers + " with top probability ≥ "
+                    + confidence);
+            String shape = "exits 1.." + best + "/" + layers + " per step (confidence " + confidence + "), chain K="
+                    + kk;
+            java.util.function.Supplier<Map<String, String>> withUsage = () -> {
+                Map<String, String> n = new LinkedHashMap<>(notes);
+                long[] u = segs.usage();
+                long all = java.util.Arrays.stream(u).sum();
+                StringBuilder sb = new StringBuilder();
+                for (int i = 0; i < u.length; i++) {
+                    sb.append(i == 0 ? "" : ", ").append("exit ").append(exits[i]).append(": ").append(u[i])
+                            .append(all == 0 ? "" : String.format(Locale.ROOT, " (%.0f%%)", 100.0 * u[i] / all));
+                }
+                n.put("tokens per exit", sb.toString());
+                return n;
+            };
+            return new DrafterSetup(name(), NestedExitDrafter.factory(segs, confidence, d.tokenizer()), kk,
+                    () -> LengthControllers.fixed(kk), bytes, shape, withUsage, List.of(segs), null, dc.dim());
+        }
         LlamaModel draft = new LlamaModel(DraftModels.exit(weights, best));
         try {
             LlamaConfig dc = draft.config();
