@@ -33,7 +33,6 @@ public final class Distributions {
         return p;
     }
 
-    /** Index of the largest value (first on ties). */
     /** {@code log softmax(logits)[token]}, in double precision (max-shifted). */
     public static double logProb(float[] logits, int token) {
         double max = Double.NEGATIVE_INFINITY;
@@ -47,6 +46,7 @@ public final class Distributions {
         return logits[token] - max - Math.log(z);
     }
 
+    /** Index of the largest value (first on ties). */
     public static int argmax(float[] v) {
         return argmax(v, 0, v.length);
     }

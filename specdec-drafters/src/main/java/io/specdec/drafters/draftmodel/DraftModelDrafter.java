@@ -6,8 +6,6 @@ import io.specdec.model.CausalLM;
 import io.specdec.model.ForwardOptions;
 import io.specdec.model.ForwardResult;
 import io.specdec.model.KvCache;
-import io.specdec.speculation.DraftGate;
-import io.specdec.speculation.DraftSignals;
 import io.specdec.speculation.DraftContext;
 import io.specdec.speculation.DraftTree;
 import io.specdec.speculation.Drafter;
@@ -166,35 +164,13 @@ public final class DraftModelDrafter implements Drafter {
     }
 
     private DraftTree chain(DraftContext ctx, ForwardResult first) {
-        int n = ctx.length();
-        int[] hist = Arrays.copyOf(ctx.tokens(), n + ctx.budget());
-        int[] toks = new int[ctx.budget()];
-        float[][] qs = new float[ctx.budget()][];
-        DraftSignals[] sig = new DraftSignals[ctx.budget()];
-        float[] logits = first.row(0);
-        float[] hidden = lastRow(first.lastHidden());
-        DraftGate.Chain gate = ctx.gate();
-        int k = 0;
-        while (k < ctx.budget()) {
-            float[] q = ctx.chainDistribution(logits, hist, n + k);
-            int x = ctx.pick(q);
-            DraftSignals s = ctx.signals(logits, q, hist, n + k, x, hidden);
-            if (!gate.admit(x, s, !ctx.greedy())) {
-                break;
-            }
-            toks[k] = x;
-            qs[k] = ctx.stored(q);
-            sig[k] = s;
-            hist[n + k] = x;
-            k++;
-            if (k < ctx.budget()) {
-                ForwardResult r = draft.forward(cache, new int[] {x}, ForwardOptions.LAST_ROW.withLastHidden());
-                seen.record(hist, n + k - 1, n + k);
-                logits = r.row(0);
-                hidden = lastRow(r.lastHidden());
-            }
-        }
-        return DraftTree.chain(Arrays.copyOf(toks, k), Arrays.copyOf(qs, k), Arrays.copyOf(sig, k));
+        return io.specdec.drafters.ChainDraft.draft(ctx, ctx.budget(), new io.specdec.drafters.ChainDraft.Step(
+                first.row(0), lastRow(first.lastHidden())), null, (hist, len) -> {
+                    ForwardResult r = draft.forward(cache, new int[] {hist[len - 1]},
+                            ForwardOptions.LAST_ROW.withLastHidden());
+                    seen.record(hist, len - 1, len);
+                    return new io.specdec.drafters.ChainDraft.Step(r.row(0), lastRow(r.lastHidden()));
+                });
     }
 
     /** The last row of hidden states {@code [T, dim]} (a catch-up forward returns every fed token's). */

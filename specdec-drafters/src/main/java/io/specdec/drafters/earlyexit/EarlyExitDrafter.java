@@ -5,9 +5,6 @@ import io.specdec.model.ForwardOptions;
 import io.specdec.model.ForwardResult;
 import io.specdec.model.KvCache;
 import io.specdec.sampling.Distributions;
-import io.specdec.sampling.TokenSampler;
-import io.specdec.speculation.DraftGate;
-import io.specdec.speculation.DraftSignals;
 import io.specdec.speculation.DraftContext;
 import io.specdec.speculation.DraftTree;
 import io.specdec.speculation.Drafter;
@@ -180,34 +177,13 @@ public final class EarlyExitDrafter implements Drafter {
         int lcp = seen.sync(cache, tokens, length);
         ForwardResult r = target.forward(cache, Arrays.copyOfRange(tokens, lcp, length), opts);
         seen.record(tokens, lcp, length);
-        boolean greedy = ctx.greedy();
-        int[] hist = Arrays.copyOf(tokens, length + depth);
-        int[] out = new int[depth];
-        float[][] qs = new float[depth][];
-        DraftSignals[] sig = new DraftSignals[depth];
-        DraftGate.Chain gate = ctx.gate();
-        int k = 0;
-        float[] logits = r.row(0);
-        while (k < depth) {
-            float[] q = ctx.chainDistribution(logits, hist, length + k);
-            int x = ctx.pick(q);
-            // the exit's own confidence stop reads the top probability (known before the token is drawn)
-            DraftSignals s = ctx.signals(logits, q, hist, length + k, x, null);
-            if (s.topProbability() < confidence || !gate.admit(x, s, !greedy)) {
-                break;
-            }
-            out[k] = x;
-            qs[k] = ctx.stored(q);
-            sig[k] = s;
-            hist[length + k] = x;
-            k++;
-            if (k < depth) {
-                ForwardResult n = target.forward(cache, new int[] {x}, opts);
-                seen.record(hist, length + k - 1, length + k);
-                logits = n.row(0);
-            }
-        }
-        return DraftTree.chain(Arrays.copyOf(out, k), Arrays.copyOf(qs, k), Arrays.copyOf(sig, k));
+        // the exit's own confidence stop reads the top probability (known before the token is drawn)
+        return io.specdec.drafters.ChainDraft.draft(ctx, depth, new io.specdec.drafters.ChainDraft.Step(r.row(0),
+                null), s -> s.topProbability() >= confidence, (hist, len) -> {
+                    ForwardResult n = target.forward(cache, new int[] {hist[len - 1]}, opts);
+                    seen.record(hist, len - 1, len);
+                    return new io.specdec.drafters.ChainDraft.Step(n.row(0), null);
+                });
     }
 
     @Override

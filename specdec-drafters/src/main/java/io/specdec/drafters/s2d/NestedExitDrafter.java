@@ -1,14 +1,14 @@
 package io.specdec.drafters.s2d;
 
 import io.specdec.drafters.CachedSequence;
+import io.specdec.drafters.ChainDraft;
 import io.specdec.model.ForwardOptions;
 import io.specdec.model.ForwardResult;
 import io.specdec.model.KvCache;
 import io.specdec.model.LlamaModel;
 import io.specdec.model.LlamaWeights;
+import io.specdec.sampling.Distributions;
 import io.specdec.speculation.DraftContext;
-import io.specdec.speculation.DraftGate;
-import io.specdec.speculation.DraftSignals;
 import io.specdec.speculation.DraftTree;
 import io.specdec.speculation.Drafter;
 import io.specdec.speculation.DrafterFactory;
@@ -223,7 +223,7 @@ public final class NestedExitDrafter implements Drafter {
     private Exit choose(Exit first, int length) {
         Exit e = first;
         int level = 0;
-        while (level + 1 < segs.models.size() && topProbability(e.logits) < confidence) {
+        while (level + 1 < segs.models.size() && top(e.logits) < confidence) {
             level++;
             e = feed(level, length);
         }
@@ -244,43 +244,16 @@ public final class NestedExitDrafter implements Drafter {
         }
         Exit e = choose(feedFirst(ctx.tokens(), lcp, length), length);
         seen.record(ctx.tokens(), lcp, length);
-        int n = length;
-        int[] hist = Arrays.copyOf(ctx.tokens(), n + ctx.budget());
-        int[] toks = new int[ctx.budget()];
-        float[][] qs = new float[ctx.budget()][];
-        DraftSignals[] sig = new DraftSignals[ctx.budget()];
-        DraftGate.Chain gate = ctx.gate();
-        int k = 0;
-        while (k < ctx.budget()) {
-            float[] q = ctx.chainDistribution(e.logits, hist, n + k);
-            int x = ctx.pick(q);
-            DraftSignals s = ctx.signals(e.logits, q, hist, n + k, x, e.hidden);
-            if (!gate.admit(x, s, !ctx.greedy())) {
-                break;
-            }
-            toks[k] = x;
-            qs[k] = ctx.stored(q);
-            sig[k] = s;
-            hist[n + k] = x;
-            k++;
-            if (k < ctx.budget()) {
-                e = choose(feedFirst(hist, n + k - 1, n + k), n + k);
-                seen.record(hist, n + k - 1, n + k);
-            }
-        }
-        return DraftTree.chain(Arrays.copyOf(toks, k), Arrays.copyOf(qs, k), Arrays.copyOf(sig, k));
+        return ChainDraft.draft(ctx, ctx.budget(), new ChainDraft.Step(e.logits, e.hidden), null, (hist, len) -> {
+            Exit next = choose(feedFirst(hist, len - 1, len), len);
+            seen.record(hist, len - 1, len);
+            return new ChainDraft.Step(next.logits, next.hidden);
+        });
     }
 
-    private static float topProbability(float[] logits) {
-        float max = Float.NEGATIVE_INFINITY;
-        for (float l : logits) {
-            max = Math.max(max, l);
-        }
-        double sum = 0;
-        for (float l : logits) {
-            sum += Math.exp(l - max);
-        }
-        return (float) (1 / sum);
+    private static float top(float[] logits) {
+        float[] p = Distributions.softmax(logits);
+        return p[Distributions.argmax(p)];
     }
 
     private static float[] lastRow(float[] h, int dim) {
