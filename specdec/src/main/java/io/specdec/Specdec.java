@@ -58,6 +58,8 @@ public final class Specdec implements TextGenerator, AutoCloseable {
     private final TextGenerator untracked;
     private final java.util.function.Function<io.specdec.model.CausalLM, TextGenerator> generatorOn;
     private final java.util.function.BiFunction<io.specdec.model.CausalLM, GenerationConfig, TextGenerator> factory;
+    /** The lossy rule in force (set by the builder before the object is handed out), or null. */
+    private String lossy;
     private final ChatTemplate chatTemplate;
     /** The continuous-batching view of {@link #model}, or null when batching is off. */
     private final io.specdec.model.BatchedModel batched;
@@ -326,6 +328,11 @@ public final class Specdec implements TextGenerator, AutoCloseable {
         return untracked instanceof SpeculativeDecoder d ? d.controllerName() : null;
     }
 
+    /** The lossy acceptance rule in force ({@code NAME:KNOB}, {@link Builder#optLossy}), or null: lossless. */
+    public String lossy() {
+        return lossy;
+    }
+
     /** The drafter as its provider built it (shape, budget, memory), or null for plain decoding. */
     public DrafterSetup drafter() {
         return setup;
@@ -409,11 +416,34 @@ public final class Specdec implements TextGenerator, AutoCloseable {
         private long memoryBudget;
         private io.specdec.speculation.SpeculativeDecoder.Pipeline pipeline =
                 io.specdec.speculation.SpeculativeDecoder.Pipeline.OFF;
+        private io.specdec.verify.LossyPolicies.Spec lossy;
+        private Path lossyHead;
+
+        /**
+         * <b>LOSSY opt-in</b> (default none: every output is exactly the model's): a named lossy acceptance rule,
+         * {@code NAME[:KNOB]} — {@code typical[:ε]}, {@code lantern[:δ]}, {@code judge[:threshold]} or
+         * {@code r2r[:threshold]} ({@link io.specdec.verify.LossyPolicies}; quality figures in docs/SEED_SYSTEMS.md).
+         * It applies to the requests whose sampling it is defined for (LANTERN: sampled; Judge Decoding and R2R:
+         * greedy; typical: both, exactly lossless when greedy); other requests decode losslessly. Judge Decoding and
+         * R2R need their head ({@link #optLossyHead}); R2R's router also decides where drafting stops.
+         *
+         * @throws IllegalArgumentException naming the rule when the spec is malformed
+         */
+        public Builder optLossy(String spec) {
+            this.lossy = io.specdec.verify.LossyPolicies.Spec.parse(spec);
+            return this;
+        }
+
+        /** The judge head ({@code train-judge}) or router ({@code train-judge --draft-features}) for {@link #optLossy}. */
+        public Builder optLossyHead(Path file) {
+            this.lossyHead = file;
+            return this;
+        }
 
         /**
          * LLMCad's pipeline (default {@code OFF}): the drafter drafts the next round on another thread while the
          * target verifies, from its own guess of the outcome; lossless. {@code AUTO} turns it on only when the
-         * machine has a core beyond the kernels' threads (where it was measured to pay; docs/PIPELINE.md). Applies to
+         * machine has a core beyond the kernels' threads (where it was measured to pay; docs/SEED_SYSTEMS.md). Applies to
          * drafters that support lookahead (the draft model, chain mode).
          */
         public Builder optPipeline(io.specdec.speculation.SpeculativeDecoder.Pipeline p) {
@@ -572,6 +602,15 @@ public final class Specdec implements TextGenerator, AutoCloseable {
             DrafterSetup s = null;
             try {
                 ChatTemplate chat = chatTemplate(lm);
+                if (lossy != null && drafter == null) {
+                    throw new IllegalArgumentException("optLossy(" + lossy + ") is an acceptance rule of speculative"
+                            + " decoding: it needs a drafter (optDrafter / optDraftModel)");
+                }
+                if (lossy != null && lossy.needsHead() && lossyHead == null) {
+                    throw new IllegalArgumentException("optLossy(" + lossy + ") needs its " + (lossy.name().equals(
+                            "judge") ? "judge head (train-judge)" : "router (train-judge --draft-features)")
+                            + ": optLossyHead(file)");
+                }
                 if (drafter == null) {
                     return new Specdec(lm, m, null, (t, c) -> AutoregressiveGenerator.builder().setModel(t)
                             .setTokenizer(lm.tokenizer()).optConfig(c).build(), cfg, chat, batchedView(m), memoryBudget, 0);
@@ -596,10 +635,34 @@ public final class Specdec implements TextGenerator, AutoCloseable {
                 int maxDraft = Math.max(16, s.budget());
                 java.util.function.Supplier<io.specdec.speculation.CandidateLengthController> chosen = controllers;
                 boolean pipelined = pipeline.resolve(m.threads(), Runtime.getRuntime().availableProcessors());
-                return new Specdec(lm, m, setup, (t, c) -> Speculation.decoder(t, lm.tokenizer(), setup.factory(), c)
-                        .optControllerFactory(chosen).optMaxDraft(maxDraft).optPipeline(pipelined).build(), cfg, chat,
-                        bv, memoryBudget,
-                        maxDraft);
+                io.specdec.verify.LossyPolicies.Spec rule = lossy;
+                io.specdec.verify.JudgeHead head = lossyHead == null || rule == null || !rule.needsHead() ? null
+                        : io.specdec.verify.JudgeHead.load(lossyHead);
+                io.specdec.verify.LatentNeighbours nb = null;
+                if (rule != null && rule.needsNeighbours()) {
+                    try (ai.djl.ndarray.NDManager nd = io.specdec.engine.SpecdecEngine.newManager()) {
+                        nb = io.specdec.verify.LatentNeighbours.of(m, nd,
+                                io.specdec.verify.LossyPolicies.LANTERN_NEIGHBOURS);
+                    }
+                }
+                io.specdec.verify.LatentNeighbours neighbours = nb;
+                Specdec built = new Specdec(lm, m, setup, (t, c) -> {
+                    io.specdec.speculation.SpeculativeDecoder.Builder db = Speculation.decoder(t, lm.tokenizer(),
+                            setup.factory(), c).optControllerFactory(chosen).optMaxDraft(maxDraft)
+                            .optPipeline(pipelined);
+                    if (rule != null && rule.appliesTo(c.sampling())) {
+                        io.specdec.speculation.AcceptancePolicy p = io.specdec.verify.LossyPolicies.create(rule,
+                                c.sampling(), neighbours, head);
+                        db.optLossyPolicy(p);
+                        if (p instanceof io.specdec.verify.RouterAcceptance routing) {
+                            var stop = routing.stopRule(maxDraft);
+                            db.optControllerFactory(() -> stop);
+                        }
+                    }
+                    return db.build();
+                }, cfg, chat, bv, memoryBudget, maxDraft);
+                built.lossy = rule == null ? null : rule.toString();
+                return built;
             } catch (IOException e) {
                 close(s, m);
                 throw new UncheckedIOException(e.getMessage(), e);

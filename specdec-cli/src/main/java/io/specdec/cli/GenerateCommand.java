@@ -89,20 +89,8 @@ final class GenerateCommand extends Subcommand {
     @Option(names = "--typical-acceptance", description = "LOSSY: Medusa's typical acceptance (epsilon 0.09, delta"
             + " 0.3) instead of the lossless rule; the output no longer follows the model's distribution exactly")
     boolean typical;
-    @Option(names = "--lossy", paramLabel = "NAME[:KNOB]", description = "LOSSY opt-in acceptance rule: typical[:EPS]"
-            + " (Medusa's typical acceptance, epsilon default 0.09), judge[:THRESHOLD] (Judge Decoding with --judge"
-            + " FILE, greedy, threshold default 0.5), r2r[:THRESHOLD] (R2R: the draft generates, its router on the draft's"
-            + " signals sends the tokens it routes to the target, --router FILE, greedy, chunks up to 16 or --k) or lantern[:DELTA] (LANTERN's relaxed acceptance over"
-            + " the 8 nearest tokens in the target's embedding space, total-variation budget default 0.15; sampled"
-            + " requests only); the output no longer follows the model's distribution exactly")
-    String lossy;
-
-    @Option(names = "--judge", paramLabel = "FILE", description = "the judge head for --lossy judge (train-judge)")
-    Path judge;
-
-    @Option(names = "--router", paramLabel = "FILE", description = "the router for --lossy r2r (train-judge"
-            + " --draft-features)")
-    Path router;
+    @CommandLine.Mixin
+    LossyOptions lossyOptions = new LossyOptions();
 
     @Option(names = "--pipeline", paramLabel = "on|off|auto", description = "LLMCad's pipeline: draft the next round"
             + " on another thread while the target verifies (lossless); auto = on only when a core is free beside the"
@@ -168,6 +156,7 @@ final class GenerateCommand extends Subcommand {
                     + " needs a drafter");
         }
         String ctrl = drafters.isEmpty() ? null : drafting.controllers(cl, false).get(0);
+        String lossy = lossyOptions.lossy;
         if (typical && lossy != null) {
             throw new CommandLine.ParameterException(cl, "--typical-acceptance and --lossy are exclusive: use --lossy"
                     + " typical[:EPS]");
@@ -176,7 +165,8 @@ final class GenerateCommand extends Subcommand {
             throw new CommandLine.ParameterException(cl, "--lossy is an acceptance rule of speculative decoding: it"
                     + " needs a drafter");
         }
-        if (lossy != null && lossy.strip().split(":", 2)[0].equals("r2r") && drafting.controller != null) {
+        io.specdec.verify.LossyPolicies.Spec lossySpec = lossyOptions.spec(cl);
+        if (lossySpec != null && lossySpec.name().equals("r2r") && drafting.controller != null) {
             throw new CommandLine.ParameterException(cl, "--lossy r2r drafts until its router routes a token to the"
                     + " target: it is its own stop rule, so drop --controller " + drafting.controller);
         }
@@ -228,7 +218,7 @@ final class GenerateCommand extends Subcommand {
                                 + " model alone would produce");
                         b.optLossyPolicy(new io.specdec.verify.TypicalAcceptance(0.09f, 0.3f, sampling.isGreedy()));
                     } else if (lossy != null) {
-                        var policy = lossyPolicy(cl, m, sampling);
+                        var policy = lossyPolicy(cl, lossySpec, m, sampling);
                         b.optLossyPolicy(policy);
                         if (policy instanceof io.specdec.verify.RouterAcceptance routing) {
                             var rule = routing.stopRule(Math.max(16, setup.budget()));
@@ -343,58 +333,29 @@ final class GenerateCommand extends Subcommand {
         }
     }
 
-    /** The lossy policy {@code --lossy} names, with its knob. */
-    private io.specdec.speculation.AcceptancePolicy lossyPolicy(CommandLine cl, LlamaModel m, SamplingConfig sampling)
-            throws java.io.IOException {
-        String[] kv = lossy.strip().split(":", 2);
-        float knob;
-        try {
-            knob = kv.length > 1 ? Float.parseFloat(kv[1]) : kv[0].equals("typical") ? 0.09f : kv[0].equals("judge")
-                    || kv[0].equals("r2r") ? 0.5f : 0.15f;
-        } catch (NumberFormatException e) {
-            throw new CommandLine.ParameterException(cl, "--lossy " + lossy + ": the knob after ':' must be a number");
+    /** The lossy policy {@code --lossy} names, with its knob ({@link io.specdec.verify.LossyPolicies}). */
+    private io.specdec.speculation.AcceptancePolicy lossyPolicy(CommandLine cl, io.specdec.verify.LossyPolicies.Spec spec,
+            LlamaModel m, SamplingConfig sampling) throws java.io.IOException {
+        if (spec.name().equals("lantern") && sampling.isGreedy()) {
+            throw new CommandLine.ParameterException(cl, "--lossy lantern relaxes sampled acceptance: give"
+                    + " --temperature > 0 (a greedy target distribution is a point mass)");
         }
+        if (spec.needsHead() && !sampling.isGreedy()) {
+            throw new CommandLine.ParameterException(cl, "--lossy " + spec.name() + " applies to greedy decoding"
+                    + " (--temperature 0)");
+        }
+        Path head = lossyOptions.head(cl, spec);
         try {
-            return switch (kv[0]) {
-                case "typical" -> new io.specdec.verify.TypicalAcceptance(knob, 0.3f, sampling.isGreedy());
-                case "judge" -> {
-                    if (judge == null) {
-                        throw new CommandLine.ParameterException(cl, "--lossy judge needs --judge FILE (train-judge)");
-                    }
-                    if (!sampling.isGreedy()) {
-                        throw new CommandLine.ParameterException(cl, "--lossy judge applies to greedy decoding"
-                                + " (--temperature 0)");
-                    }
-                    yield new io.specdec.verify.JudgeAcceptance(io.specdec.verify.JudgeHead.load(judge),
-                            kv.length > 1 ? knob : 0.5);
+            io.specdec.verify.LatentNeighbours nb = null;
+            if (spec.needsNeighbours()) {
+                try (ai.djl.ndarray.NDManager nd = io.specdec.engine.SpecdecEngine.newManager()) {
+                    nb = io.specdec.verify.LatentNeighbours.of(m, nd, io.specdec.verify.LossyPolicies.LANTERN_NEIGHBOURS);
                 }
-                case "r2r" -> {
-                    if (router == null) {
-                        throw new CommandLine.ParameterException(cl, "--lossy r2r needs --router FILE (train-judge"
-                                + " --draft-features)");
-                    }
-                    if (!sampling.isGreedy()) {
-                        throw new CommandLine.ParameterException(cl, "--lossy r2r applies to greedy decoding"
-                                + " (--temperature 0)");
-                    }
-                    yield new io.specdec.verify.RouterAcceptance(io.specdec.verify.JudgeHead.load(router),
-                            kv.length > 1 ? knob : 0.5);
-                }
-                case "lantern" -> {
-                    if (sampling.isGreedy()) {
-                        throw new CommandLine.ParameterException(cl, "--lossy lantern relaxes sampled acceptance: give"
-                                + " --temperature > 0 (a greedy target distribution is a point mass)");
-                    }
-                    try (ai.djl.ndarray.NDManager nd = io.specdec.engine.SpecdecEngine.newManager()) {
-                        yield new io.specdec.verify.LanternAcceptance(
-                                io.specdec.verify.LatentNeighbours.of(m, nd, 8), knob);
-                    }
-                }
-                default -> throw new CommandLine.ParameterException(cl, "--lossy: expected typical[:EPS],"
-                        + " lantern[:DELTA], judge[:THRESHOLD] or r2r[:THRESHOLD], found '" + lossy + "'");
-            };
+            }
+            return io.specdec.verify.LossyPolicies.create(spec, sampling, nb,
+                    head == null ? null : io.specdec.verify.JudgeHead.load(head));
         } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(cl, "--lossy " + lossy + ": " + e.getMessage());
+            throw new CommandLine.ParameterException(cl, "--lossy " + spec + ": " + e.getMessage());
         }
     }
 
@@ -439,6 +400,9 @@ final class GenerateCommand extends Subcommand {
             s.put("bookkeeping_seconds", sp.bookkeepingSeconds());
             s.put("lookaheads", sp.lookaheads());
             s.put("lookahead_hits", sp.lookaheadHits());
+            if (sp.lossy() != null) {
+                s.put("lossy", sp.lossy());
+            }
         }
         o.put("stats", s);
         return o;

@@ -50,6 +50,8 @@ final class ServeCommand extends Subcommand {
     boolean batching;
     @Option(names = "--max-tokens", paramLabel = "N", description = "default max_tokens; default 256")
     int maxTokens = 256;
+    @Mixin
+    LossyOptions lossyOptions = new LossyOptions();
 
     @Override
     public Integer call() throws Exception {
@@ -70,6 +72,12 @@ final class ServeCommand extends Subcommand {
         if (drafters.size() > 1) {
             throw new CommandLine.ParameterException(cl, "serve runs one drafter");
         }
+        io.specdec.verify.LossyPolicies.Spec rule = lossyOptions.spec(cl);
+        if (rule != null && drafters.isEmpty()) {
+            throw new CommandLine.ParameterException(cl, "--lossy is an acceptance rule of speculative decoding: it"
+                    + " needs a drafter");
+        }
+        Path head = lossyOptions.head(cl, rule);
         Specdec.Builder b = Specdec.builder().setModel(model).optConfig(GenerationConfig.builder()
                 .optMaxNewTokens(maxTokens).optSampling(samplingOptions.build(cl)).build()).optBatching(batching);
         if (chatTemplate != null) {
@@ -80,6 +88,11 @@ final class ServeCommand extends Subcommand {
             for (Map.Entry<String, String> e : drafting.values.entrySet()) {
                 b.optDrafterOption(e.getKey(), e.getValue());
             }
+        }
+        if (rule != null) {
+            b.optLossy(rule.toString()).optLossyHead(head);
+            main.err.println("note: --lossy " + rule + " is lossy: responses to the requests it applies to are not"
+                    + " guaranteed to be what the model alone would produce");
         }
         Specdec lm = b.build();
         SpecdecServer server = SpecdecServer.builder().setSpecdec(lm).optOwnsModel(true).optHost(host).optPort(port)
@@ -92,7 +105,8 @@ final class ServeCommand extends Subcommand {
         }, "specdec-serve-shutdown"));
         main.err.printf("serving %s on http://%s:%d/v1 (%s; parallel %d, queue %d%s)%n", model.getFileName(), host,
                 server.port(), lm.drafter() == null ? "no drafter" : "drafter " + lm.drafter().name(), parallel,
-                queue, batching ? ", continuous batching" : "");
+                queue, (batching ? ", continuous batching" : "") + (lm.lossy() == null ? "" : ", LOSSY "
+                        + lm.lossy()));
         stopped.await();
         return 0;
     }

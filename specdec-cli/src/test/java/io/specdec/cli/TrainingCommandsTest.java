@@ -242,6 +242,11 @@ class TrainingCommandsTest {
                 "--lossy", "bogus", "--max-tokens", "2"},
             {"--lossy judge needs --judge FILE (train-judge)", "generate", "--lossy", "judge", "--max-tokens", "2"},
             {"--lossy r2r needs --router FILE", "generate", "--lossy", "r2r", "--max-tokens", "2"},
+            {"--lossy is an acceptance rule of speculative decoding: it needs a drafter", "serve", "--model",
+                DemoModels.target().toString(), "--lossy", "typical"},
+            {"--lossy judge needs --judge FILE (train-judge)", "serve", "--lossy", "judge"},
+            {"--lossy: expected typical[:EPS], lantern[:DELTA], judge[:THRESHOLD] or r2r[:THRESHOLD], found 'x'",
+                "serve", "--lossy", "x"},
             {"--lossy r2r drafts until its router routes a token to the target: it is its own stop rule, so drop"
                 + " --controller goodput", "generate", "--lossy", "r2r", "--router", router.toString(),
                 "--controller", "goodput", "--max-tokens", "2"},

@@ -16,11 +16,20 @@ package io.specdec.generate;
  * @param lookaheads rounds during whose verification the drafter drafted the next round ahead (LLMCad's pipeline;
  *     0 when the pipeline is off)
  * @param lookaheadHits of those, rounds whose outcome the lookahead guessed, so the next proposal was ready
+ * @param lossy the name of the lossy acceptance rule the request ran under (opt-in), or null: lossless
  */
 public record SpeculationStats(int rounds, long drafted, long accepted, long emitted, double[] perPositionAcceptance,
         long[] acceptedLengthHistogram, double draftSeconds, double verifySeconds, double bookkeepingSeconds,
-        int lookaheads, int lookaheadHits) {
-    /** Stats of a run without the pipeline. */
+        int lookaheads, int lookaheadHits, String lossy) {
+    /** Stats of a lossless run. */
+    public SpeculationStats(int rounds, long drafted, long accepted, long emitted, double[] perPositionAcceptance,
+            long[] acceptedLengthHistogram, double draftSeconds, double verifySeconds, double bookkeepingSeconds,
+            int lookaheads, int lookaheadHits) {
+        this(rounds, drafted, accepted, emitted, perPositionAcceptance, acceptedLengthHistogram, draftSeconds,
+                verifySeconds, bookkeepingSeconds, lookaheads, lookaheadHits, null);
+    }
+
+    /** Stats of a lossless run without the pipeline. */
     public SpeculationStats(int rounds, long drafted, long accepted, long emitted, double[] perPositionAcceptance,
             long[] acceptedLengthHistogram, double draftSeconds, double verifySeconds, double bookkeepingSeconds) {
         this(rounds, drafted, accepted, emitted, perPositionAcceptance, acceptedLengthHistogram, draftSeconds,
@@ -80,6 +89,12 @@ public record SpeculationStats(int rounds, long drafted, long accepted, long emi
         private long bookkeepingNanos;
         private int lookaheads;
         private int lookaheadHits;
+        private String lossy;
+
+        /** Records that the request runs under a lossy acceptance rule (its name). */
+        public void lossy(String rule) {
+            this.lossy = rule;
+        }
 
         /** Records a lookahead (LLMCad pipeline) that ran during a round's verification and whether it was used. */
         public void lookahead(boolean hit) {
@@ -146,7 +161,7 @@ public record SpeculationStats(int rounds, long drafted, long accepted, long emi
             }
             return new SpeculationStats(rounds, drafted, accepted, emitted, per,
                     java.util.Arrays.copyOf(histogram, maxLen), draftNanos / 1e9, verifyNanos / 1e9,
-                    bookkeepingNanos / 1e9, lookaheads, lookaheadHits);
+                    bookkeepingNanos / 1e9, lookaheads, lookaheadHits, lossy);
         }
     }
 }

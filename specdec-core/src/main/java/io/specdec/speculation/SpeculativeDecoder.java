@@ -43,7 +43,7 @@ public final class SpeculativeDecoder implements io.specdec.generate.TextGenerat
      * LLMCad's pipeline setting as users give it ({@code --pipeline on|off|auto}). {@link #AUTO} turns it on only
      * where the drafter's thread gets a core of its own — more cores than the target's kernel threads — because on a
      * machine whose cores the kernels already use, the lookahead slowed verification by more than it saved
-     * (measured: {@code io.specdec.bench.pipeline.PipelineSplit}, docs/PIPELINE.md).
+     * (measured: {@code io.specdec.bench.pipeline.PipelineSplit}, docs/SEED_SYSTEMS.md).
      */
     public enum Pipeline {
         ON, OFF, AUTO;
@@ -191,6 +191,9 @@ public final class SpeculativeDecoder implements io.specdec.generate.TextGenerat
             }
             int capacity = (int) Math.min(ctx, (long) prompt.length + config.maxNewTokens() + maxDraft + 1);
             this.sampler = new TokenSampler(config.sampling());
+            if (!policy.isLossless()) {
+                recorder.lossy(policy.name());
+            }
             this.history = Arrays.copyOf(prompt, prompt.length + 64);
             this.length = prompt.length;
             Verifier v = verifiers.create(capacity);

@@ -468,6 +468,9 @@ public final class SpecdecServer implements AutoCloseable {
             sp.addProperty("accepted_tokens", s.accepted());
             sp.addProperty("tau", s.tau());
             sp.addProperty("acceptance_rate", s.acceptanceRate());
+            if (s.lossy() != null) {
+                sp.addProperty("lossy", s.lossy()); // the opt-in rule this response ran under
+            }
             u.add("speculation", sp);
         }
         return u;

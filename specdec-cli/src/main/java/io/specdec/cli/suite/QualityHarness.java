@@ -14,13 +14,11 @@ import io.specdec.speculation.AcceptancePolicy;
 import io.specdec.speculation.LengthControllers;
 import io.specdec.speculation.SpeculativeDecoder;
 import io.specdec.tokenizer.Tokenizer;
-import io.specdec.verify.JudgeAcceptance;
 import io.specdec.verify.JudgeHead;
-import io.specdec.verify.LanternAcceptance;
 import io.specdec.verify.LatentNeighbours;
+import io.specdec.verify.LossyPolicies;
 import io.specdec.verify.RouterAcceptance;
 import io.specdec.verify.Speculation;
-import io.specdec.verify.TypicalAcceptance;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -170,41 +168,20 @@ public final class QualityHarness {
      *     the decoding
      */
     public static AcceptancePolicy policy(String mode, Heads heads, boolean greedy) {
-        String[] kv = mode.split(":", 2);
-        if (!kv[0].equals("lossless") && kv.length < 2) {
-            throw new IllegalArgumentException("mode '" + mode + "': expected NAME:KNOB (typical:0.09, lantern:0.15,"
-                    + " judge:0.5, r2r:0.5)");
+        if (mode.equals("lossless")) {
+            return null;
         }
+        if (!mode.contains(":")) {
+            throw new IllegalArgumentException("mode '" + mode + "': expected lossless or NAME:KNOB (typical:0.09,"
+                    + " lantern:0.15, judge:0.5, r2r:0.5)");
+        }
+        LossyPolicies.Spec spec = LossyPolicies.Spec.parse(mode);
         try {
-            return switch (kv[0]) {
-                case "lossless" -> null;
-                case "typical" -> new TypicalAcceptance(Float.parseFloat(kv[1]), 0.3f, greedy);
-                case "lantern" -> {
-                    if (greedy || heads.neighbours() == null) {
-                        throw new IllegalArgumentException("mode " + mode + " relaxes sampled acceptance: it needs a"
-                                + " temperature > 0 and the target's neighbourhoods");
-                    }
-                    yield new LanternAcceptance(heads.neighbours(), Float.parseFloat(kv[1]));
-                }
-                case "judge" -> {
-                    if (!greedy || heads.judge() == null) {
-                        throw new IllegalArgumentException("mode " + mode + " is greedy only and needs a judge head"
-                                + " (train-judge)");
-                    }
-                    yield new JudgeAcceptance(heads.judge(), Double.parseDouble(kv[1]));
-                }
-                case "r2r" -> {
-                    if (!greedy || heads.router() == null) {
-                        throw new IllegalArgumentException("mode " + mode + " is greedy only and needs a router"
-                                + " (train-judge --draft-features)");
-                    }
-                    yield new RouterAcceptance(heads.router(), Double.parseDouble(kv[1]));
-                }
-                default -> throw new IllegalArgumentException("mode '" + mode + "': expected lossless, typical:EPS,"
-                        + " lantern:DELTA, judge:THRESHOLD or r2r:THRESHOLD");
-            };
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("mode '" + mode + "': the knob after ':' must be a number");
+            return LossyPolicies.create(spec, greedy ? SamplingConfig.GREEDY
+                    : SamplingConfig.builder().optTemperature(1f).build(), heads.neighbours(),
+                    spec.name().equals("judge") ? heads.judge() : heads.router());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("mode " + mode + ": " + e.getMessage(), e);
         }
     }
 
