@@ -37,6 +37,13 @@ import java.util.Map;
 final class EagleDrafter extends PrefixDecoderDrafter<EagleDrafter.Row> {
     private final Map<String, NDArray> params;
     private float[] rootFeature;
+    /**
+     * The layer's predicted feature of each position it drafted through in a chain-shaped round, and the token at
+     * that position: what a lookahead (LLMCad's pipeline) feeds in place of the target's features it does not have
+     * yet. Indexed by position; overwritten round by round.
+     */
+    private float[][] predicted = new float[64][];
+    private int[] predictedToken = new int[64];
 
     /** What a drafted node keeps: the feature its own forward predicted and its row among the round's cache rows. */
     static final class Row {
@@ -80,7 +87,56 @@ final class EagleDrafter extends PrefixDecoderDrafter<EagleDrafter.Row> {
             float[] h = r.lastHidden();
             int d = target.config().dim();
             rootFeature = java.util.Arrays.copyOfRange(h, h.length - d, h.length);
+            remember(length - 1, tokens[length - 1], rootFeature);
             return r.row(0);
+        }
+    }
+
+    /**
+     * True: a lookahead drafts from the layer's own predicted features where the target's are not in yet
+     * ({@link #draftAhead}); everything else is re-derived from the sequence and the features, and the decoder calls
+     * {@link #observe} only after the lookahead has finished.
+     */
+    @Override
+    public boolean supportsLookahead() {
+        return true;
+    }
+
+    /**
+     * LLMCad's lookahead: the sequence runs past the target's features by the chain just proposed; its positions'
+     * features are the ones this drafter predicted while drafting that chain (checked token by token), fed as
+     * provisional rows that the round drops again. Null when they are not all there (a tree-shaped round, another
+     * sequence).
+     */
+    @Override
+    protected io.specdec.speculation.DraftTree draftAhead(io.specdec.speculation.DraftContext ctx) {
+        int[] t = ctx.tokens();
+        for (int p = features.size(); p < ctx.length() - 1; p++) {
+            if (p >= predicted.length || predicted[p] == null || predictedToken[p] != t[p]) {
+                return null;
+            }
+        }
+        return draft(ctx);
+    }
+
+    @Override
+    protected float[] provisionalFeature(int i) {
+        return i < predicted.length ? predicted[i] : null;
+    }
+
+    private void remember(int position, int token, float[] feature) {
+        if (position >= predicted.length) {
+            int n = Math.max(position + 1, predicted.length * 2);
+            predicted = java.util.Arrays.copyOf(predicted, n);
+            predictedToken = java.util.Arrays.copyOf(predictedToken, n);
+        }
+        predicted[position] = feature;
+        predictedToken[position] = token;
+    }
+
+    private void forget(int position) {
+        if (position < predicted.length) {
+            predicted[position] = null;
         }
     }
 
@@ -94,7 +150,7 @@ final class EagleDrafter extends PrefixDecoderDrafter<EagleDrafter.Row> {
             }
             return none;
         }
-        int history = cache.length() - stable;
+        int history = cache.length() - prefixRows;
         int[] toks = new int[n];
         float[][] feats = new float[n][];
         int[] pos = new int[n];
@@ -121,8 +177,15 @@ final class EagleDrafter extends PrefixDecoderDrafter<EagleDrafter.Row> {
             float[] lg = r.logits();
             float[][] rows = new float[n][];
             for (int i = 0; i < n; i++) {
-                frontier.get(i).state.feature = java.util.Arrays.copyOfRange(h, i * d, (i + 1) * d);
+                DynamicTree.Node<Row> x = frontier.get(i);
+                x.state.feature = java.util.Arrays.copyOfRange(h, i * d, (i + 1) * d);
                 rows[i] = java.util.Arrays.copyOfRange(lg, i * v, (i + 1) * v);
+                // a chain's predicted features serve a lookahead; a level with several nodes has no single one
+                if (n == 1) {
+                    remember(length - 1 + x.depth(), x.token(), x.state.feature);
+                } else {
+                    forget(length - 1 + x.depth());
+                }
             }
             return rows;
         }

@@ -72,12 +72,25 @@ public abstract class HeadDrafter implements Drafter {
 
     @Override
     public final DraftTree propose(DraftContext ctx) {
-        // the features must cover every position but the root's; otherwise (a request whose prompt is only BOS has
-        // none before its first round) draft nothing this round
-        if (ctx.length() < 2 || features.size() != ctx.length() - 1 || ctx.budget() < 1) {
+        if (ctx.length() < 2 || ctx.budget() < 1) {
             return DraftTree.empty();
         }
+        // the features must cover every position but the root's; a request whose prompt is only BOS has none before
+        // its first round (draft nothing); a lookahead (LLMCad's pipeline) runs past the target's features
+        if (features.size() != ctx.length() - 1) {
+            DraftTree ahead = features.size() < ctx.length() - 1 ? draftAhead(ctx) : null;
+            return ahead == null ? DraftTree.empty() : ahead;
+        }
         return draft(ctx);
+    }
+
+    /**
+     * A proposal for a sequence that runs past the target's features ({@code features.size() < ctx.length() - 1}):
+     * LLMCad's lookahead, drafted while the target verifies the last proposal, for the sequence it gives if accepted
+     * whole. Null (default): none — the decoder then drafts after verification as usual.
+     */
+    protected DraftTree draftAhead(DraftContext ctx) {
+        return null;
     }
 
     /** Proposes with {@link #features} covering positions {@code 0 .. ctx.length()-2}. */

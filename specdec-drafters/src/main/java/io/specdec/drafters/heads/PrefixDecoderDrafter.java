@@ -22,6 +22,11 @@ abstract class PrefixDecoderDrafter<S> extends DynamicTreeDrafter<S> {
     protected KvCache cache;
     /** Prefix rows in {@link #cache} (pairs whose feature is the target's own). */
     protected int stable;
+    /**
+     * Rows of the sequence in {@link #cache} after the last {@link #sync}: {@link #stable}, plus the rows a lookahead
+     * fed with the drafter's own predicted features ({@link #featureAt}); the round's tree rows follow them.
+     */
+    protected int prefixRows;
 
     /** Makes a drafter of a decoder family from the shared layer and a shape. */
     interface Maker {
@@ -77,9 +82,35 @@ abstract class PrefixDecoderDrafter<S> extends DynamicTreeDrafter<S> {
         }
         cache = layer.newCache(Math.min(capacity, layer.config().contextLength()));
         stable = 0;
+        prefixRows = 0;
     }
 
-    /** Feeds the real pairs {@code (f_i, x_{i+1})} for i in {@code [stable, length-1)}; returns the last row. */
+    /**
+     * The feature of position i: the target's own where it has been verified ({@code i < features.size()}), else what
+     * {@link #provisionalFeature} gives (a lookahead's), else an error.
+     */
+    protected float[] featureAt(int i) {
+        if (i < features.size()) {
+            return features.get(i);
+        }
+        float[] f = provisionalFeature(i);
+        if (f == null) {
+            throw new IllegalStateException("no feature for position " + i + " (the target has given "
+                    + features.size() + ")");
+        }
+        return f;
+    }
+
+    /** The drafter's own predicted feature of a position the target has not verified yet; null (default): none. */
+    protected float[] provisionalFeature(int i) {
+        return null;
+    }
+
+    /**
+     * Feeds the pairs {@code (f_i, x_{i+1})} for i in {@code [stable, length-1)} — the target's features, and past
+     * them (a lookahead) the drafter's predicted ones, whose rows stay beyond {@link #stable} and are dropped at the
+     * end of the round; returns the last row.
+     */
     protected ForwardResult sync(int[] tokens, int length) {
         if (cache.length() > stable) {
             cache.truncate(stable);
@@ -100,12 +131,13 @@ abstract class PrefixDecoderDrafter<S> extends DynamicTreeDrafter<S> {
         int[] pos = new int[n];
         for (int i = 0; i < n; i++) {
             toks[i] = tokens[stable + i + 1];
-            feats[i] = features.get(stable + i);
+            feats[i] = featureAt(stable + i);
             pos[i] = stable + i;
         }
         ForwardResult r = layer.forwardEmbeddings(cache, inputs(toks, feats), pos, null,
                 ForwardOptions.LAST_ROW.withLastHidden());
-        stable = length - 1;
+        prefixRows = length - 1;
+        stable = Math.min(length - 1, features.size());
         return r;
     }
 

@@ -18,16 +18,21 @@ abstract class HeadContract extends DrafterContract {
 
     abstract HeadArchitecture kind();
 
+    /** The drafting shape; null (default): the pool's per-family shape. */
+    HeadArchitecture.HeadTree shape() {
+        return null;
+    }
+
     @Override
     protected DrafterFactory drafter(LlamaModel target, LoadedModel loaded) {
-        return pool.factory(target, TestHeads.forStory(kind(), target, loaded.weights()));
+        return pool.factory(target, TestHeads.forStory(kind(), target, loaded.weights()), shape());
     }
 
     @Override
     protected DrafterFactory tinyDrafter(LlamaModel tinyTarget) {
         try {
             return pool.factory(tinyTarget, TestHeads.trained(kind(),
-                    LlamaWeights.random(tinyConfig(), 2024, TINY_SCALE), tmp));
+                    LlamaWeights.random(tinyConfig(), 2024, TINY_SCALE), tmp), shape());
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }

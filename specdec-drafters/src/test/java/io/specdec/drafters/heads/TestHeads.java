@@ -67,8 +67,16 @@ final class TestHeads {
         private final List<LoadedHeads> open = new ArrayList<>();
 
         DrafterFactory factory(LlamaModel target, DraftHeads heads) {
+            return factory(target, heads, null);
+        }
+
+        /** With a given shape ({@code null}: the per-family default). */
+        DrafterFactory factory(LlamaModel target, DraftHeads heads, HeadArchitecture.HeadTree shape) {
             LoadedHeads l = new LoadedHeads(target, heads);
             open.add(l);
+            if (shape != null) {
+                return () -> l.drafter(shape);
+            }
             if (!heads.architecture().dynamicTree()) {
                 List<int[]> choices = List.of(new int[] {0}, new int[] {1}, new int[] {0, 0}, new int[] {0, 1},
                         new int[] {0, 0, 0});

@@ -111,6 +111,32 @@ public abstract class DrafterContract {
         return LengthControllers.fixed(4);
     }
 
+    /**
+     * For pipelined drafters: decodes every story prompt greedily with the pipeline on (static K) and asserts each
+     * output equals AR's and that lookaheads ran and were used; returns {used, ran}.
+     */
+    protected int[] assertLookaheadsUsedAndGreedyAutoregressive(int k) {
+        GenerationConfig cfg = GenerationConfig.builder().optMaxNewTokens(64).optStopAtEos(false).build();
+        AutoregressiveGenerator ar = AutoregressiveGenerator.builder().setModel(storiesModel)
+                .setTokenizer(stories.tokenizer()).optConfig(cfg).build();
+        SpeculativeDecoder spec = Speculation.decoder(storiesModel, stories.tokenizer(),
+                drafter(storiesModel, stories), cfg).optControllerFactory(() -> LengthControllers.fixed(k))
+                .optPipeline(true).build();
+        int lookaheads = 0;
+        int hits = 0;
+        for (String prompt : story.prompts()) {
+            GenerationResult a = ar.generate(prompt);
+            GenerationResult s = spec.generate(prompt);
+            assertArrayEquals(a.ids(), s.ids(), "pipelined greedy differs from AR for '" + prompt + "'");
+            lookaheads += s.speculation().lookaheads();
+            hits += s.speculation().lookaheadHits();
+        }
+        System.out.printf("[contract] %s pipeline on the story target: %d of %d lookaheads used%n",
+                getClass().getSimpleName(), hits, lookaheads);
+        assertTrue(lookaheads > 10 && hits > 0, "the pipeline must run and be used: " + hits + " of " + lookaheads);
+        return new int[] {hits, lookaheads};
+    }
+
     /** Whether the decoder runs LLMCad's pipeline (lookahead drafting during verification); default false. */
     protected boolean pipeline() {
         return false;
