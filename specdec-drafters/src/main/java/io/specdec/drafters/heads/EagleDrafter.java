@@ -44,6 +44,8 @@ final class EagleDrafter extends PrefixDecoderDrafter<EagleDrafter.Row> {
      */
     private float[][] predicted = new float[64][];
     private int[] predictedToken = new int[64];
+    /** True only while {@link #draftAhead} drafts: the only time predicted features stand in for the target's. */
+    private boolean ahead;
 
     /** What a drafted node keeps: the feature its own forward predicted and its row among the round's cache rows. */
     static final class Row {
@@ -116,12 +118,17 @@ final class EagleDrafter extends PrefixDecoderDrafter<EagleDrafter.Row> {
                 return null;
             }
         }
-        return draft(ctx);
+        ahead = true;
+        try {
+            return draft(ctx);
+        } finally {
+            ahead = false;
+        }
     }
 
     @Override
     protected float[] provisionalFeature(int i) {
-        return i < predicted.length ? predicted[i] : null;
+        return ahead && i < predicted.length ? predicted[i] : null;
     }
 
     private void remember(int position, int token, float[] feature) {
