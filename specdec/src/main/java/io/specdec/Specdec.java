@@ -651,13 +651,8 @@ public final class Specdec implements TextGenerator, AutoCloseable {
                             setup.factory(), c).optControllerFactory(chosen).optMaxDraft(maxDraft)
                             .optPipeline(pipelined);
                     if (rule != null && rule.appliesTo(c.sampling())) {
-                        io.specdec.speculation.AcceptancePolicy p = io.specdec.verify.LossyPolicies.create(rule,
-                                c.sampling(), neighbours, head);
-                        db.optLossyPolicy(p);
-                        if (p instanceof io.specdec.verify.RouterAcceptance routing) {
-                            var stop = routing.stopRule(maxDraft);
-                            db.optControllerFactory(() -> stop);
-                        }
+                        db.optLossyPolicy(io.specdec.verify.LossyPolicies.create(rule, c.sampling(), neighbours,
+                                head));
                     }
                     return db.build();
                 }, cfg, chat, bv, memoryBudget, maxDraft);

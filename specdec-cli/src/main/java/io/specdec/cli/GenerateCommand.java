@@ -12,7 +12,6 @@ import io.specdec.generate.TextGenerator;
 import io.specdec.io.LoadedModel;
 import io.specdec.model.LlamaModel;
 import io.specdec.sampling.SamplingConfig;
-import io.specdec.speculation.CandidateLengthController;
 import io.specdec.speculation.DrafterSetup;
 import io.specdec.generate.SpeculationStats;
 import io.specdec.verify.Speculation;
@@ -161,11 +160,7 @@ final class GenerateCommand extends Subcommand {
             throw new CommandLine.ParameterException(cl, "--typical-acceptance and --lossy are exclusive: use --lossy"
                     + " typical[:EPS]");
         }
-        if (lossy != null && drafters.isEmpty()) {
-            throw new CommandLine.ParameterException(cl, "--lossy is an acceptance rule of speculative decoding: it"
-                    + " needs a drafter");
-        }
-        io.specdec.verify.LossyPolicies.Spec lossySpec = lossyOptions.spec(cl);
+        io.specdec.verify.LossyPolicies.Spec lossySpec = lossyOptions.spec(cl, !drafters.isEmpty());
         if (lossySpec != null && lossySpec.name().equals("r2r") && drafting.controller != null) {
             throw new CommandLine.ParameterException(cl, "--lossy r2r drafts until its router routes a token to the"
                     + " target: it is its own stop rule, so drop --controller " + drafting.controller);
@@ -199,10 +194,8 @@ final class GenerateCommand extends Subcommand {
             try {
                 TextGenerator gen = plain;
                 DrafterSetup setup = setups.isEmpty() ? null : setups.get(0);
-                CandidateLengthController controller = null;
                 if (setup != null) {
                     var controllers = drafting.controller(ctrl, setup, m, BenchPaths.cache());
-                    controller = controllers.get();
                     var b = Speculation.decoder(m, lm.tokenizer(), setup.factory(), cfg)
                             .optControllerFactory(controllers)
                             .optMaxDraft(Math.max(16, setup.budget()));
@@ -218,13 +211,7 @@ final class GenerateCommand extends Subcommand {
                                 + " model alone would produce");
                         b.optLossyPolicy(new io.specdec.verify.TypicalAcceptance(0.09f, 0.3f, sampling.isGreedy()));
                     } else if (lossy != null) {
-                        var policy = lossyPolicy(cl, lossySpec, m, sampling);
-                        b.optLossyPolicy(policy);
-                        if (policy instanceof io.specdec.verify.RouterAcceptance routing) {
-                            var rule = routing.stopRule(Math.max(16, setup.budget()));
-                            b.optControllerFactory(() -> rule);
-                            controller = rule;
-                        }
+                        b.optLossyPolicy(lossyPolicy(cl, lossySpec, m, sampling));
                         err.println("note: --lossy " + lossy + " is lossy: the output is not guaranteed to be what the"
                                 + " model alone would produce");
                     }
@@ -256,7 +243,7 @@ final class GenerateCommand extends Subcommand {
                             r.stats().generatedTokens(), r.stats().totalSeconds(), r.stats().prefillSeconds(),
                             r.stats().tokensPerSecond(), r.finishReason(), m.kernel());
                     if (setup != null) {
-                        err.println(explain(setup, controller, r.speculation()));
+                        err.println(explain(setup, ((SpeculativeDecoder) gen).controllerName(), r.speculation()));
                     }
                     if (base != null) {
                         err.printf(Locale.ROOT, "[plain decoding of the same prompt: %d tokens in %.3f s, %.1f"
@@ -360,12 +347,12 @@ final class GenerateCommand extends Subcommand {
     }
 
     /** The speculation stats in words. */
-    static String explain(DrafterSetup setup, CandidateLengthController controller, SpeculationStats s) {
+    static String explain(DrafterSetup setup, String controller, SpeculationStats s) {
         double perRound = s.rounds() == 0 ? 0 : (double) s.drafted() / s.rounds();
         return String.format(Locale.ROOT, "[speculation with %s (%s), controller %s: %d target forwards (rounds)"
                 + " produced %d tokens, τ = %.2f tokens per target forward (accepted draft tokens + 1 from the target"
                 + " itself); %.1f tokens drafted per round, %d of %d accepted (acceptance %.2f); time: draft %.3f s,"
-                + " verify %.3f s, bookkeeping %.3f s]", setup.name(), setup.shape(), controller.name(), s.rounds(),
+                + " verify %.3f s, bookkeeping %.3f s]", setup.name(), setup.shape(), controller, s.rounds(),
                 s.emitted(), s.tau(), perRound, s.accepted(), s.drafted(), s.acceptanceRate(), s.draftSeconds(),
                 s.verifySeconds(), s.bookkeepingSeconds())
                 + (s.lookaheads() == 0 ? "" : String.format(Locale.ROOT, " [pipeline: %d of %d lookahead drafts used]",

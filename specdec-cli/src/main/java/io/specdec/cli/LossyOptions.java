@@ -31,10 +31,14 @@ public final class LossyOptions {
         return lossy != null;
     }
 
-    /** The rule {@code --lossy} names, or null when not given. */
-    LossyPolicies.Spec spec(CommandLine cl) {
+    /** The rule {@code --lossy} names, or null when not given; a usage error without a drafter to apply it to. */
+    LossyPolicies.Spec spec(CommandLine cl, boolean hasDrafter) {
         if (lossy == null) {
             return null;
+        }
+        if (!hasDrafter) {
+            throw new CommandLine.ParameterException(cl, "--lossy is an acceptance rule of speculative decoding: it"
+                    + " needs a drafter");
         }
         try {
             return LossyPolicies.Spec.parse(lossy);

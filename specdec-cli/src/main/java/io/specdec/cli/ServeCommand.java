@@ -72,11 +72,7 @@ final class ServeCommand extends Subcommand {
         if (drafters.size() > 1) {
             throw new CommandLine.ParameterException(cl, "serve runs one drafter");
         }
-        io.specdec.verify.LossyPolicies.Spec rule = lossyOptions.spec(cl);
-        if (rule != null && drafters.isEmpty()) {
-            throw new CommandLine.ParameterException(cl, "--lossy is an acceptance rule of speculative decoding: it"
-                    + " needs a drafter");
-        }
+        io.specdec.verify.LossyPolicies.Spec rule = lossyOptions.spec(cl, !drafters.isEmpty());
         Path head = lossyOptions.head(cl, rule);
         Specdec.Builder b = Specdec.builder().setModel(model).optConfig(GenerationConfig.builder()
                 .optMaxNewTokens(maxTokens).optSampling(samplingOptions.build(cl)).build()).optBatching(batching);

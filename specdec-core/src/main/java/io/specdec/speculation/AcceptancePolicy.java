@@ -44,6 +44,15 @@ public interface AcceptancePolicy {
         return walk(tree, p, rng);
     }
 
+    /**
+     * A lossy rule that also decides where drafting stops (R2R's router): the decoder then uses this as the request's
+     * stop rule instead of its controller, with chains of at most {@code maxDraft} tokens. Default null: the
+     * controller decides.
+     */
+    default CandidateLengthController stopRule(int maxDraft) {
+        return null;
+    }
+
     /** False for policies that change the output distribution (typical acceptance). */
     boolean isLossless();
 

@@ -82,12 +82,14 @@ public final class SpeculativeDecoder implements io.specdec.generate.TextGenerat
         this.tokenizer = Objects.requireNonNull(b.tokenizer, "tokenizer is required (setTokenizer)");
         this.drafters = Objects.requireNonNull(b.drafters, "drafter is required (setDrafter)");
         this.config = Objects.requireNonNull(b.config, "config");
-        this.controllers = b.controllers;
-        CandidateLengthController probe = controllers == null ? null : controllers.get();
-        this.controllerName = probe == null ? null : probe.name();
         this.maxDraft = b.maxDraft;
         this.pipeline = b.pipeline;
         this.policy = choosePolicy(b);
+        // a policy that decides where drafting stops (R2R) is the request's stop rule; else the controller
+        CandidateLengthController rule = policy.stopRule(maxDraft);
+        this.controllers = rule != null ? () -> rule : b.controllers;
+        CandidateLengthController probe = controllers == null ? null : controllers.get();
+        this.controllerName = probe == null ? null : probe.name();
     }
 
     /** The request's policy: lossless for its sampling unless a lossy one was opted into by name. */

@@ -15,7 +15,7 @@ import java.util.function.IntFunction;
  * probability, the margin and the entropy: {@link DraftSignals#features()} followed by
  * {@link DraftSignals#scalars()}) scores whether the token keeps the path (is not path-divergent); a drafted token is
  * accepted when it is the target's argmax or the router scores it at least {@code threshold}. Paired with its
- * {@link #stopRule} (what {@code --lossy r2r} and R2R itself do) the chain stops at the first token the router routes
+ * {@link #stopRule}, which the decoder uses in place of the request's controller (as R2R does) the chain stops at the first token the router routes
  * to the target, so every drafted token was kept by the router and the target decides only the routed ones (its
  * token replaces the routed draft token as the round's bonus). The router is a {@link JudgeHead} (the same linear
  * classifier) trained on draft features ({@code train-judge --draft-features}). Stateless; thread-safe.
@@ -33,7 +33,11 @@ public final class RouterAcceptance implements AcceptancePolicy {
         this.threshold = threshold;
     }
 
-    /** R2R's routing as the stop rule that goes with this acceptance: same router and threshold, chunks ≤ maxChunk. */
+    /**
+     * R2R's routing as the stop rule that goes with this acceptance (the decoder uses it in place of the request's
+     * controller): same router and threshold, chunks ≤ maxChunk.
+     */
+    @Override
     public RouterStopRule stopRule(int maxChunk) {
         return new RouterStopRule(router, threshold, maxChunk);
     }

@@ -17,7 +17,6 @@ import io.specdec.tokenizer.Tokenizer;
 import io.specdec.verify.JudgeHead;
 import io.specdec.verify.LatentNeighbours;
 import io.specdec.verify.LossyPolicies;
-import io.specdec.verify.RouterAcceptance;
 import io.specdec.verify.Speculation;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -197,14 +196,10 @@ public final class QualityHarness {
         for (String mode : modes) {
             SpeculativeDecoder.Builder b = Speculation.decoder(m, tokenizer,
                     DraftModelDrafter.builder().setModel(d).build(), cfg)
-                    .optControllerFactory(() -> LengthControllers.fixed(k)).optMaxDraft(Math.max(16, k));
+                    .optControllerFactory(() -> LengthControllers.fixed(k)).optMaxDraft(Math.max(R2R_CHUNK, k));
             AcceptancePolicy p = policy(mode, heads, s.isGreedy());
             if (p != null) {
                 b.optLossyPolicy(p);
-            }
-            if (p instanceof RouterAcceptance routing) {
-                var rule = routing.stopRule(R2R_CHUNK); // R2R: the router decides where drafting stops
-                b.optControllerFactory(() -> rule).optMaxDraft(R2R_CHUNK);
             }
             record(m, rows == null ? null : rows.get(mode), b.build().generate(prompt), greedy);
         }

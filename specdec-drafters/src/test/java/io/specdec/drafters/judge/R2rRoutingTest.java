@@ -45,7 +45,7 @@ class R2rRoutingTest {
         GenerationConfig cfg = GenerationConfig.builder().optMaxNewTokens(TOKENS).optStopAtEos(false).build();
         RouterAcceptance routing = new RouterAcceptance(router, 0.5);
         return Speculation.decoder(tm, t.tokenizer(), DraftModelDrafter.builder().setModel(dm).build(), cfg)
-                .optLossyPolicy(routing).optControllerFactory(() -> routing.stopRule(CHUNK)).build().generate(PROMPT);
+                .optLossyPolicy(routing).optMaxDraft(CHUNK).build().generate(PROMPT);
     }
 
     private static float[] lastLogits(LlamaModel m, List<Integer> seq) {
