@@ -638,6 +638,9 @@ public final class Specdec implements TextGenerator, AutoCloseable {
                 io.specdec.verify.LossyPolicies.Spec rule = lossy;
                 io.specdec.verify.JudgeHead head = lossyHead == null || rule == null || !rule.needsHead() ? null
                         : io.specdec.verify.JudgeHead.load(lossyHead);
+                if (rule != null) {
+                    io.specdec.verify.LossyPolicies.requireFits(rule, head, m.config().dim(), s.featureWidth());
+                }
                 io.specdec.verify.LatentNeighbours nb = null;
                 if (rule != null && rule.needsNeighbours()) {
                     try (ai.djl.ndarray.NDManager nd = io.specdec.engine.SpecdecEngine.newManager()) {

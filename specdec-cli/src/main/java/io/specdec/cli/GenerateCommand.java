@@ -211,7 +211,7 @@ final class GenerateCommand extends Subcommand {
                                 + " model alone would produce");
                         b.optLossyPolicy(new io.specdec.verify.TypicalAcceptance(0.09f, 0.3f, sampling.isGreedy()));
                     } else if (lossy != null) {
-                        b.optLossyPolicy(lossyPolicy(cl, lossySpec, m, sampling));
+                        b.optLossyPolicy(lossyPolicy(cl, lossySpec, m, setup.featureWidth(), sampling));
                         err.println("note: --lossy " + lossy + " is lossy: the output is not guaranteed to be what the"
                                 + " model alone would produce");
                     }
@@ -322,7 +322,7 @@ final class GenerateCommand extends Subcommand {
 
     /** The lossy policy {@code --lossy} names, with its knob ({@link io.specdec.verify.LossyPolicies}). */
     private io.specdec.speculation.AcceptancePolicy lossyPolicy(CommandLine cl, io.specdec.verify.LossyPolicies.Spec spec,
-            LlamaModel m, SamplingConfig sampling) throws java.io.IOException {
+            LlamaModel m, int draftFeatureWidth, SamplingConfig sampling) throws java.io.IOException {
         if (spec.name().equals("lantern") && sampling.isGreedy()) {
             throw new CommandLine.ParameterException(cl, "--lossy lantern relaxes sampled acceptance: give"
                     + " --temperature > 0 (a greedy target distribution is a point mass)");
@@ -339,8 +339,9 @@ final class GenerateCommand extends Subcommand {
                     nb = io.specdec.verify.LatentNeighbours.of(m, nd, io.specdec.verify.LossyPolicies.LANTERN_NEIGHBOURS);
                 }
             }
-            return io.specdec.verify.LossyPolicies.create(spec, sampling, nb,
-                    head == null ? null : io.specdec.verify.JudgeHead.load(head));
+            io.specdec.verify.JudgeHead h = head == null ? null : io.specdec.verify.JudgeHead.load(head);
+            io.specdec.verify.LossyPolicies.requireFits(spec, h, m.config().dim(), draftFeatureWidth);
+            return io.specdec.verify.LossyPolicies.create(spec, sampling, nb, h);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(cl, "--lossy " + spec + ": " + e.getMessage());
         }

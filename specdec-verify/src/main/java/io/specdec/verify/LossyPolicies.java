@@ -82,6 +82,30 @@ public final class LossyPolicies {
     }
 
     /**
+     * Checks that a rule's head reads what it will be given: a judge the target's hidden size, a router the drafter's
+     * features plus the {@link io.specdec.speculation.DraftSignals#SCALARS} confidence signals.
+     *
+     * @param draftFeatureWidth the width of the features the drafter puts in its signals (0: none)
+     * @throws IllegalArgumentException naming both sizes
+     */
+    public static void requireFits(Spec spec, JudgeHead head, int targetDim, int draftFeatureWidth) {
+        if (head == null || !spec.needsHead()) {
+            return;
+        }
+        if (spec.name().equals("judge") && head.dim() != targetDim) {
+            throw new IllegalArgumentException("the judge head (" + head.target() + ") reads hidden states of size "
+                    + head.dim() + ", this target's are " + targetDim + ": train one on it (train-judge)");
+        }
+        int want = draftFeatureWidth + io.specdec.speculation.DraftSignals.SCALARS;
+        if (spec.name().equals("r2r") && head.dim() != want) {
+            throw new IllegalArgumentException("the router (" + head.target() + ") reads " + head.dim() + " values,"
+                    + " this drafter gives " + want + " (its features, " + draftFeatureWidth + ", and "
+                    + io.specdec.speculation.DraftSignals.SCALARS + " signals): train one for this draft (train-judge"
+                    + " --draft-features)");
+        }
+    }
+
+    /**
      * The rule for requests of one sampling config.
      *
      * @param neighbours LANTERN's neighbourhoods ({@link LatentNeighbours#of}; required for lantern)

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The lossy opt-in through the library entry point ({@code optLossy}): nothing is lossy unless asked; R2R with a
  * router that routes no token emits the draft's own greedy text (16 tokens per target forward) for greedy requests,
  * while a sampled request — outside R2R's domain — decodes exactly as the lossless object does with the same seed;
- * a malformed rule, a missing head and a rule without a drafter are one-line errors.
+ * a malformed rule, a missing head, a head of the wrong size and a rule without a drafter are one-line errors.
  */
 class LossyApiTest {
     private static final String PROMPT = "Once upon a time";
@@ -63,6 +63,13 @@ class LossyApiTest {
                 .setModel(DemoModels.target()).optDraftModel(DemoModels.draft()).optLossy("judge").build());
         assertTrue(noHead.getMessage().contains("needs its judge head (train-judge): optLossyHead(file)"),
                 noHead.getMessage());
+        Path small = dir.resolve("small.json");
+        new JudgeHead(new float[5], 0f, "demo").save(small);
+        IllegalArgumentException wrongSize = assertThrows(IllegalArgumentException.class, () -> Specdec.builder()
+                .setModel(DemoModels.target()).optDraftModel(DemoModels.draft()).optLossy("r2r")
+                .optLossyHead(small).build());
+        assertTrue(wrongSize.getMessage().contains("the router (demo) reads 5 values, this drafter gives " + rdim),
+                wrongSize.getMessage());
         IllegalArgumentException noDrafter = assertThrows(IllegalArgumentException.class, () -> Specdec.builder()
                 .setModel(DemoModels.target()).optLossy("typical").build());
         assertTrue(noDrafter.getMessage().contains("needs a drafter"), noDrafter.getMessage());

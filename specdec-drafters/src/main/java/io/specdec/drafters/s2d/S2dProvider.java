@@ -77,6 +77,11 @@ public final class S2dProvider implements DrafterProvider {
         boolean autoK = p.isAuto("k");
         int fixedExit = autoExit ? 0 : p.getInt("s2d-exit", 1, layers);
         int k = autoK ? 0 : p.getInt("k", 1, 1024);
+        float confidence = p.getFloat("s2d-confidence");
+        if (!(confidence >= 0 && confidence <= 1)) {
+            throw new io.specdec.speculation.OptionException("--s2d-confidence (drafter s2d) must be in [0, 1],"
+                    + " found " + confidence);
+        }
         if ((autoExit || autoK) && env.calibrationPrompts().isEmpty()) {
             throw new IllegalArgumentException("drafter s2d: choosing the exit or K needs calibration prompts");
         }
@@ -108,11 +113,6 @@ public final class S2dProvider implements DrafterProvider {
             }
         }
         int kk = bestK;
-        float confidence = p.getFloat("s2d-confidence");
-        if (!(confidence >= 0 && confidence <= 1)) {
-            throw new io.specdec.speculation.OptionException("--s2d-confidence (drafter s2d) must be in [0, 1],"
-                    + " found " + confidence);
-        }
         if (confidence > 0) {
             int[] exits = new int[best];
             for (int i = 0; i < best; i++) {
